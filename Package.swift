@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ovseg",
+    products: [
+        .executable(name: "ovseg", targets: ["ovseg"]),
+        .library(name: "OVSegHarness", targets: ["Harness"]),
+        .library(name: "OVSegMetrics", targets: ["Metrics"]),
+        .library(name: "OVSegVocabulary", targets: ["Vocabulary"]),
+        .library(name: "OVSegLabelMaps", targets: ["LabelMaps"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
+        // libpng's classic API reports errors by longjmp, which Swift cannot host; this keeps setjmp in C.
+        .target(name: "CPNGRaw", dependencies: ["CPNG"]),
+
+        .target(name: "FileOutput"),
+        .target(name: "JSON", dependencies: ["CJSONC", "FileOutput"]),
+        .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
+        .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"]),
+        .target(name: "Metrics"),
+        .target(name: "SyntheticData", dependencies: ["LabelMaps", "Vocabulary"]),
+        .target(name: "Harness", dependencies: ["LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput"]),
+        .executableTarget(
+            name: "ovseg",
+            dependencies: [
+                "Harness", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "LabelMapsTests", dependencies: ["LabelMaps"]),
+        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
+        .testTarget(name: "CLITests", dependencies: ["ovseg"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// LabelMaps module.
