@@ -1,0 +1,157 @@
+/// What to do with a ground-truth value that is neither a class id nor ignored.
+public enum OutOfRangeGroundTruth: String, Sendable, CaseIterable, Codable {
+    /// Stop with an error naming the value (default: each tool does something different, metrics.md §7.5).
+    case error
+    /// Drop the pixel as if it were ignored (SPNet / ZS3 behaviour).
+    case ignore
+    /// Drop it from the ground-truth area but keep its prediction in the predicted area (mmseg's histc behaviour).
+    case mmsegCompatible = "mmseg-compatible"
+}
+
+/// What to do with a predicted value that is not a class id.
+public enum OutOfRangePrediction: String, Sendable, CaseIterable, Codable {
+    /// Stop with an error naming the value (default).
+    case error
+    /// Keep the pixel as a miss of its ground-truth class, predicted as no class (mmseg's behaviour).
+    case void
+}
+
+/// How raw label values become evaluated pixels.
+public struct PixelPolicy: Sendable, Equatable, Codable {
+    /// Number of classes K; class ids are 0..<K.
+    public var classCount: Int
+    /// Ground-truth values whose pixels are not evaluated (after any label reduction).
+    public var ignoreValues: [Int]
+    /// mmseg's `reduce_zero_label`: raw 0 and raw 255 become 255 (ignored when 255 is an ignore
+    /// value), every other raw value v becomes v − 1. Applied to ground truth only.
+    public var reduceZeroLabel: Bool
+    public var outOfRangeGroundTruth: OutOfRangeGroundTruth
+    public var outOfRangePrediction: OutOfRangePrediction
+
+    public init(
+        classCount: Int, ignoreValues: [Int] = [255], reduceZeroLabel: Bool = false,
+        outOfRangeGroundTruth: OutOfRangeGroundTruth = .error,
+        outOfRangePrediction: OutOfRangePrediction = .error
+    ) {
+        self.classCount = classCount
+        self.ignoreValues = ignoreValues.sorted()
+        self.reduceZeroLabel = reduceZeroLabel
+        self.outOfRangeGroundTruth = outOfRangeGroundTruth
+        self.outOfRangePrediction = outOfRangePrediction
+    }
+}
+
+/// A value that the policy does not allow, with its flat pixel index.
+public struct OutOfRangeValue: Error, Sendable, Equatable {
+    public enum Side: String, Sendable { case groundTruth = "ground truth", prediction }
+    public let side: Side
+    public let value: Int
+    /// Row-major index of the first offending pixel.
+    public let pixelIndex: Int
+}
+
+/// Turns pairs of label maps into confusion-matrix counts.
+///
+/// Built once per policy: a 65,536-entry lookup table classifies every possible
+/// 16-bit ground-truth value, so the per-pixel loop is a table load, a compare and
+/// an increment.
+public struct PixelCounter: Sendable {
+    public let policy: PixelPolicy
+    // For each raw ground-truth value: a class id (>= 0), or one of the codes below.
+    private let groundTruthTable: [Int32]
+    private static let ignoredCode: Int32 = -1
+    private static let outOfRangeCode: Int32 = -2
+    private static let unlabeledCode: Int32 = -3
+
+    public init(policy: PixelPolicy) {
+        self.policy = policy
+        var table = [Int32](repeating: 0, count: 65_536)
+        let ignored = Set(policy.ignoreValues)
+        for raw in 0..<65_536 {
+            let value = policy.reduceZeroLabel ? ((raw == 0 || raw == 255) ? 255 : raw - 1) : raw
+            if ignored.contains(value) {
+                table[raw] = Self.ignoredCode
+            } else if value < policy.classCount {
+                table[raw] = Int32(value)
+            } else {
+                switch policy.outOfRangeGroundTruth {
+                case .error: table[raw] = Self.outOfRangeCode
+                case .ignore: table[raw] = Self.ignoredCode
+                case .mmsegCompatible: table[raw] = Self.unlabeledCode
+                }
+            }
+        }
+        groundTruthTable = table
+    }
+
+    /// Counts one image pair into `matrix`. Both buffers hold the same number of pixels.
+    /// On an out-of-range value nothing is added to `matrix`.
+    public func count(
+        groundTruth: UnsafeBufferPointer<UInt16>, prediction: UnsafeBufferPointer<UInt16>,
+        into matrix: inout ConfusionMatrix
+    ) throws(OutOfRangeValue) {
+        precondition(groundTruth.count == prediction.count, "label maps must have the same number of pixels")
+        precondition(matrix.classCount == policy.classCount, "matrix and policy disagree on the class count")
+        let k = policy.classCount
+        var cells = [UInt64](repeating: 0, count: k * k)
+        var void = [UInt64](repeating: 0, count: k)
+        var unlabeled = [UInt64](repeating: 0, count: k)
+        let keepVoid = policy.outOfRangePrediction == .void
+        var failure: OutOfRangeValue?
+        groundTruthTable.withUnsafeBufferPointer { table in
+            cells.withUnsafeMutableBufferPointer { cells in
+                for i in 0..<groundTruth.count {
+                    let g = table[Int(groundTruth[i])]
+                    let p = Int(prediction[i])
+                    if g >= 0 {
+                        if p < k {
+                            cells[Int(g) * k + p] &+= 1
+                        } else if keepVoid {
+                            void[Int(g)] &+= 1
+                        } else {
+                            failure = OutOfRangeValue(side: .prediction, value: p, pixelIndex: i)
+                            return
+                        }
+                    } else if g == Self.ignoredCode {
+                        continue
+                    } else if g == Self.unlabeledCode {
+                        if p < k {
+                            unlabeled[p] &+= 1
+                        } else if !keepVoid {
+                            failure = OutOfRangeValue(side: .prediction, value: p, pixelIndex: i)
+                            return
+                        }
+                    } else {
+                        failure = OutOfRangeValue(side: .groundTruth, value: Int(groundTruth[i]), pixelIndex: i)
+                        return
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        for g in 0..<k {
+            for p in 0..<k where cells[g * k + p] != 0 {
+                matrix[g, p] += cells[g * k + p]
+            }
+            if void[g] != 0 { matrix.addVoidPrediction(groundTruth: g, count: void[g]) }
+            if unlabeled[g] != 0 { matrix.addPredictionOnUnlabeled(predicted: g, count: unlabeled[g]) }
+        }
+    }
+
+    /// Convenience for arrays.
+    public func count(
+        groundTruth: [UInt16], prediction: [UInt16], into matrix: inout ConfusionMatrix
+    ) throws(OutOfRangeValue) {
+        var result: Result<Void, OutOfRangeValue> = .success(())
+        groundTruth.withUnsafeBufferPointer { gt in
+            prediction.withUnsafeBufferPointer { pred in
+                do throws(OutOfRangeValue) {
+                    try count(groundTruth: gt, prediction: pred, into: &matrix)
+                } catch {
+                    result = .failure(error)
+                }
+            }
+        }
+        try result.get()
+    }
+}
