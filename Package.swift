@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -27,7 +28,13 @@ let package = Package(
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"]),
         .target(name: "Metrics"),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "Vocabulary"]),
-        .target(name: "Harness", dependencies: ["LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput"]),
+        .target(
+            name: "Harness",
+            dependencies: [
+                "LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "ovseg",
             dependencies: [

@@ -1,0 +1,117 @@
+import Foundation
+
+/// One evaluated image: its id (the path relative to the ground-truth folder, without
+/// extension or suffix) and the two files that hold its labels.
+public struct ImagePair: Sendable, Equatable {
+    public let id: String
+    public let groundTruthPath: String
+    public let predictionPath: String
+}
+
+/// How ground-truth and prediction files are matched.
+public struct PairingOptions: Sendable, Equatable {
+    /// A suffix removed from ground-truth file stems before matching (e.g. `_instance_color_RGB`).
+    public var groundTruthSuffix: String
+    /// A suffix removed from prediction file stems before matching.
+    public var predictionSuffix: String
+    /// Skip (and count) ground-truth images that have no prediction instead of failing.
+    public var skipMissingPredictions: Bool
+    /// Ignore (and count) prediction files that have no ground truth instead of failing.
+    public var skipExtraPredictions: Bool
+
+    public init(
+        groundTruthSuffix: String = "", predictionSuffix: String = "",
+        skipMissingPredictions: Bool = false, skipExtraPredictions: Bool = false
+    ) {
+        self.groundTruthSuffix = groundTruthSuffix
+        self.predictionSuffix = predictionSuffix
+        self.skipMissingPredictions = skipMissingPredictions
+        self.skipExtraPredictions = skipExtraPredictions
+    }
+}
+
+/// The matched pairs of a dataset and what did not match.
+public struct DatasetPairing: Sendable, Equatable {
+    /// Pairs sorted by id.
+    public var pairs: [ImagePair]
+    /// Ground-truth ids without a prediction (only when skipping was allowed).
+    public var missingPredictions: [String]
+    /// Prediction ids without ground truth (only when skipping was allowed).
+    public var extraPredictions: [String]
+}
+
+/// Finds label-map PNGs under two folders and matches them by id.
+public enum DatasetScanner {
+    /// Lists `*.png` files under `directory`, recursively, keyed by id.
+    public static func labelFiles(in directory: String, suffix: String) throws(HarnessError) -> [String: String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw HarnessError("\(directory): no such folder")
+        }
+        guard isDirectory.boolValue else { throw HarnessError("\(directory): is a file, expected a folder of PNG label maps") }
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
+            throw HarnessError("\(directory): cannot list the folder")
+        }
+        var files: [String: String] = [:]
+        while let relative = enumerator.nextObject() as? String {
+            guard relative.lowercased().hasSuffix(".png") else { continue }
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") { continue }
+            var id = String(relative.dropLast(4))
+            if !suffix.isEmpty {
+                guard id.hasSuffix(suffix) else { continue }
+                id = String(id.dropLast(suffix.count))
+            }
+            let path = (directory as NSString).appendingPathComponent(relative)
+            if let existing = files[id] {
+                throw HarnessError("\(directory): two files have the image id \"\(id)\": \(existing) and \(path)")
+            }
+            files[id] = path
+        }
+        return files
+    }
+
+    /// Matches ground truth with predictions. Unmatched files are errors that name them,
+    /// unless the options allow skipping, in which case they are counted.
+    public static func pair(
+        groundTruthDirectory: String, predictionDirectory: String, options: PairingOptions = PairingOptions()
+    ) throws(HarnessError) -> DatasetPairing {
+        let groundTruth = try labelFiles(in: groundTruthDirectory, suffix: options.groundTruthSuffix)
+        let predictions = try labelFiles(in: predictionDirectory, suffix: options.predictionSuffix)
+        guard !groundTruth.isEmpty else {
+            throw HarnessError("\(groundTruthDirectory): no PNG label maps found"
+                + (options.groundTruthSuffix.isEmpty ? "" : " ending in \(options.groundTruthSuffix).png"))
+        }
+        let missing = groundTruth.keys.filter { predictions[$0] == nil }.sorted()
+        let extra = predictions.keys.filter { groundTruth[$0] == nil }.sorted()
+        if !missing.isEmpty && !options.skipMissingPredictions {
+            throw HarnessError(
+                "\(missing.count) ground-truth image(s) have no prediction in \(predictionDirectory): "
+                    + listed(missing.map { groundTruth[$0] ?? $0 }) + " (use --skip-missing to score the rest)")
+        }
+        if !extra.isEmpty && !options.skipExtraPredictions {
+            throw HarnessError(
+                "\(extra.count) prediction(s) have no ground truth in \(groundTruthDirectory): "
+                    + listed(extra.map { predictions[$0] ?? $0 }) + " (use --skip-extra to ignore them)")
+        }
+        let pairs = groundTruth.keys.sorted().compactMap { id -> ImagePair? in
+            guard let gt = groundTruth[id], let prediction = predictions[id] else { return nil }
+            return ImagePair(id: id, groundTruthPath: gt, predictionPath: prediction)
+        }
+        guard !pairs.isEmpty else {
+            throw HarnessError("no ground-truth image in \(groundTruthDirectory) has a prediction in \(predictionDirectory)")
+        }
+        return DatasetPairing(pairs: pairs, missingPredictions: missing, extraPredictions: extra)
+    }
+
+    static func listed(_ items: [String], limit: Int = 5) -> String {
+        let shown = items.prefix(limit).joined(separator: ", ")
+        return items.count > limit ? shown + ", … (\(items.count - limit) more)" : shown
+    }
+}
+
+/// A scoring run that cannot proceed, with a message that names the file and the problem.
+public struct HarnessError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

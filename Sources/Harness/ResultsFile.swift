@@ -1,0 +1,407 @@
+import FileOutput
+import JSON
+import Metrics
+
+/// Reads and writes `*.ovseg.json` results files (schema `ovseg-results/1`).
+///
+/// Besides the counts, the file carries every derived figure (per-class IoU, means, display
+/// strings) so that a reader in any language can use it directly; ovseg itself always
+/// recomputes them from the counts when it reads a file back.
+public enum ResultsFile {
+    /// Writes `record` to `path` atomically.
+    public static func write(_ record: RunRecord, to path: String) throws(HarnessError) {
+        do {
+            try JSONCodec.write(encode(record), to: path)
+        } catch {
+            throw HarnessError(error.description)
+        }
+    }
+
+    /// Reads and validates a results file.
+    public static func read(path: String) throws(HarnessError) -> RunRecord {
+        let document: JSONValue
+        do {
+            document = try JSONCodec.read(path: path)
+        } catch {
+            throw HarnessError(error.description)
+        }
+        return try decode(document, source: path)
+    }
+
+    // MARK: - Encoding
+
+    public static func encode(_ record: RunRecord) -> JSONValue {
+        let scores = record.scores
+        let splitScores = record.splitScores
+        let k = record.matrix.classCount
+        var root = JSONObject()
+        root["schema"] = .string(RunRecord.schema)
+        root["method"] = .string(record.method)
+
+        root["vocabulary"] = .object(JSONObject([
+            ("key", .string(record.vocabulary.key)),
+            ("name", .string(record.vocabulary.name)),
+            ("fingerprint", .string(record.vocabulary.fingerprint)),
+            ("classes", .array(record.vocabulary.classNames.map { .string($0) })),
+            ("colors", .array(record.vocabulary.colors.map { .array($0.map { .int(Int64($0)) }) })),
+        ]))
+        if let split = record.split {
+            root["split"] = .object(JSONObject([
+                ("name", .string(split.name)),
+                ("seen", .array(split.seenIDs.map { .string(record.classNames[$0]) })),
+                ("unseen", .array(split.unseenIDs.map { .string(record.classNames[$0]) })),
+                ("seen_ids", ints(split.seenIDs)),
+                ("unseen_ids", ints(split.unseenIDs)),
+                ("source", split.source.map { .string($0) } ?? .null),
+                ("inferred", .bool(split.inferred)),
+            ]))
+        } else {
+            root["split"] = .null
+        }
+        root["policy"] = .object(JSONObject([
+            ("presence", .string(record.policy.presence.rawValue)),
+            ("ignore_values", ints(record.policy.ignoreValues)),
+            ("ignore_colors", .array(record.policy.ignoreColors.map { .array($0.map { .int(Int64($0)) }) })),
+            ("reduce_zero_label", .bool(record.policy.reduceZeroLabel)),
+            ("out_of_range_ground_truth", .string(record.policy.outOfRangeGroundTruth.rawValue)),
+            ("out_of_range_prediction", .string(record.policy.outOfRangePrediction.rawValue)),
+            ("label_reading", .string(
+                "gray and palette PNGs hold class ids (palette indices, never colours); RGB PNGs hold vocabulary colours")),
+            ("pooling", .string("dataset-level: counts summed over all images before dividing")),
+        ]))
+        root["dataset"] = .object(JSONObject([
+            ("ground_truth", .string(record.dataset.groundTruthDirectory)),
+            ("predictions", .string(record.dataset.predictionDirectory)),
+            ("fingerprint", .string(record.dataset.fingerprint)),
+            ("images", .int(Int64(record.images.count))),
+            ("evaluated_pixels", .count(record.matrix.evaluatedPixels)),
+            ("missing_predictions", strings(record.dataset.missingPredictions)),
+            ("extra_predictions", strings(record.dataset.extraPredictions)),
+            ("size_mismatches", strings(record.dataset.sizeMismatches)),
+        ]))
+        if let shard = record.shard {
+            root["shard"] = .object(JSONObject([
+                ("indices", ints(shard.indices)), ("count", .int(Int64(shard.count))), ("partial", .bool(shard.partial)),
+            ]))
+        } else {
+            root["shard"] = .null
+        }
+
+        root["metrics"] = .object(JSONObject([
+            ("miou", .number(scores.meanIoU)),
+            ("miou_seen", .number(splitScores?.seen)),
+            ("miou_unseen", .number(splitScores?.unseen)),
+            ("hiou", .number(splitScores?.harmonic)),
+            ("pixel_accuracy", .number(scores.pixelAccuracy)),
+            ("mean_accuracy", .number(scores.meanAccuracy)),
+            ("mean_dice", .number(scores.meanDice)),
+            ("fw_iou", .number(scores.frequencyWeightedIoU)),
+        ]))
+        root["display"] = .object(JSONObject([
+            ("scale", .string("percent, 2 decimals, numpy rounding (np.round(x * 100, 2))")),
+            ("miou", .string(Percent.format(scores.meanIoU))),
+            ("miou_seen", .string(Percent.format(splitScores?.seen))),
+            ("miou_unseen", .string(Percent.format(splitScores?.unseen))),
+            ("hiou", .string(Percent.format(splitScores?.harmonic))),
+            ("pixel_accuracy", .string(Percent.format(scores.pixelAccuracy))),
+        ]))
+
+        let counts = scores.classCounts
+        root["classes"] = .array((0..<k).map { id in
+            let c = counts[id]
+            return .object(JSONObject([
+                ("id", .int(Int64(id))),
+                ("name", .string(record.classNames[id])),
+                ("split", record.split?.side(ofClass: id).map { .string($0) } ?? .null),
+                ("tp", .count(c.truePositives)),
+                ("fp", .count(c.falsePositives)),
+                ("fn", .count(c.falseNegatives)),
+                ("gt", .count(c.groundTruth)),
+                ("pred", .count(c.predicted)),
+                ("iou", .number(c.iou)),
+                ("accuracy", .number(c.accuracy)),
+                ("precision", .number(c.precision)),
+                ("f1", .number(c.dice)),
+                ("in_mean", .bool(scores.includedInMean[id])),
+            ]))
+        })
+        root["confusion_matrix"] = .object(JSONObject([
+            ("layout", .string("rows = ground truth, columns = prediction, evaluated pixels only")),
+            ("rows", .array((0..<k).map { g in .array((0..<k).map { p in .count(record.matrix[g, p]) }) })),
+            ("void_predictions", .array(record.matrix.voidPredictions.map { .count($0) })),
+            ("predictions_on_unlabeled", .array(record.matrix.predictionsOnUnlabeled.map { .count($0) })),
+        ]))
+        root["images"] = .array(record.images.map { image in
+            .object(JSONObject([
+                ("id", .string(image.id)),
+                ("ground_truth_sha256", .string(image.groundTruthSHA256)),
+                ("prediction_sha256", .string(image.predictionSHA256)),
+                ("width", .int(Int64(image.width))),
+                ("height", .int(Int64(image.height))),
+                ("tp", .array(image.counts.map { .count($0.truePositives) })),
+                ("gt", .array(image.counts.map { .count($0.groundTruth) })),
+                ("pred", .array(image.counts.map { .count($0.predicted) })),
+            ]))
+        })
+        let p = record.provenance
+        root["provenance"] = .object(JSONObject([
+            ("tool", .string(p.tool)),
+            ("version", .string(p.version)),
+            ("command", strings(p.command)),
+            ("date", .string(p.date)),
+            ("host", .string(p.host)),
+            ("checkpoint", p.checkpointPath.map { .string($0) } ?? .null),
+            ("checkpoint_sha256", p.checkpointSHA256.map { .string($0) } ?? .null),
+            ("config", .object(JSONObject(p.configuration.map { ($0.0, .string($0.1)) }))),
+            ("seconds", .double(p.seconds)),
+            ("threads", .int(Int64(p.threads))),
+        ]))
+        return .object(root)
+    }
+
+    private static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }
+    private static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+
+    // MARK: - Decoding
+
+    public static func decode(_ document: JSONValue, source: String) throws(HarnessError) -> RunRecord {
+        let reader = FieldReader(source: source)
+        let root = try reader.object(document, "the top level")
+        let schema = try reader.string(root, "schema")
+        guard schema == RunRecord.schema else {
+            throw HarnessError("\(source): schema is \"\(schema)\"; this ovseg reads \"\(RunRecord.schema)\"")
+        }
+        let vocabularyObject = try reader.object(root, "vocabulary")
+        let classNames = try reader.strings(vocabularyObject, "vocabulary.classes")
+        let k = classNames.count
+        guard k > 0 else { throw HarnessError("\(source): vocabulary.classes is empty") }
+        let vocabulary = VocabularyInfo(
+            key: try reader.string(vocabularyObject, "vocabulary.key"),
+            name: try reader.string(vocabularyObject, "vocabulary.name"),
+            fingerprint: try reader.string(vocabularyObject, "vocabulary.fingerprint"),
+            classNames: classNames,
+            colors: try reader.colorList(vocabularyObject, "vocabulary.colors"))
+
+        var split: SplitInfo?
+        if let splitValue = root["split"], !splitValue.isNull {
+            let splitObject = try reader.object(splitValue, "split")
+            let seen = try reader.ints(splitObject, "split.seen_ids")
+            let unseen = try reader.ints(splitObject, "split.unseen_ids")
+            for id in seen + unseen where id < 0 || id >= k {
+                throw HarnessError("\(source): split names class id \(id), but the vocabulary has \(k) classes")
+            }
+            split = SplitInfo(
+                name: try reader.string(splitObject, "split.name"), seenIDs: seen, unseenIDs: unseen,
+                source: splitObject["source"]?.stringValue, inferred: splitObject["inferred"]?.boolValue ?? false)
+        }
+
+        let policyObject = try reader.object(root, "policy")
+        let presenceText = try reader.string(policyObject, "policy.presence")
+        guard let presence = PresencePolicy(rawValue: presenceText) else {
+            throw HarnessError("\(source): policy.presence \"\(presenceText)\" is not one of "
+                + PresencePolicy.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let gtPolicyText = try reader.string(policyObject, "policy.out_of_range_ground_truth")
+        let predPolicyText = try reader.string(policyObject, "policy.out_of_range_prediction")
+        guard let gtPolicy = OutOfRangeGroundTruth(rawValue: gtPolicyText),
+            let predPolicy = OutOfRangePrediction(rawValue: predPolicyText)
+        else {
+            throw HarnessError("\(source): unknown out-of-range policy \"\(gtPolicyText)\" / \"\(predPolicyText)\"")
+        }
+        let policy = EvaluationPolicy(
+            presence: presence,
+            ignoreValues: try reader.ints(policyObject, "policy.ignore_values"),
+            ignoreColors: try reader.colorList(policyObject, "policy.ignore_colors"),
+            reduceZeroLabel: try reader.bool(policyObject, "policy.reduce_zero_label"),
+            outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy)
+
+        let datasetObject = try reader.object(root, "dataset")
+        let dataset = DatasetInfo(
+            groundTruthDirectory: try reader.string(datasetObject, "dataset.ground_truth"),
+            predictionDirectory: try reader.string(datasetObject, "dataset.predictions"),
+            fingerprint: try reader.string(datasetObject, "dataset.fingerprint"),
+            missingPredictions: try reader.strings(datasetObject, "dataset.missing_predictions"),
+            extraPredictions: try reader.strings(datasetObject, "dataset.extra_predictions"),
+            sizeMismatches: try reader.strings(datasetObject, "dataset.size_mismatches"))
+
+        var shard: ShardInfo?
+        if let shardValue = root["shard"], !shardValue.isNull {
+            let shardObject = try reader.object(shardValue, "shard")
+            shard = ShardInfo(
+                indices: try reader.ints(shardObject, "shard.indices"),
+                count: try reader.int(shardObject, "shard.count"),
+                partial: try reader.bool(shardObject, "shard.partial"))
+        }
+
+        let matrixObject = try reader.object(root, "confusion_matrix")
+        let rows = try reader.array(matrixObject, "confusion_matrix.rows")
+        guard rows.count == k else {
+            throw HarnessError("\(source): confusion_matrix.rows has \(rows.count) rows for \(k) classes")
+        }
+        var cells: [UInt64] = []
+        cells.reserveCapacity(k * k)
+        for (index, row) in rows.enumerated() {
+            let values = try reader.counts(row, "confusion_matrix.rows[\(index)]")
+            guard values.count == k else {
+                throw HarnessError("\(source): confusion_matrix.rows[\(index)] has \(values.count) entries for \(k) classes")
+            }
+            cells += values
+        }
+        let void = try reader.counts(try reader.value(matrixObject, "void_predictions", "confusion_matrix"),
+                                     "confusion_matrix.void_predictions")
+        let unlabeled = try reader.counts(try reader.value(matrixObject, "predictions_on_unlabeled", "confusion_matrix"),
+                                          "confusion_matrix.predictions_on_unlabeled")
+        let matrix: ConfusionMatrix
+        do {
+            matrix = try ConfusionMatrix(
+                classCount: k, counts: cells, voidPredictions: void, predictionsOnUnlabeled: unlabeled)
+        } catch {
+            throw HarnessError("\(source): \(error.description)")
+        }
+
+        var images: [ImageRecord] = []
+        for (index, value) in try reader.array(root, "images").enumerated() {
+            let where_ = "images[\(index)]"
+            let object = try reader.object(value, where_)
+            let tp = try reader.counts(try reader.value(object, "tp", where_), where_ + ".tp")
+            let gt = try reader.counts(try reader.value(object, "gt", where_), where_ + ".gt")
+            let pred = try reader.counts(try reader.value(object, "pred", where_), where_ + ".pred")
+            guard tp.count == k, gt.count == k, pred.count == k else {
+                throw HarnessError("\(source): \(where_) must have \(k) entries in tp, gt and pred")
+            }
+            for c in 0..<k where tp[c] > gt[c] || tp[c] > pred[c] {
+                throw HarnessError("\(source): \(where_) has more true positives than pixels for class \(classNames[c])")
+            }
+            images.append(ImageRecord(
+                id: try reader.string(object, where_ + ".id"),
+                groundTruthSHA256: try reader.string(object, where_ + ".ground_truth_sha256"),
+                predictionSHA256: try reader.string(object, where_ + ".prediction_sha256"),
+                width: try reader.int(object, where_ + ".width"),
+                height: try reader.int(object, where_ + ".height"),
+                counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) }))
+        }
+        try checkConsistency(matrix: matrix, images: images, source: source)
+
+        let provenanceObject = try reader.object(root, "provenance")
+        var configuration: [(String, String)] = []
+        if let config = provenanceObject["config"]?.objectValue {
+            for (key, value) in config { configuration.append((key, value.stringValue ?? "\(value)")) }
+        }
+        let provenance = Provenance(
+            tool: try reader.string(provenanceObject, "provenance.tool"),
+            version: try reader.string(provenanceObject, "provenance.version"),
+            command: try reader.strings(provenanceObject, "provenance.command"),
+            date: try reader.string(provenanceObject, "provenance.date"),
+            host: try reader.string(provenanceObject, "provenance.host"),
+            checkpointPath: provenanceObject["checkpoint"]?.stringValue,
+            checkpointSHA256: provenanceObject["checkpoint_sha256"]?.stringValue,
+            configuration: configuration,
+            seconds: provenanceObject["seconds"]?.doubleValue ?? 0,
+            threads: provenanceObject["threads"]?.intValue ?? 0)
+
+        return RunRecord(
+            method: try reader.string(root, "method"), vocabulary: vocabulary, split: split, policy: policy,
+            dataset: dataset, shard: shard, matrix: matrix, images: images, provenance: provenance)
+    }
+
+    /// The summed per-image counts must equal the matrix's, or the file was edited or damaged.
+    static func checkConsistency(matrix: ConfusionMatrix, images: [ImageRecord], source: String) throws(HarnessError) {
+        guard !images.isEmpty else { return }
+        let whole = matrix.classCounts
+        var sums = [ClassCounts](
+            repeating: ClassCounts(truePositives: 0, groundTruth: 0, predicted: 0), count: matrix.classCount)
+        for image in images {
+            for c in 0..<matrix.classCount {
+                sums[c].truePositives += image.counts[c].truePositives
+                sums[c].groundTruth += image.counts[c].groundTruth
+                sums[c].predicted += image.counts[c].predicted
+            }
+        }
+        if let c = (0..<matrix.classCount).first(where: { sums[$0] != whole[$0] }) {
+            throw HarnessError(
+                "\(source): the per-image counts do not add up to the confusion matrix for class \(c) "
+                    + "(images: tp \(sums[c].truePositives), gt \(sums[c].groundTruth), pred \(sums[c].predicted); "
+                    + "matrix: tp \(whole[c].truePositives), gt \(whole[c].groundTruth), pred \(whole[c].predicted)): "
+                    + "the file was edited or damaged")
+        }
+    }
+}
+
+/// Typed field access with errors that name the file and the key.
+struct FieldReader {
+    let source: String
+
+    func value(_ object: JSONObject, _ key: String, _ parent: String) throws(HarnessError) -> JSONValue {
+        guard let value = object[key] else { throw HarnessError("\(source): missing key \(parent).\(key)") }
+        return value
+    }
+    private func lookup(_ object: JSONObject, _ path: String) throws(HarnessError) -> JSONValue {
+        let key = path.split(separator: ".").last.map(String.init) ?? path
+        guard let value = object[key] else { throw HarnessError("\(source): missing key \(path)") }
+        return value
+    }
+    func object(_ value: JSONValue, _ path: String) throws(HarnessError) -> JSONObject {
+        guard let object = value.objectValue else { throw HarnessError("\(source): \(path) must be an object") }
+        return object
+    }
+    func object(_ object: JSONObject, _ path: String) throws(HarnessError) -> JSONObject {
+        try self.object(try lookup(object, path), path)
+    }
+    func array(_ object: JSONObject, _ path: String) throws(HarnessError) -> [JSONValue] {
+        guard let array = try lookup(object, path).arrayValue else { throw HarnessError("\(source): \(path) must be an array") }
+        return array
+    }
+    func string(_ object: JSONObject, _ path: String) throws(HarnessError) -> String {
+        guard let text = try lookup(object, path).stringValue else { throw HarnessError("\(source): \(path) must be a string") }
+        return text
+    }
+    func bool(_ object: JSONObject, _ path: String) throws(HarnessError) -> Bool {
+        guard let flag = try lookup(object, path).boolValue else { throw HarnessError("\(source): \(path) must be true or false") }
+        return flag
+    }
+    func int(_ object: JSONObject, _ path: String) throws(HarnessError) -> Int {
+        guard let number = try lookup(object, path).intValue else { throw HarnessError("\(source): \(path) must be an integer") }
+        return number
+    }
+    func strings(_ object: JSONObject, _ path: String) throws(HarnessError) -> [String] {
+        let items = try array(object, path)
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let text = item.stringValue else { throw HarnessError("\(source): \(path)[\(index)] must be a string") }
+            result.append(text)
+        }
+        return result
+    }
+    func ints(_ object: JSONObject, _ path: String) throws(HarnessError) -> [Int] {
+        let items = try array(object, path)
+        var result: [Int] = []
+        for (index, item) in items.enumerated() {
+            guard let number = item.intValue else { throw HarnessError("\(source): \(path)[\(index)] must be an integer") }
+            result.append(number)
+        }
+        return result
+    }
+    func counts(_ value: JSONValue, _ path: String) throws(HarnessError) -> [UInt64] {
+        guard let items = value.arrayValue else { throw HarnessError("\(source): \(path) must be an array of counts") }
+        var result: [UInt64] = []
+        result.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            guard let number = item.uint64Value else {
+                throw HarnessError("\(source): \(path)[\(index)] must be a non-negative integer count")
+            }
+            result.append(number)
+        }
+        return result
+    }
+    func colorList(_ object: JSONObject, _ path: String) throws(HarnessError) -> [[UInt8]] {
+        let items = try array(object, path)
+        var result: [[UInt8]] = []
+        for (index, item) in items.enumerated() {
+            guard let channels = item.arrayValue, channels.count == 3,
+                let rgb = Optional(channels.compactMap { $0.intValue.flatMap { UInt8(exactly: $0) } }), rgb.count == 3
+            else { throw HarnessError("\(source): \(path)[\(index)] must be three integers 0–255") }
+            result.append(rgb)
+        }
+        return result
+    }
+}

@@ -1,0 +1,215 @@
+import Metrics
+
+/// Everything a results file holds: how the numbers were made and the exact counts they come from.
+///
+/// Metrics are never stored as the source of truth: `scores` recomputes them from `matrix`,
+/// so a results file can be re-analysed under another presence policy or merged with others.
+public struct RunRecord: Sendable, Equatable {
+    public static let schema = "ovseg-results/1"
+
+    public var method: String
+    public var vocabulary: VocabularyInfo
+    public var split: SplitInfo?
+    public var policy: EvaluationPolicy
+    public var dataset: DatasetInfo
+    public var shard: ShardInfo?
+    public var matrix: ConfusionMatrix
+    /// Per-image counts, sorted by id.
+    public var images: [ImageRecord]
+    public var provenance: Provenance
+
+    public init(
+        method: String, vocabulary: VocabularyInfo, split: SplitInfo?, policy: EvaluationPolicy,
+        dataset: DatasetInfo, shard: ShardInfo?, matrix: ConfusionMatrix, images: [ImageRecord], provenance: Provenance
+    ) {
+        self.method = method
+        self.vocabulary = vocabulary
+        self.split = split
+        self.policy = policy
+        self.dataset = dataset
+        self.shard = shard
+        self.matrix = matrix
+        self.images = images
+        self.provenance = provenance
+    }
+
+    /// All metrics under the recorded presence policy.
+    public var scores: Scores { Scores(matrix: matrix, policy: policy.presence) }
+
+    /// Seen / unseen / hIoU when the run has a split.
+    public var splitScores: SplitScores? {
+        guard let split else { return nil }
+        return scores.split(seen: split.seenIDs, unseen: split.unseenIDs)
+    }
+
+    public var classNames: [String] { vocabulary.classNames }
+}
+
+/// The vocabulary a run used, with enough detail to check that two runs are comparable.
+public struct VocabularyInfo: Sendable, Equatable {
+    public var key: String
+    public var name: String
+    public var fingerprint: String
+    public var classNames: [String]
+    /// RGB colour per class, for reports.
+    public var colors: [[UInt8]]
+
+    public init(key: String, name: String, fingerprint: String, classNames: [String], colors: [[UInt8]]) {
+        self.key = key
+        self.name = name
+        self.fingerprint = fingerprint
+        self.classNames = classNames
+        self.colors = colors
+    }
+}
+
+/// The seen/unseen split a run was scored with.
+public struct SplitInfo: Sendable, Equatable {
+    public var name: String
+    public var seenIDs: [Int]
+    public var unseenIDs: [Int]
+    public var source: String?
+    public var inferred: Bool
+
+    public init(name: String, seenIDs: [Int], unseenIDs: [Int], source: String?, inferred: Bool) {
+        self.name = name
+        self.seenIDs = seenIDs
+        self.unseenIDs = unseenIDs
+        self.source = source
+        self.inferred = inferred
+    }
+
+    /// "seen", "unseen" or nil for a class id.
+    public func side(ofClass id: Int) -> String? {
+        if seenIDs.contains(id) { return "seen" }
+        if unseenIDs.contains(id) { return "unseen" }
+        return nil
+    }
+}
+
+/// The choices that change the numbers, recorded with them.
+public struct EvaluationPolicy: Sendable, Equatable {
+    public var presence: PresencePolicy
+    public var ignoreValues: [Int]
+    public var ignoreColors: [[UInt8]]
+    public var reduceZeroLabel: Bool
+    public var outOfRangeGroundTruth: OutOfRangeGroundTruth
+    public var outOfRangePrediction: OutOfRangePrediction
+
+    public init(
+        presence: PresencePolicy, ignoreValues: [Int], ignoreColors: [[UInt8]], reduceZeroLabel: Bool,
+        outOfRangeGroundTruth: OutOfRangeGroundTruth, outOfRangePrediction: OutOfRangePrediction
+    ) {
+        self.presence = presence
+        self.ignoreValues = ignoreValues
+        self.ignoreColors = ignoreColors
+        self.reduceZeroLabel = reduceZeroLabel
+        self.outOfRangeGroundTruth = outOfRangeGroundTruth
+        self.outOfRangePrediction = outOfRangePrediction
+    }
+}
+
+/// Which images were scored.
+public struct DatasetInfo: Sendable, Equatable {
+    public var groundTruthDirectory: String
+    public var predictionDirectory: String
+    /// `sha256:` over the sorted (id, ground-truth hash) lines of the scored images.
+    public var fingerprint: String
+    public var missingPredictions: [String]
+    public var extraPredictions: [String]
+    public var sizeMismatches: [String]
+
+    public init(
+        groundTruthDirectory: String, predictionDirectory: String, fingerprint: String,
+        missingPredictions: [String] = [], extraPredictions: [String] = [], sizeMismatches: [String] = []
+    ) {
+        self.groundTruthDirectory = groundTruthDirectory
+        self.predictionDirectory = predictionDirectory
+        self.fingerprint = fingerprint
+        self.missingPredictions = missingPredictions
+        self.extraPredictions = extraPredictions
+        self.sizeMismatches = sizeMismatches
+    }
+}
+
+/// Which part of a sharded evaluation a file holds.
+public struct ShardInfo: Sendable, Equatable {
+    /// The shards this file covers (one for a shard file, several after a merge).
+    public var indices: [Int]
+    public var count: Int
+    /// True when a merge went ahead with shards missing (`--allow-partial`).
+    public var partial: Bool
+
+    public init(indices: [Int], count: Int, partial: Bool) {
+        self.indices = indices
+        self.count = count
+        self.partial = partial
+    }
+}
+
+/// The counts of one image.
+public struct ImageRecord: Sendable, Equatable {
+    public var id: String
+    public var groundTruthSHA256: String
+    public var predictionSHA256: String
+    public var width: Int
+    public var height: Int
+    public var counts: [ClassCounts]
+
+    public init(
+        id: String, groundTruthSHA256: String, predictionSHA256: String, width: Int, height: Int, counts: [ClassCounts]
+    ) {
+        self.id = id
+        self.groundTruthSHA256 = groundTruthSHA256
+        self.predictionSHA256 = predictionSHA256
+        self.width = width
+        self.height = height
+        self.counts = counts
+    }
+}
+
+/// How and where a run was made.
+public struct Provenance: Sendable, Equatable {
+    public var tool: String
+    public var version: String
+    public var command: [String]
+    /// ISO 8601, UTC.
+    public var date: String
+    public var host: String
+    public var checkpointPath: String?
+    public var checkpointSHA256: String?
+    /// Free-form configuration of the method (inference mode, template, …).
+    public var configuration: [(String, String)]
+    public var seconds: Double
+    public var threads: Int
+
+    public init(
+        tool: String = "ovseg", version: String, command: [String], date: String, host: String,
+        checkpointPath: String? = nil, checkpointSHA256: String? = nil, configuration: [(String, String)] = [],
+        seconds: Double, threads: Int
+    ) {
+        self.tool = tool
+        self.version = version
+        self.command = command
+        self.date = date
+        self.host = host
+        self.checkpointPath = checkpointPath
+        self.checkpointSHA256 = checkpointSHA256
+        self.configuration = configuration
+        self.seconds = seconds
+        self.threads = threads
+    }
+
+    public static func == (lhs: Provenance, rhs: Provenance) -> Bool {
+        lhs.tool == rhs.tool && lhs.version == rhs.version && lhs.command == rhs.command && lhs.date == rhs.date
+            && lhs.host == rhs.host && lhs.checkpointPath == rhs.checkpointPath
+            && lhs.checkpointSHA256 == rhs.checkpointSHA256 && lhs.seconds == rhs.seconds && lhs.threads == rhs.threads
+            && lhs.configuration.map(\.0) == rhs.configuration.map(\.0)
+            && lhs.configuration.map(\.1) == rhs.configuration.map(\.1)
+    }
+}
+
+/// The tool's version, recorded in every results file.
+public enum OVSegVersion {
+    public static let current = "0.1.0"
+}
