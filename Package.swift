@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "FileOutput"),
         .target(name: "JSON", dependencies: ["CJSONC", "FileOutput"]),
         .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
-        .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"]),
+        .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "Vocabulary"]),
         .target(
