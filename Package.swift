@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "OVSegMetrics", targets: ["Metrics"]),
         .library(name: "OVSegVocabulary", targets: ["Vocabulary"]),
         .library(name: "OVSegLabelMaps", targets: ["LabelMaps"]),
+        .library(name: "OVSegReports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,7 +28,7 @@ let package = Package(
         .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
-        .target(name: "SyntheticData", dependencies: ["LabelMaps", "Vocabulary"]),
+        .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput"]),
         .target(
             name: "Harness",
             dependencies: [
@@ -35,10 +36,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
-                "Harness", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
+                "Harness", "Reports", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
     ],
     swiftLanguageModes: [.v6]

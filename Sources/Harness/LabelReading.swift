@@ -1,0 +1,141 @@
+import Foundation
+import LabelMaps
+import Metrics
+import Vocabulary
+
+/// Reads one ground-truth / prediction pair the way the vocabulary says, and counts it.
+///
+/// The file's own colour type decides what its pixels mean: gray and palette PNGs hold
+/// class ids (ground truth may additionally be `reduce_zero_label`-encoded), RGB PNGs hold
+/// the vocabulary's colours, which map straight to evaluation ids (ignore colours to an
+/// ignore value). A prediction in an ignore colour is an unknown colour.
+struct LabelReading: Sendable {
+    let vocabulary: Vocabulary
+    let groundTruthColors: ColorTable
+    let predictionColors: ColorTable
+    /// For gray and palette ground truth.
+    let indexCounter: PixelCounter
+    /// For colour-coded ground truth: no label reduction, ignore colours already mapped.
+    let colorCounter: PixelCounter
+    let skipSizeMismatches: Bool
+    let ignoreValues: [Int]
+    let colorIgnoreValue: Int
+
+    init(vocabulary: Vocabulary, options: ScoreOptions) {
+        self.vocabulary = vocabulary
+        let k = vocabulary.classCount
+        var classColors: [RGB: UInt16] = [:]
+        for item in vocabulary.classes { classColors[item.color] = UInt16(item.id) }
+        let ignoreValues = vocabulary.encoding.ignoreValues
+        // Ignore colours need a value that is ignored and is not a class id.
+        let colorIgnore = ignoreValues.first { $0 >= k } ?? 65_535
+        var gtColors = classColors
+        for color in vocabulary.encoding.ignoreColors { gtColors[color] = UInt16(colorIgnore) }
+        groundTruthColors = ColorTable(gtColors)
+        predictionColors = ColorTable(classColors)
+        self.ignoreValues = ignoreValues
+        self.colorIgnoreValue = colorIgnore
+        indexCounter = PixelCounter(policy: PixelPolicy(
+            classCount: k, ignoreValues: ignoreValues, reduceZeroLabel: vocabulary.encoding.reduceZeroLabel,
+            outOfRangeGroundTruth: options.outOfRangeGroundTruth, outOfRangePrediction: options.outOfRangePrediction))
+        colorCounter = PixelCounter(policy: PixelPolicy(
+            classCount: k, ignoreValues: Array(Set(ignoreValues + [colorIgnore])).sorted(), reduceZeroLabel: false,
+            outOfRangeGroundTruth: options.outOfRangeGroundTruth, outOfRangePrediction: options.outOfRangePrediction))
+        skipSizeMismatches = options.skipSizeMismatches
+    }
+
+    func policy(presence: PresencePolicy) -> EvaluationPolicy {
+        EvaluationPolicy(
+            presence: presence, ignoreValues: ignoreValues,
+            ignoreColors: vocabulary.encoding.ignoreColors.map { [$0.r, $0.g, $0.b] },
+            reduceZeroLabel: vocabulary.encoding.reduceZeroLabel,
+            outOfRangeGroundTruth: indexCounter.policy.outOfRangeGroundTruth,
+            outOfRangePrediction: indexCounter.policy.outOfRangePrediction)
+    }
+
+    /// Counts one pair; `nil` when the sizes differ and skipping was allowed.
+    func score(_ pair: ImagePair) throws(HarnessError) -> (record: ImageRecord, matrix: ConfusionMatrix)? {
+        let groundTruthBytes = try readBytes(pair.groundTruthPath)
+        let predictionBytes = try readBytes(pair.predictionPath)
+        let groundTruth: LabelMap
+        let prediction: LabelMap
+        do {
+            groundTruth = try LabelMapReader.decode(
+                bytes: groundTruthBytes, name: pair.groundTruthPath, colors: groundTruthColors)
+            prediction = try LabelMapReader.decode(
+                bytes: predictionBytes, name: pair.predictionPath, colors: predictionColors)
+        } catch {
+            throw HarnessError("\(error)")
+        }
+        guard groundTruth.width == prediction.width, groundTruth.height == prediction.height else {
+            if skipSizeMismatches { return nil }
+            throw HarnessError(
+                "size mismatch for image \(pair.id): ground truth \(pair.groundTruthPath) is "
+                    + "\(groundTruth.width)×\(groundTruth.height), prediction \(pair.predictionPath) is "
+                    + "\(prediction.width)×\(prediction.height) (use --skip-size-mismatch to skip such pairs)")
+        }
+        let counter = groundTruth.isColorCoded ? colorCounter : indexCounter
+        var matrix = ConfusionMatrix(classCount: vocabulary.classCount)
+        do {
+            try counter.count(groundTruth: groundTruth.values, prediction: prediction.values, into: &matrix)
+        } catch {
+            let x = error.pixelIndex % groundTruth.width
+            let y = error.pixelIndex / groundTruth.width
+            switch error.side {
+            case .groundTruth:
+                throw HarnessError(
+                    "\(pair.groundTruthPath): value \(error.value) at pixel (\(x), \(y)) is not a class id of "
+                        + "\(vocabulary.key) (0–\(vocabulary.classCount - 1)) nor an ignore value "
+                        + "\(ignoreValues)\(vocabulary.encoding.reduceZeroLabel && !groundTruth.isColorCoded ? " after reduce_zero_label" : "")"
+                        + " (use --out-of-range-gt ignore or mmseg-compatible to accept it)")
+            case .prediction:
+                throw HarnessError(
+                    "\(pair.predictionPath): predicted value \(error.value) at pixel (\(x), \(y)) is not a class id of "
+                        + "\(vocabulary.key) (0–\(vocabulary.classCount - 1)) (use --out-of-range-prediction void to accept it)")
+            }
+        }
+        let record = ImageRecord(
+            id: pair.id,
+            groundTruthSHA256: Fingerprint.sha256(groundTruthBytes),
+            predictionSHA256: Fingerprint.sha256(predictionBytes),
+            width: groundTruth.width, height: groundTruth.height,
+            counts: matrix.classCounts)
+        return (record, matrix)
+    }
+
+    private func readBytes(_ path: String) throws(HarnessError) -> [UInt8] {
+        do {
+            return try FileBytes.read(path: path)
+        } catch {
+            throw HarnessError("\(error)")
+        }
+    }
+}
+
+extension VocabularyInfo {
+    init(_ vocabulary: Vocabulary) {
+        self.init(
+            key: vocabulary.key, name: vocabulary.name, fingerprint: vocabulary.fingerprint,
+            classNames: vocabulary.classes.map(\.name),
+            colors: vocabulary.classes.map { [$0.color.r, $0.color.g, $0.color.b] })
+    }
+}
+
+extension SplitInfo {
+    init(_ split: ClassSplit) {
+        self.init(
+            name: split.name, seenIDs: split.seenIDs, unseenIDs: split.unseenIDs, source: split.source,
+            inferred: split.inferred)
+    }
+}
+
+extension Provenance {
+    /// The current time as ISO 8601 UTC, or the value of `OVSEG_FIXED_DATE` (for reproducible files).
+    static func now() -> String {
+        if let fixed = ProcessInfo.processInfo.environment["OVSEG_FIXED_DATE"], !fixed.isEmpty { return fixed }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}

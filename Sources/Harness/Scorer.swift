@@ -1,0 +1,155 @@
+import Dispatch
+import Foundation
+import LabelMaps
+import Metrics
+import Synchronization
+import Vocabulary
+
+/// Receives progress from a scoring run; called from worker threads, one call at a time.
+public protocol ScoringProgress: Sendable {
+    func started(total: Int)
+    func advanced(completed: Int, total: Int)
+    func finished()
+}
+
+/// Everything that decides how a folder of predictions is scored.
+public struct ScoreOptions: Sendable {
+    public var vocabulary: Vocabulary
+    public var split: ClassSplit?
+    public var presence: PresencePolicy
+    public var outOfRangeGroundTruth: OutOfRangeGroundTruth
+    public var outOfRangePrediction: OutOfRangePrediction
+    public var pairing: PairingOptions
+    /// Skip (and count) pairs whose sizes differ instead of failing.
+    public var skipSizeMismatches: Bool
+    /// Worker threads; each decodes and counts whole images.
+    public var jobs: Int
+    public var shard: Shard?
+    public var method: String
+
+    public init(
+        vocabulary: Vocabulary, split: ClassSplit? = nil, presence: PresencePolicy = .unionPresent,
+        outOfRangeGroundTruth: OutOfRangeGroundTruth = .error, outOfRangePrediction: OutOfRangePrediction = .error,
+        pairing: PairingOptions = PairingOptions(), skipSizeMismatches: Bool = false,
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, shard: Shard? = nil, method: String
+    ) {
+        self.vocabulary = vocabulary
+        self.split = split
+        self.presence = presence
+        self.outOfRangeGroundTruth = outOfRangeGroundTruth
+        self.outOfRangePrediction = outOfRangePrediction
+        self.pairing = pairing
+        self.skipSizeMismatches = skipSizeMismatches
+        self.jobs = max(1, jobs)
+        self.shard = shard
+        self.method = method
+    }
+}
+
+/// Scores a folder of predicted label maps against a folder of ground truth.
+///
+/// Images stream through a fixed number of workers: memory holds one decoded pair per worker
+/// plus the per-image counts (3·K integers each), never the label maps of the whole dataset.
+public enum Scorer {
+    public static func score(
+        groundTruthDirectory: String, predictionDirectory: String, options: ScoreOptions,
+        command: [String] = CommandLine.arguments, progress: (any ScoringProgress)? = nil
+    ) throws(HarnessError) -> RunRecord {
+        let start = DispatchTime.now()
+        var pairing = try DatasetScanner.pair(
+            groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
+            options: options.pairing)
+        if let shard = options.shard {
+            pairing.pairs = pairing.pairs.filter { shard.contains($0.id) }
+            pairing.missingPredictions = pairing.missingPredictions.filter { shard.contains($0) }
+            pairing.extraPredictions = pairing.extraPredictions.filter { shard.contains($0) }
+        }
+        let reader = LabelReading(vocabulary: options.vocabulary, options: options)
+        let pairs = pairing.pairs
+        let jobs = min(options.jobs, max(1, pairs.count))
+        let state = Mutex(RunState(count: pairs.count, classCount: options.vocabulary.classCount))
+
+        progress?.started(total: pairs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            var local = ConfusionMatrix(classCount: options.vocabulary.classCount)
+            while let index = state.withLock({ $0.takeNext() }) {
+                let pair = pairs[index]
+                do {
+                    let outcome = try reader.score(pair)
+                    if let outcome { try local.add(outcome.matrix) }
+                    let completed = state.withLock { $0.finish(index: index, record: outcome?.record, id: pair.id) }
+                    progress?.advanced(completed: completed, total: pairs.count)
+                } catch {
+                    state.withLock { $0.fail(error, at: index) }
+                }
+            }
+            state.withLock { $0.absorb(local) }
+        }
+        progress?.finished()
+
+        let final = state.withLock { $0 }
+        if let failure = final.failure { throw failure }
+        let records = final.records.compactMap { $0 }
+        guard !records.isEmpty else {
+            throw HarnessError("no image was scored: every pair was skipped (see the size mismatches)")
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let vocabulary = options.vocabulary
+        return RunRecord(
+            method: options.method,
+            vocabulary: VocabularyInfo(vocabulary),
+            split: options.split.map(SplitInfo.init),
+            policy: reader.policy(presence: options.presence),
+            dataset: DatasetInfo(
+                groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
+                fingerprint: Fingerprint.dataset(records.map { ($0.id, $0.groundTruthSHA256) }),
+                missingPredictions: pairing.missingPredictions, extraPredictions: pairing.extraPredictions,
+                sizeMismatches: final.sizeMismatches.sorted()),
+            shard: options.shard.map { ShardInfo(indices: [$0.index], count: $0.count, partial: false) },
+            matrix: final.matrix,
+            images: records,
+            provenance: Provenance(
+                version: OVSegVersion.current, command: command, date: Provenance.now(),
+                host: ProcessInfo.processInfo.hostName, seconds: seconds, threads: jobs))
+    }
+}
+
+/// Mutable state shared by the workers, always accessed under the mutex.
+private struct RunState: Sendable {
+    var next = 0
+    var completed = 0
+    var records: [ImageRecord?]
+    var sizeMismatches: [String] = []
+    var failure: HarnessError?
+    var failureIndex = Int.max
+    var matrix: ConfusionMatrix
+
+    init(count: Int, classCount: Int) {
+        records = [ImageRecord?](repeating: nil, count: count)
+        matrix = ConfusionMatrix(classCount: classCount)
+    }
+
+    mutating func takeNext() -> Int? {
+        guard failure == nil, next < records.count else { return nil }
+        defer { next += 1 }
+        return next
+    }
+
+    mutating func finish(index: Int, record: ImageRecord?, id: String) -> Int {
+        if let record { records[index] = record } else { sizeMismatches.append(id) }
+        completed += 1
+        return completed
+    }
+
+    /// Keeps the error of the earliest image, so the reported error does not depend on thread timing.
+    mutating func fail(_ error: any Error, at index: Int) {
+        guard index < failureIndex else { return }
+        failureIndex = index
+        failure = (error as? HarnessError) ?? HarnessError("\(error)")
+    }
+
+    mutating func absorb(_ local: ConfusionMatrix) {
+        try? matrix.add(local)
+    }
+}
+

@@ -1,0 +1,49 @@
+import Harness
+import Metrics
+
+/// The compact table `ovseg score` prints: one row per class, then the headline figures.
+///
+/// Numbers use the same numpy-style rounding as every report, so the terminal, the Markdown
+/// and the HTML always show the same digits.
+public enum TerminalSummary {
+    public static func render(_ record: RunRecord) -> String {
+        let scores = record.scores
+        let counts = scores.classCounts
+        let nameWidth = max(5, record.classNames.map(\.count).max() ?? 5)
+        var lines: [String] = []
+        lines.append("\(record.method) — \(record.vocabulary.name), \(record.images.count) images, presence policy \(record.policy.presence.rawValue)")
+        let header = pad("class", nameWidth) + "  split    " + left("IoU", 7) + left("Acc", 8) + left("F1", 8) + left("GT px", 12) + left("pred px", 12)
+        lines.append(header)
+        lines.append(String(repeating: "─", count: header.count))
+        for id in 0..<record.matrix.classCount {
+            let c = counts[id]
+            let side = record.split?.side(ofClass: id) ?? ""
+            var iou = Percent.format(c.iou)
+            if c.groundTruth == 0 { iou = c.predicted == 0 ? "absent" : iou + "*" }
+            lines.append(
+                pad(record.classNames[id], nameWidth) + "  " + pad(side, 7) + "  " + left(iou, 7) + left(Percent.format(c.accuracy), 8)
+                    + left(Percent.format(c.dice), 8) + left(String(c.groundTruth), 12) + left(String(c.predicted), 12))
+        }
+        lines.append(String(repeating: "─", count: header.count))
+        var headline = "mIoU \(Percent.format(scores.meanIoU))"
+        if let split = record.splitScores {
+            headline += "   seen \(Percent.format(split.seen))   unseen \(Percent.format(split.unseen))   hIoU \(Percent.format(split.harmonic))"
+        }
+        headline += "   aAcc \(Percent.format(scores.pixelAccuracy))"
+        lines.append(headline)
+        if counts.contains(where: { $0.groundTruth == 0 && $0.predicted > 0 }) {
+            lines.append("* predicted but absent from the ground truth (counts as 0 under union-present)")
+        }
+        if let split = record.split {
+            lines.append("split \(split.name): \(split.source ?? "no source")\(split.inferred ? " (inferred)" : "")")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+    static func left(_ text: String, _ width: Int) -> String {
+        text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
+    }
+}
