@@ -24,7 +24,7 @@ public struct LabelMap: Sendable, Equatable {
     }
 
     /// The value at column `x`, row `y`.
-    public subscript(x: Int, y: Int) -> UInt16 {
+    public subscript(x x: Int, y y: Int) -> UInt16 {
         get { values[y * width + x] }
         set { values[y * width + x] = newValue }
     }
