@@ -3,8 +3,11 @@
 /// Decoding looks up every pixel of large maps, so the table is a flat
 /// open-addressing hash on the colour packed into a `UInt32` (linear probing,
 /// load factor at most 1/2), and the pixel loop remembers the last colour it
-/// saw: label maps are mostly long runs of one colour. A Swift `Dictionary`
-/// per pixel measured several times slower (see `ColorTableMeasurement` in the tests).
+/// saw: label maps are mostly long runs of one colour. Measured on a 1024×1024
+/// map (release, 6–150 colours, same last-colour cache in all variants): blocky
+/// regions 1.8–2.4 ms flat vs 1.5–3.4 ms sorted array vs 3.0–4.4 ms Dictionary;
+/// per-pixel noise 8–9.5 ms flat vs 19–51 ms sorted vs 50–58 ms Dictionary
+/// (`ColorTableMeasurement` in the tests).
 public struct ColorTable: Sendable {
     /// The mapping this table was built from.
     public let mapping: [RGB: UInt16]

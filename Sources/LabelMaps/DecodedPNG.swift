@@ -47,7 +47,16 @@ public struct DecodedPNG: Sendable, Equatable {
     /// Decodes a PNG held in memory. `name` is used in error messages.
     public static func decode(bytes: [UInt8], name: String,
                               maxPixels: Int = LabelMapReader.defaultMaxPixels) throws -> DecodedPNG {
-        try RawPNG.withDecoded(bytes: bytes, name: name, maxPixels: maxPixels) { image, layout in
+        try make(.bytes(bytes), name: name, maxPixels: maxPixels)
+    }
+
+    /// Reads and decodes the PNG at `path` (libpng reads the file directly).
+    public static func read(path: String, maxPixels: Int = LabelMapReader.defaultMaxPixels) throws -> DecodedPNG {
+        try make(.file(path), name: path, maxPixels: maxPixels)
+    }
+
+    private static func make(_ source: RawPNG.Source, name: String, maxPixels: Int) throws -> DecodedPNG {
+        try RawPNG.withDecoded(source, name: name, maxPixels: maxPixels) { image, layout in
             let count = image.size
             let samples: PNGSamples
             if image.bit_depth == 16 {
@@ -58,11 +67,6 @@ public struct DecodedPNG: Sendable, Equatable {
             }
             return DecodedPNG(width: Int(image.width), height: Int(image.height), layout: layout, samples: samples)
         }
-    }
-
-    /// Reads and decodes the PNG at `path`.
-    public static func read(path: String, maxPixels: Int = LabelMapReader.defaultMaxPixels) throws -> DecodedPNG {
-        try decode(bytes: FileBytes.read(path: path), name: path, maxPixels: maxPixels)
     }
 }
 
@@ -77,15 +81,26 @@ enum RawPNG {
 
     static let errorCapacity = 512
 
-    /// Decodes `bytes` and passes the C image (valid only inside `body`) and its layout.
-    static func withDecoded<Result>(bytes: [UInt8], name: String, maxPixels: Int,
+    /// Where the PNG comes from: bytes already in memory, or a file libpng reads itself.
+    enum Source {
+        case bytes([UInt8])
+        case file(String)
+    }
+
+    /// Decodes `source` and passes the C image (valid only inside `body`) and its layout.
+    static func withDecoded<Result>(_ source: Source, name: String, maxPixels: Int,
                                     _ body: (ovpng_image, PNGLayout) throws -> Result) throws -> Result {
         var image = ovpng_image()
         var message = [CChar](repeating: 0, count: errorCapacity)
-        let status = bytes.withUnsafeBufferPointer { buffer in
-            message.withUnsafeMutableBufferPointer { text in
-                ovpng_read_memory(buffer.baseAddress, buffer.count, &image, UInt64(max(maxPixels, 1)),
-                                  text.baseAddress, text.count)
+        let bound = UInt64(max(maxPixels, 1))
+        let status = message.withUnsafeMutableBufferPointer { text in
+            switch source {
+            case .bytes(let bytes):
+                bytes.withUnsafeBufferPointer { buffer in
+                    ovpng_read_memory(buffer.baseAddress, buffer.count, &image, bound, text.baseAddress, text.count)
+                }
+            case .file(let path):
+                ovpng_read(path, &image, bound, text.baseAddress, text.count)
             }
         }
         defer { ovpng_free(&image) }
@@ -99,8 +114,8 @@ enum RawPNG {
         switch Int(status) {
         case Int(OVPNG_ERROR_OPEN): .cannotOpen
         case Int(OVPNG_ERROR_SIGNATURE): .notPNG
-        case Int(OVPNG_ERROR_TOO_LARGE): .tooLarge
-        case Int(OVPNG_ERROR_WRITE), Int(OVPNG_ERROR_MEMORY): .writeFailed
+        case Int(OVPNG_ERROR_TOO_LARGE), Int(OVPNG_ERROR_MEMORY): .tooLarge
+        case Int(OVPNG_ERROR_WRITE): .writeFailed
         case Int(OVPNG_ERROR_ARGUMENT): .invalidArgument
         default: .corrupt
         }

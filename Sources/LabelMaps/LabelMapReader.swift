@@ -25,7 +25,7 @@ public enum LabelMapReader {
     /// Use this when the caller also needs the bytes (e.g. to hash them).
     public static func decode(bytes: [UInt8], name: String, colors: ColorTable?,
                               maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
-        try RawPNG.withDecoded(bytes: bytes, name: name, maxPixels: maxPixels) { image, layout in
+        try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
             let width = Int(image.width)
             let height = Int(image.height)
             let pixelCount = width * height

@@ -138,3 +138,37 @@ import Testing
         #expect(try LabelMapReader.decode(bytes: small, name: "gray16.png", colors: nil, maxPixels: 15).width == 5)
     }
 }
+
+/// `DecodedPNG.read(path:)` goes through the C file reader (`ovpng_read`), the
+/// label-map path through the memory reader: both must agree and fail cleanly.
+@Suite struct FileReaderTests {
+    @Test func fileAndMemoryReadersAgree() throws {
+        for name in ["palette1.png", "gray16.png", "interlaced.png", "rgba.png", "gray_alpha.png"] {
+            let path = try fixture(name)
+            #expect(try DecodedPNG.read(path: path) == DecodedPNG.decode(bytes: bytes(of: path), name: path), "\(name)")
+        }
+    }
+
+    @Test func fileReaderReportsErrors() throws {
+        let directory = try TemporaryDirectory()
+        let missing = labelMapError { _ = try DecodedPNG.read(path: directory.file("missing.png")) }
+        #expect(missing?.kind == .cannotOpen)
+        #expect(missing?.description.contains("missing.png: cannot open file (No such file") == true)
+
+        let empty = directory.file("empty.png")
+        try write([], to: empty)
+        #expect(labelMapError { _ = try DecodedPNG.read(path: empty) }?.kind == .notPNG)
+
+        let cut = directory.file("cut.png")
+        let full = try bytes(of: fixture("palette8.png"))
+        for length in [9, 20, 40, full.count - 13, full.count - 1] {
+            try write(Array(full[..<length]), to: cut)
+            let error = labelMapError { _ = try DecodedPNG.read(path: cut) }
+            #expect(error?.kind == .corrupt, "cut to \(length): \(String(describing: error))")
+        }
+
+        let huge = labelMapError { _ = try DecodedPNG.read(path: fixture("gray16.png"), maxPixels: 10) }
+        #expect(huge?.kind == .tooLarge)
+        #expect(labelMapError { _ = try DecodedPNG.read(path: directory.path) }?.kind == .cannotOpen)
+    }
+}
