@@ -1,72 +1,129 @@
 #include "CPNGRaw.h"
 
+#include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* libpng's classic API reports errors by calling on_error, which must not return.
+   We longjmp back into the function that armed the context. Everything that
+   function changes after setjmp and reads in its error branch is `volatile`. */
 typedef struct {
     jmp_buf jump;
+    int armed;              /* setjmp has run; before that libpng handles errors itself */
     char *error;
     size_t error_size;
+    char last_warning[160]; /* libpng often warns with the detail, then errors tersely */
 } error_context;
-
-static void on_error(png_structp png, png_const_charp message) {
-    error_context *context = (error_context *)png_get_error_ptr(png);
-    snprintf(context->error, context->error_size, "%s", message ? message : "unknown libpng error");
-    longjmp(context->jump, 1);
-}
-
-static void on_warning(png_structp png, png_const_charp message) {
-    (void)png;
-    (void)message;
-}
 
 static void set_error(char *error, size_t error_size, const char *message) {
     if (error && error_size > 0) snprintf(error, error_size, "%s", message);
 }
 
-int ovpng_read(const char *path, ovpng_image *out, uint64_t max_pixels, char *error, size_t error_size) {
-    memset(out, 0, sizeof(*out));
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        set_error(error, error_size, "cannot open file");
-        return 1;
+static void context_init(error_context *context, char *error, size_t error_size) {
+    context->armed = 0;
+    context->error = error;
+    context->error_size = error_size;
+    context->last_warning[0] = '\0';
+}
+
+static void on_error(png_structp png, png_const_charp message) {
+    error_context *context = (error_context *)png_get_error_ptr(png);
+    const char *text = message ? message : "unknown libpng error";
+    if (context->error && context->error_size > 0) {
+        if (context->last_warning[0] != '\0') {
+            snprintf(context->error, context->error_size, "%s (after libpng warning: %s)", text,
+                     context->last_warning);
+        } else {
+            snprintf(context->error, context->error_size, "%s", text);
+        }
     }
-    unsigned char signature[8];
-    if (fread(signature, 1, 8, file) != 8 || png_sig_cmp(signature, 0, 8) != 0) {
-        fclose(file);
+    /* Unarmed only while png_create_*_struct runs; returning then lets libpng use
+       its own creation-time jump buffer instead of our uninitialised one. */
+    if (context->armed) longjmp(context->jump, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp message) {
+    error_context *context = (error_context *)png_get_error_ptr(png);
+    snprintf(context->last_warning, sizeof context->last_warning, "%s", message ? message : "");
+}
+
+static int host_is_little_endian(void) {
+    const uint16_t probe = 1;
+    return *(const uint8_t *)&probe == 1;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+typedef struct {
+    const uint8_t *bytes;
+    size_t length;
+    size_t offset;
+} memory_source;
+
+static void read_from_memory(png_structp png, png_bytep destination, png_size_t count) {
+    memory_source *source = (memory_source *)png_get_io_ptr(png);
+    if (source == NULL || count > source->length - source->offset) png_error(png, "truncated file");
+    memcpy(destination, source->bytes + source->offset, count);
+    source->offset += count;
+}
+
+/* Checks the 8-byte signature. Returns OVPNG_OK or OVPNG_ERROR_SIGNATURE. */
+static int check_signature(const uint8_t *bytes, size_t available, char *error, size_t error_size) {
+    char message[96];
+    if (available == 0) {
+        set_error(error, error_size, "not a PNG file (the file is empty)");
+        return OVPNG_ERROR_SIGNATURE;
+    }
+    if (available < 8) {
+        snprintf(message, sizeof message, "not a PNG file (only %zu bytes)", available);
+        set_error(error, error_size, message);
+        return OVPNG_ERROR_SIGNATURE;
+    }
+    if (png_sig_cmp((png_const_bytep)bytes, 0, 8) != 0) {
         set_error(error, error_size, "not a PNG file (bad signature)");
-        return 1;
+        return OVPNG_ERROR_SIGNATURE;
     }
+    return OVPNG_OK;
+}
+
+/* Decodes after the signature has been consumed: from `file` if non-NULL, else
+   from `memory`. Does not close `file`. */
+static int decode(FILE *file, memory_source *memory, ovpng_image *out, uint64_t max_pixels,
+                  char *error, size_t error_size) {
     error_context context;
-    context.error = error;
-    context.error_size = error_size;
+    context_init(&context, error, error_size);
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
     if (!png) {
-        fclose(file);
         set_error(error, error_size, "libpng could not allocate a reader");
-        return 1;
+        return OVPNG_ERROR_MEMORY;
     }
     png_infop info = png_create_info_struct(png);
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
-        fclose(file);
         set_error(error, error_size, "libpng could not allocate an info struct");
-        return 1;
+        return OVPNG_ERROR_MEMORY;
     }
+    /* Changed after setjmp and read in the error branch, hence volatile. */
     uint8_t *volatile data = NULL;
     png_bytep *volatile rows = NULL;
+    volatile int failure_code = OVPNG_ERROR_DECODE;
     if (setjmp(context.jump)) {
         free(rows);
         free(data);
         png_destroy_read_struct(&png, &info, NULL);
-        fclose(file);
         memset(out, 0, sizeof(*out));
-        return 1;
+        return failure_code;
     }
-    png_init_io(png, file);
+    context.armed = 1;
+
+    if (file) {
+        png_init_io(png, file);
+    } else {
+        png_set_read_fn(png, memory, read_from_memory);
+    }
     png_set_sig_bytes(png, 8);
     png_set_user_limits(png, 1u << 20, 1u << 20);
     png_read_info(png, info);
@@ -75,11 +132,16 @@ int ovpng_read(const char *path, ovpng_image *out, uint64_t max_pixels, char *er
     int bit_depth = 0, color_type = 0, interlace = 0;
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
     if (max_pixels > 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
-        png_error(png, "image is larger than the allowed pixel count");
+        char message[160];
+        snprintf(message, sizeof message, "image is %lux%lu pixels, more than the allowed %llu",
+                 (unsigned long)width, (unsigned long)height, (unsigned long long)max_pixels);
+        failure_code = OVPNG_ERROR_TOO_LARGE;
+        png_error(png, message);
     }
-    out->file_bit_depth = bit_depth;
+    /* Only layout transforms: unpack 1/2/4-bit samples (values kept) and byte-swap
+       16-bit samples to host order. No gamma, palette expansion or colour conversion. */
     if (bit_depth < 8) png_set_packing(png);
-    if (bit_depth == 16) png_set_swap(png);
+    if (bit_depth == 16 && host_is_little_endian()) png_set_swap(png);
     if (interlace != PNG_INTERLACE_NONE) png_set_interlace_handling(png);
     png_read_update_info(png, info);
 
@@ -89,13 +151,16 @@ int ovpng_read(const char *path, ovpng_image *out, uint64_t max_pixels, char *er
     size_t expected_row = (size_t)width * (size_t)channels * (size_t)(depth_after / 8);
     if (row_bytes != expected_row) png_error(png, "unexpected row layout after unpacking");
 
+    failure_code = OVPNG_ERROR_MEMORY;
     data = (uint8_t *)malloc(row_bytes * (size_t)height + 1);
     rows = (png_bytep *)malloc(sizeof(png_bytep) * (size_t)height + 1);
     if (!data || !rows) png_error(png, "out of memory decoding image");
+    failure_code = OVPNG_ERROR_DECODE;
     for (png_uint_32 y = 0; y < height; y++) rows[y] = data + (size_t)y * row_bytes;
     png_read_image(png, rows);
     png_read_end(png, NULL);
 
+    memset(out, 0, sizeof(*out));
     if (color_type == PNG_COLOR_TYPE_PALETTE) {
         png_colorp palette = NULL;
         int count = 0;
@@ -113,13 +178,48 @@ int ovpng_read(const char *path, ovpng_image *out, uint64_t max_pixels, char *er
     out->height = height;
     out->channels = channels;
     out->bit_depth = depth_after;
+    out->file_bit_depth = bit_depth;
     out->color_type = color_type;
+    out->interlaced = interlace != PNG_INTERLACE_NONE;
     out->data = data;
     out->size = row_bytes * (size_t)height;
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
+    return OVPNG_OK;
+}
+
+int ovpng_read(const char *path, ovpng_image *out, uint64_t max_pixels, char *error, size_t error_size) {
+    memset(out, 0, sizeof(*out));
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        char message[160];
+        snprintf(message, sizeof message, "cannot open file (%s)", strerror(errno));
+        set_error(error, error_size, message);
+        return OVPNG_ERROR_OPEN;
+    }
+    uint8_t signature[8];
+    size_t got = fread(signature, 1, 8, file);
+    if (got < 8 && ferror(file)) {
+        char message[160];
+        snprintf(message, sizeof message, "cannot read file (%s)", strerror(errno));
+        fclose(file);
+        set_error(error, error_size, message);
+        return OVPNG_ERROR_OPEN;
+    }
+    int status = check_signature(signature, got, error, error_size);
+    if (status == OVPNG_OK) status = decode(file, NULL, out, max_pixels, error, error_size);
     fclose(file);
-    return 0;
+    return status;
+}
+
+int ovpng_read_memory(const uint8_t *bytes, size_t length, ovpng_image *out, uint64_t max_pixels,
+                      char *error, size_t error_size) {
+    memset(out, 0, sizeof(*out));
+    if (bytes == NULL) length = 0;
+    int status = check_signature(bytes, length, error, error_size);
+    if (status != OVPNG_OK) return status;
+    memory_source source = {bytes, length, 8};
+    return decode(NULL, &source, out, max_pixels, error, error_size);
 }
 
 void ovpng_free(ovpng_image *image) {
@@ -130,42 +230,51 @@ void ovpng_free(ovpng_image *image) {
     }
 }
 
+/* ---------------------------------------------------------------- writing */
+
 static int write_any(const char *path, uint32_t width, uint32_t height, int color_type, int bit_depth,
                      const uint8_t *samples, size_t row_bytes, const uint8_t *palette, int palette_count,
                      int compression_level, int swap16, char *error, size_t error_size) {
+    if (!samples && width > 0 && height > 0) {
+        set_error(error, error_size, "no sample buffer given");
+        return OVPNG_ERROR_ARGUMENT;
+    }
     FILE *file = fopen(path, "wb");
     if (!file) {
-        set_error(error, error_size, "cannot create file");
-        return 1;
+        char message[160];
+        snprintf(message, sizeof message, "cannot create file (%s)", strerror(errno));
+        set_error(error, error_size, message);
+        return OVPNG_ERROR_OPEN;
     }
     error_context context;
-    context.error = error;
-    context.error_size = error_size;
+    context_init(&context, error, error_size);
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
     if (!png) {
         fclose(file);
         set_error(error, error_size, "libpng could not allocate a writer");
-        return 1;
+        return OVPNG_ERROR_MEMORY;
     }
     png_infop info = png_create_info_struct(png);
     if (!info) {
         png_destroy_write_struct(&png, NULL);
         fclose(file);
         set_error(error, error_size, "libpng could not allocate an info struct");
-        return 1;
+        return OVPNG_ERROR_MEMORY;
     }
+    /* Nothing read in this branch changes after setjmp. */
     if (setjmp(context.jump)) {
         png_destroy_write_struct(&png, &info);
         fclose(file);
-        return 1;
+        return OVPNG_ERROR_WRITE;
     }
+    context.armed = 1;
     png_init_io(png, file);
-    if (compression_level >= 0) png_set_compression_level(png, compression_level);
+    if (compression_level >= 0 && compression_level <= 9) png_set_compression_level(png, compression_level);
     png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (color_type == PNG_COLOR_TYPE_PALETTE) {
         png_color entries[256];
-        if (palette_count < 1 || palette_count > 256) png_error(png, "palette must have 1 to 256 entries");
+        if (!palette || palette_count < 1 || palette_count > 256) png_error(png, "palette must have 1 to 256 entries");
         for (int i = 0; i < palette_count; i++) {
             entries[i].red = palette[3 * i];
             entries[i].green = palette[3 * i + 1];
@@ -174,27 +283,32 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
         png_set_PLTE(png, info, entries, palette_count);
     }
     png_write_info(png, info);
-    if (swap16) png_set_swap(png);
+    if (swap16 && host_is_little_endian()) png_set_swap(png);
     for (uint32_t y = 0; y < height; y++) {
         png_write_row(png, (png_const_bytep)(samples + (size_t)y * row_bytes));
     }
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
-    if (fclose(file) != 0) {
-        set_error(error, error_size, "error closing file");
-        return 1;
+    /* fflush + fclose both report deferred write errors (e.g. disk full). */
+    int flush_failed = fflush(file) != 0;
+    int close_failed = fclose(file) != 0;
+    if (flush_failed || close_failed) {
+        char message[160];
+        snprintf(message, sizeof message, "error writing file (%s)", strerror(errno));
+        set_error(error, error_size, message);
+        return OVPNG_ERROR_WRITE;
     }
-    return 0;
+    return OVPNG_OK;
 }
 
 int ovpng_write8(const char *path, uint32_t width, uint32_t height, int color_type,
                  const uint8_t *samples, const uint8_t *palette, int palette_count,
                  int compression_level, char *error, size_t error_size) {
-    int channels = color_type == PNG_COLOR_TYPE_RGB ? 3 : 1;
     if (color_type != PNG_COLOR_TYPE_GRAY && color_type != PNG_COLOR_TYPE_RGB && color_type != PNG_COLOR_TYPE_PALETTE) {
         set_error(error, error_size, "unsupported colour type for writing");
-        return 1;
+        return OVPNG_ERROR_ARGUMENT;
     }
+    size_t channels = color_type == PNG_COLOR_TYPE_RGB ? 3 : 1;
     return write_any(path, width, height, color_type, 8, samples, (size_t)width * channels, palette, palette_count,
                      compression_level, 0, error, error_size);
 }

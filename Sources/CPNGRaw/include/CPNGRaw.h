@@ -5,8 +5,8 @@
 #include <stdint.h>
 
 /// A PNG decoded to the samples the file stores: no gamma, no palette expansion,
-/// no colour conversion. Sub-byte depths are unpacked to one byte per sample;
-/// 16-bit samples are stored in host (little-endian) order.
+/// no colour conversion. Sub-byte depths are unpacked to one byte per sample
+/// (values kept, not scaled); 16-bit samples are stored in host byte order.
 typedef struct {
     uint32_t width;
     uint32_t height;
@@ -14,28 +14,49 @@ typedef struct {
     int bit_depth;         /* 8 or 16 after unpacking */
     int file_bit_depth;    /* bit depth declared in the file (1, 2, 4, 8 or 16) */
     int color_type;        /* PNG_COLOR_TYPE_* of the file */
+    int interlaced;        /* 1 if the file is Adam7-interlaced */
     int palette_count;     /* number of PLTE entries (0 if none) */
     uint8_t palette[256 * 3];
     uint8_t *data;         /* malloc'ed rows, width*channels*(bit_depth/8) bytes each */
     size_t size;
 } ovpng_image;
 
-/// Decodes `path`. Returns 0 on success. On failure returns non-zero, writes a
-/// NUL-terminated message into `error` (at most `error_size` bytes) and leaves
-/// `out->data` NULL. `max_pixels` bounds width*height (0 = no bound beyond libpng's).
+/// Result codes. 0 is success; every failure also fills the caller's error text.
+enum {
+    OVPNG_OK = 0,
+    OVPNG_ERROR_OPEN = 1,       /* the file could not be opened or created */
+    OVPNG_ERROR_SIGNATURE = 2,  /* not a PNG (empty, too short, or bad signature) */
+    OVPNG_ERROR_DECODE = 3,     /* libpng error: truncated or corrupt data, bad chunk, ... */
+    OVPNG_ERROR_TOO_LARGE = 4,  /* width*height exceeds max_pixels */
+    OVPNG_ERROR_MEMORY = 5,     /* allocation failed */
+    OVPNG_ERROR_WRITE = 6,      /* libpng or stdio error while writing */
+    OVPNG_ERROR_ARGUMENT = 7    /* invalid argument (e.g. unsupported colour type) */
+};
+
+/// Decodes the file at `path`. Returns OVPNG_OK on success. On failure returns one
+/// of the OVPNG_ERROR_* codes, writes a NUL-terminated message into `error` (at most
+/// `error_size` bytes; `error` may be NULL) and leaves `out->data` NULL.
+/// `max_pixels` bounds width*height (0 = no bound beyond the 2^20-per-side limit).
 int ovpng_read(const char *path, ovpng_image *out, uint64_t max_pixels, char *error, size_t error_size);
 
-/// Frees the sample buffer of an image filled by `ovpng_read`.
+/// Decodes a PNG held in memory (`bytes[0..<length]`), same contract as `ovpng_read`.
+/// Reading past the end of the buffer is reported as the libpng error "truncated file".
+int ovpng_read_memory(const uint8_t *bytes, size_t length, ovpng_image *out, uint64_t max_pixels,
+                      char *error, size_t error_size);
+
+/// Frees the sample buffer of an image filled by `ovpng_read` / `ovpng_read_memory`.
 void ovpng_free(ovpng_image *image);
 
 /// Writes an 8-bit image. `color_type` is 0 (gray), 2 (RGB) or 3 (palette);
 /// for palette images `palette` holds `palette_count` RGB triples.
-/// Returns 0 on success, otherwise fills `error` and returns non-zero.
+/// `compression_level` is 0...9, or -1 for libpng's default.
+/// Returns OVPNG_OK on success, otherwise fills `error` and returns an error code.
+/// On failure the file at `path` may exist partially written; the caller removes it.
 int ovpng_write8(const char *path, uint32_t width, uint32_t height, int color_type,
                  const uint8_t *samples, const uint8_t *palette, int palette_count,
                  int compression_level, char *error, size_t error_size);
 
-/// Writes a 16-bit grayscale image from host-order samples.
+/// Writes a 16-bit grayscale image from host-order samples. Same contract as `ovpng_write8`.
 int ovpng_write_gray16(const char *path, uint32_t width, uint32_t height,
                        const uint16_t *samples, char *error, size_t error_size);
 

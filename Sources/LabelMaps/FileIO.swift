@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `read(2)`; a free function because `FileBytes.read` shadows the name inside the enum.
+private func readSome(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
+}
+
+/// Whole-file reads with POSIX calls (no Foundation), errors as `LabelMapError`.
+public enum FileBytes {
+    /// The bytes of the file at `path`. Throws `.cannotOpen` naming the file and the system error.
+    public static func read(path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw systemError(.cannotOpen, path, "cannot open file") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw systemError(.cannotOpen, path, "cannot stat file") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw LabelMapError(.cannotOpen, file: path, detail: "cannot open file (not a regular file)")
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                // The file may have grown since fstat: keep reading until EOF.
+                bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count / 2)))
+            }
+            let got = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return readSome(descriptor, base + filled, buffer.count - filled)
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw systemError(.cannotOpen, path, "cannot read file")
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    static func systemError(_ kind: LabelMapError.Kind, _ path: String, _ what: String) -> LabelMapError {
+        let reason = strerror(errno).map { String(cString: $0) } ?? "errno \(errno)"
+        return LabelMapError(kind, file: path, detail: "\(what) (\(reason))")
+    }
+}
+
+/// Writes files atomically: into a temporary file in the same directory, then
+/// `rename` over the destination. On failure the temporary file is removed and
+/// whatever was at the destination is untouched.
+enum AtomicFile {
+    static func write(to path: String, _ writeTemporary: (String) throws -> Void) throws {
+        let temporary = temporaryPath(for: path)
+        do {
+            try writeTemporary(temporary)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = FileBytes.systemError(.writeFailed, path, "cannot move the written file into place")
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    /// `dir/.name.tmp-<pid>-<random>`: hidden, unique, and on the same file system as `path`.
+    static func temporaryPath(for path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return "\(directory).\(name).tmp-\(getpid())-\(suffix)"
+    }
+}

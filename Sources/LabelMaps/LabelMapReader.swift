@@ -1,0 +1,83 @@
+import CPNGRaw
+
+/// Reads label-map PNGs into `LabelMap`s.
+///
+/// The file's own colour type decides how pixels become values:
+/// - gray (1/2/4-bit unpacked without scaling, 8- or 16-bit): the gray value;
+/// - palette: the palette *index*, never the colour (class-id PNGs with a
+///   display palette, as in mmseg/PIL "P" mode);
+/// - gray+alpha: the gray value, alpha ignored;
+/// - 8-bit RGB/RGBA: a colour-coded map; each colour is looked up in `colors`
+///   (alpha ignored). 16-bit RGB/RGBA is unsupported.
+/// No gamma or colour conversion is ever applied, so values match what PIL
+/// and OpenCV return for the same file.
+public enum LabelMapReader {
+    /// Default bound on width × height, so a forged header cannot trigger a huge allocation.
+    public static let defaultMaxPixels = 1 << 31
+
+    /// Reads and decodes the label map at `path` (the file is read once, then decoded from memory).
+    public static func read(path: String, colors: ColorTable?,
+                            maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
+        try decode(bytes: FileBytes.read(path: path), name: path, colors: colors, maxPixels: maxPixels)
+    }
+
+    /// Decodes a label-map PNG held in memory; `name` identifies it in error messages.
+    /// Use this when the caller also needs the bytes (e.g. to hash them).
+    public static func decode(bytes: [UInt8], name: String, colors: ColorTable?,
+                              maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
+        try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
+            let width = Int(image.width)
+            let height = Int(image.height)
+            let pixelCount = width * height
+            let channels = Int(image.channels)
+            guard let data = image.data, image.size >= pixelCount * channels * Int(image.bit_depth / 8) else {
+                throw LabelMapError(.corrupt, file: name, detail: "decoder returned no samples")
+            }
+            let samples = UnsafeBufferPointer(start: data, count: image.size)
+
+            switch layout {
+            case .gray, .palette, .grayAlpha:
+                // Take the first sample of each pixel (gray value or palette index).
+                let values: [UInt16]
+                if image.bit_depth == 16 {
+                    let wide = UnsafeRawBufferPointer(samples).bindMemory(to: UInt16.self)
+                    values = [UInt16](unsafeUninitializedCapacity: pixelCount) { output, initialized in
+                        for index in 0..<pixelCount { output[index] = wide[index * channels] }
+                        initialized = pixelCount
+                    }
+                } else {
+                    values = [UInt16](unsafeUninitializedCapacity: pixelCount) { output, initialized in
+                        for index in 0..<pixelCount { output[index] = UInt16(samples[index * channels]) }
+                        initialized = pixelCount
+                    }
+                }
+                return LabelMap(width: width, height: height, values: values)
+
+            case .rgb(let depth), .rgba(let depth):
+                guard depth == 8 else {
+                    throw LabelMapError(.unsupportedLayout, file: name,
+                                        detail: "unsupported layout: \(depth)-bit \(channels == 3 ? "RGB" : "RGBA"); colour-coded label maps must be 8-bit")
+                }
+                guard let colors else {
+                    throw LabelMapError(.colorTableNeeded, file: name,
+                                        detail: "is an RGB colour-coded label map; a colour table is needed to read it")
+                }
+                var unknownIndex: Int? = nil
+                let values = [UInt16](unsafeUninitializedCapacity: pixelCount) { output, initialized in
+                    unknownIndex = colors.map(samples: samples, channels: channels, pixelCount: pixelCount, into: output)
+                    // On failure the buffer is only partly written: zero it so the array is valid.
+                    if unknownIndex != nil { output.initialize(repeating: 0) }
+                    initialized = pixelCount
+                }
+                if let index = unknownIndex {
+                    let offset = index * channels
+                    let color = RGB(samples[offset], samples[offset + 1], samples[offset + 2])
+                    let x = index % width, y = index / width
+                    throw LabelMapError(.unknownColor, file: name,
+                                        detail: "unknown colour \(color) at pixel (\(x), \(y)); the colour table has \(colors.count) colours")
+                }
+                return LabelMap(width: width, height: height, values: values)
+            }
+        }
+    }
+}

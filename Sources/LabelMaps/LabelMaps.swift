@@ -1,1 +1,0 @@
-// LabelMaps module.
