@@ -47,7 +47,7 @@ let package = Package(
 
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LabelMapsTests", dependencies: ["LabelMaps"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
+        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness"]),

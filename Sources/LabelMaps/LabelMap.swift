@@ -7,6 +7,9 @@ public struct LabelMap: Sendable, Equatable {
     public let height: Int
     /// `width * height` values; pixel (x, y) is at `y * width + x`.
     public var values: [UInt16]
+    /// True when the values came from an RGB colour-coded file through a colour table, so
+    /// they are already evaluation ids (no `reduce_zero_label` may be applied to them).
+    public var isColorCoded: Bool = false
 
     /// Wraps `values`; their count must be `width * height` (a programming error otherwise).
     public init(width: Int, height: Int, values: [UInt16]) {

@@ -76,7 +76,9 @@ public enum LabelMapReader {
                     throw LabelMapError(.unknownColor, file: name,
                                         detail: "unknown colour \(color) at pixel (\(x), \(y)); the colour table has \(colors.count) colours")
                 }
-                return LabelMap(width: width, height: height, values: values)
+                var map = LabelMap(width: width, height: height, values: values)
+                map.isColorCoded = true
+                return map
             }
         }
     }

@@ -63,9 +63,9 @@ public struct SceneGenerator: Sendable {
             roadColumns.append((x, w))
         }
         // Buildings: rectangles on free ground, with a paved yard around some.
-        for _ in 0..<random.int(2...6) {
-            let w = random.int(20...min(70, width / 2))
-            let h = random.int(20...min(70, height / 2))
+        for _ in 0..<random.int(8...16) {
+            let w = random.int(16...min(56, width / 3))
+            let h = random.int(16...min(56, height / 3))
             let x = random.int(0...(width - w))
             let y = random.int(0...(height - h))
             var free = true
@@ -79,7 +79,7 @@ public struct SceneGenerator: Sendable {
             fill(x, y, x + w, y + h, .building)
         }
         // Trees: crowns on grass.
-        for _ in 0..<random.int(4...14) {
+        for _ in 0..<random.int(10...24) {
             disc(random.int(0...(width - 1)), random.int(0...(height - 1)), random.int(5...14), .tree, over: .lowVegetation)
         }
         // Cars: small boxes along roads.

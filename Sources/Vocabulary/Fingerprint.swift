@@ -1,3 +1,5 @@
+import LabelMaps
+
 /// The vocabulary fingerprint: a *change detector*, not a security hash.
 ///
 /// It is 64-bit FNV-1a over a canonical text of what decides how pixels are

@@ -1,3 +1,4 @@
+import LabelMaps
 import Foundation
 
 /// A dataset's vocabulary: its classes in evaluation-id order, how its label

@@ -1,3 +1,5 @@
+import LabelMaps
+
 /// One class of a dataset's vocabulary, at its evaluation id.
 public struct VocabularyClass: Hashable, Sendable {
     /// Evaluation id: the value in the confusion matrix (0..K-1, in file order).

@@ -1,3 +1,4 @@
+import LabelMaps
 import Foundation
 
 extension Vocabulary {

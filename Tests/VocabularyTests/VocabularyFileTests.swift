@@ -1,3 +1,4 @@
+import LabelMaps
 import Foundation
 import Testing
 @testable import Vocabulary

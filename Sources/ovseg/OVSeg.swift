@@ -1,0 +1,29 @@
+import ArgumentParser
+import Harness
+
+@main
+struct OVSeg: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ovseg",
+        abstract: "Open-vocabulary semantic segmentation evaluation for remote-sensing imagery.",
+        discussion: """
+            Exact per-class IoU, seen/unseen mIoU and hIoU from integer confusion matrices, \
+            with a results file that records how every number was made.
+            Start with `ovseg demo`.
+            """,
+        version: OVSegVersion.current,
+        subcommands: [Demo.self, Score.self, Vocab.self, Check.self, Merge.self]
+    )
+}
+
+/// Runs a command body and turns our error types into one clear line on stderr and exit code 2.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        Terminal.error("\(error)")
+        throw ExitCode(2)
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Metrics
+import Reports
+import Vocabulary
+
+/// Options shared by commands that score label maps.
+struct ScoringOptions: ParsableArguments {
+    @Option(help: "Vocabulary: a bundled key (see `ovseg vocab list`) or a path to a vocabulary JSON file.")
+    var vocab: String
+
+    @Option(help: "Seen/unseen split of the vocabulary to report (default: the vocabulary's first split).")
+    var split: String?
+
+    @Flag(help: "Report no seen/unseen split, only the overall metrics.")
+    var noSplit = false
+
+    @Option(help: "Presence policy for means: union-present (mmseg, default), gt-present (detectron2 main, CAT-Seg) or all-zero (ZS3).")
+    var policy: PresencePolicy = .unionPresent
+
+    @Option(name: .customLong("out-of-range-gt"), help: "Ground-truth values that are neither a class nor ignored: error (default), ignore, or mmseg-compatible.")
+    var outOfRangeGroundTruth: OutOfRangeGroundTruth = .error
+
+    @Option(help: "Predicted values that are not a class: error (default) or void (counted as a miss).")
+    var outOfRangePrediction: OutOfRangePrediction = .error
+
+    @Option(help: "Suffix removed from ground-truth file names before matching (e.g. _instance_color_RGB).")
+    var gtSuffix: String = ""
+
+    @Option(help: "Suffix removed from prediction file names before matching.")
+    var predSuffix: String = ""
+
+    @Flag(help: "Score the images that have predictions and count the ones that do not, instead of failing.")
+    var skipMissing = false
+
+    @Flag(help: "Ignore prediction files without ground truth instead of failing.")
+    var skipExtra = false
+
+    @Flag(help: "Skip and count image pairs of different sizes instead of failing.")
+    var skipSizeMismatch = false
+
+    @Option(help: "Worker threads (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Evaluate only shard k of N (k/N), chosen by a stable hash of each image id.")
+    var shard: String?
+
+    @Flag(help: "Never draw a progress bar.")
+    var noProgress = false
+
+    func scoreOptions(method: String) throws -> ScoreOptions {
+        let vocabulary = try Vocabulary.resolve(vocab)
+        var chosenSplit: ClassSplit?
+        if !noSplit {
+            if let split {
+                chosenSplit = try vocabulary.split(named: split)
+            } else {
+                chosenSplit = vocabulary.splits.first
+            }
+        }
+        return ScoreOptions(
+            vocabulary: vocabulary, split: chosenSplit, presence: policy,
+            outOfRangeGroundTruth: outOfRangeGroundTruth, outOfRangePrediction: outOfRangePrediction,
+            pairing: PairingOptions(
+                groundTruthSuffix: gtSuffix, predictionSuffix: predSuffix,
+                skipMissingPredictions: skipMissing, skipExtraPredictions: skipExtra),
+            skipSizeMismatches: skipSizeMismatch, jobs: jobs,
+            shard: try shard.map { try Shard(parsing: $0) }, method: method)
+    }
+
+    var progress: (any ScoringProgress)? {
+        !noProgress && Terminal.showsProgress ? ProgressBar(label: "scoring") : nil
+    }
+}
+
+extension PresencePolicy: ExpressibleByArgument {}
+extension OutOfRangeGroundTruth: ExpressibleByArgument {}
+extension OutOfRangePrediction: ExpressibleByArgument {}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a folder of predicted label maps against ground truth.",
+        discussion: """
+            Files are matched by their path relative to each folder, without extension. Gray and palette \
+            PNGs hold class ids; RGB PNGs hold the vocabulary's colours. Writes a results file \
+            (schema ovseg-results/1) atomically and prints a per-class table.
+            """)
+
+    @OptionGroup var options: ScoringOptions
+
+    @Option(help: "Folder of ground-truth label maps (PNG).")
+    var gt: String
+
+    @Option(help: "Folder of predicted label maps (PNG).")
+    var pred: String
+
+    @Option(help: "Method name recorded in the results file (default: the prediction folder's name).")
+    var method: String?
+
+    @Option(name: .shortAndLong, help: "Results file to write (*.ovseg.json).")
+    var output: String
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        try runReportingErrors {
+            let name = method ?? URL(fileURLWithPath: pred).standardizedFileURL.lastPathComponent
+            let record = try Scorer.score(
+                groundTruthDirectory: gt, predictionDirectory: pred, options: try options.scoreOptions(method: name),
+                progress: options.progress)
+            try ResultsFile.write(record, to: output)
+            if !quiet {
+                print(TerminalSummary.render(record), terminator: "")
+                print("wrote \(output)")
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Harness
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where human output goes: results on stdout, progress and errors on stderr.
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("ovseg: error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    /// A progress bar is drawn only on an interactive terminal, never under CI.
+    static var showsProgress: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["CI"] != nil || environment["TERM"] == "dumb" { return false }
+        return isatty(STDERR_FILENO) != 0
+    }
+}
+
+/// A single-line progress bar on stderr, redrawn at most ten times a second.
+final class ProgressBar: ScoringProgress, @unchecked Sendable {
+    private let label: String
+    private let state = Mutex<(last: UInt64, start: UInt64)>((0, 0))
+
+    init(label: String) { self.label = label }
+
+    func started(total: Int) {
+        state.withLock { $0.start = DispatchTime.now().uptimeNanoseconds }
+        draw(completed: 0, total: total, force: true)
+    }
+
+    func advanced(completed: Int, total: Int) {
+        draw(completed: completed, total: total, force: completed == total)
+    }
+
+    func finished() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    private func draw(completed: Int, total: Int, force: Bool) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let (shouldDraw, start) = state.withLock { state -> (Bool, UInt64) in
+            if !force && now - state.last < 100_000_000 { return (false, state.start) }
+            state.last = now
+            return (true, state.start)
+        }
+        guard shouldDraw, total > 0 else { return }
+        let width = 30
+        let filled = completed * width / total
+        let seconds = Double(now - start) / 1e9
+        let rate = seconds > 0 ? Double(completed) / seconds : 0
+        let remaining = rate > 0 ? Double(total - completed) / rate : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let text = "\r\u{1B}[K\(label) \(bar) \(completed)/\(total)  \(String(format: "%.1f", rate)) img/s  ETA \(Int(remaining.rounded())) s"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
