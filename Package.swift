@@ -37,10 +37,11 @@ let package = Package(
             ]
         ),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput"]),
+        .target(name: "Gate", dependencies: ["Harness", "Metrics"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
-                "Harness", "Reports", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
+                "Harness", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness"]),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
     ],
     swiftLanguageModes: [.v6]

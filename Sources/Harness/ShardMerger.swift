@@ -1,0 +1,96 @@
+import Metrics
+
+/// Adds the results of shards into one run, exactly.
+public enum ShardMerger {
+    /// Merges shard files. The result's counts equal those of one unsharded run over the same images.
+    ///
+    /// Refuses shards that measured different things, duplicate image ids (naming them and their
+    /// files), and missing shards unless `allowPartial` (then the result records `partial`).
+    public static func merge(
+        _ inputs: [(path: String, record: RunRecord)], allowPartial: Bool, command: [String]
+    ) throws(HarnessError) -> RunRecord {
+        guard let first = inputs.first else { throw HarnessError("no results files to merge") }
+        var shardCount: Int?
+        var covered: [Int: String] = [:]
+        for (path, record) in inputs {
+            if let difference = Comparability.difference(first.record, record, includeDataset: false) {
+                throw HarnessError("\(path) cannot be merged with \(first.path): \(difference)")
+            }
+            if record.method != first.record.method {
+                throw HarnessError("\(path) is method \"\(record.method)\", \(first.path) is \"\(first.record.method)\"")
+            }
+            guard let shard = record.shard else {
+                if inputs.count == 1 { continue }
+                throw HarnessError("\(path) is not a shard (it was scored without --shard)")
+            }
+            if let count = shardCount, count != shard.count {
+                throw HarnessError("\(path) is part of a \(shard.count)-way split, \(first.path) of a \(count)-way split")
+            }
+            shardCount = shard.count
+            for index in shard.indices {
+                if let other = covered[index] {
+                    throw HarnessError("shard \(index)/\(shard.count) appears twice: \(other) and \(path)")
+                }
+                covered[index] = path
+            }
+        }
+
+        var owner: [String: String] = [:]
+        var duplicates: [String] = []
+        var images: [ImageRecord] = []
+        var matrix = ConfusionMatrix(classCount: first.record.matrix.classCount)
+        var missing: [String] = []
+        var extra: [String] = []
+        var mismatched: [String] = []
+        var seconds = 0.0
+        for (path, record) in inputs {
+            for image in record.images {
+                if let other = owner[image.id] {
+                    duplicates.append("\(image.id) (\(other) and \(path))")
+                } else {
+                    owner[image.id] = path
+                }
+            }
+            images += record.images
+            do { try matrix.add(record.matrix) } catch { throw HarnessError("\(path): \(error.description)") }
+            missing += record.dataset.missingPredictions
+            extra += record.dataset.extraPredictions
+            mismatched += record.dataset.sizeMismatches
+            seconds += record.provenance.seconds
+        }
+        if !duplicates.isEmpty {
+            throw HarnessError(
+                "\(duplicates.count) image id(s) occur in more than one file: "
+                    + DatasetScanner.listed(duplicates))
+        }
+        var partial = false
+        var shardInfo: ShardInfo?
+        if let count = shardCount {
+            let absent = (1...count).filter { covered[$0] == nil }
+            if !absent.isEmpty {
+                guard allowPartial else {
+                    throw HarnessError(
+                        "shard(s) \(absent.map { "\($0)/\(count)" }.joined(separator: ", ")) missing "
+                            + "(use --allow-partial to merge what is there; the result is then marked partial)")
+                }
+                partial = true
+            }
+            partial = partial || inputs.contains { $0.record.shard?.partial == true }
+            shardInfo = ShardInfo(indices: covered.keys.sorted(), count: count, partial: partial)
+        }
+        images.sort { $0.id < $1.id }
+        var provenance = first.record.provenance
+        provenance.command = command
+        provenance.date = Provenance.now()
+        provenance.seconds = seconds
+        return RunRecord(
+            method: first.record.method, vocabulary: first.record.vocabulary, split: first.record.split,
+            policy: first.record.policy,
+            dataset: DatasetInfo(
+                groundTruthDirectory: first.record.dataset.groundTruthDirectory,
+                predictionDirectory: first.record.dataset.predictionDirectory,
+                fingerprint: Fingerprint.dataset(images.map { ($0.id, $0.groundTruthSHA256) }),
+                missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted()),
+            shard: shardInfo, matrix: matrix, images: images, provenance: provenance)
+    }
+}
