@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regression gate on the demo data: a change that alters any count fails.
+# Usage: scripts/demo-gate.sh [--update]   (--update rewrites the committed baselines)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --product ovseg >/dev/null
+binary="$(swift build --show-bin-path)/ovseg"
+baselines=Reports/demo/results
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && OVSEG_FIXED_DATE=2026-01-01T00:00:00Z "$binary" demo --out demo >/dev/null)
+status=0
+for run in "$work"/demo/results/*.ovseg.json; do
+    name="$(basename "$run")"
+    if [ "${1:-}" = "--update" ]; then
+        mkdir -p "$baselines"
+        cp "$run" "$baselines/$name"
+        echo "updated $baselines/$name"
+        continue
+    fi
+    if [ ! -f "$baselines/$name" ]; then
+        echo "demo gate: no baseline $baselines/$name (run scripts/demo-gate.sh --update)" >&2
+        status=2
+        continue
+    fi
+    "$binary" check --exact --baseline "$baselines/$name" "$run" || status=1
+done
+if [ "$status" -eq 0 ]; then echo "demo gate: all runs identical to the committed baselines"; fi
+exit "$status"
