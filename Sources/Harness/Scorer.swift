@@ -90,7 +90,8 @@ public enum Scorer {
         let final = state.withLock { $0 }
         if let failure = final.failure { throw failure }
         let records = final.records.compactMap { $0 }
-        guard !records.isEmpty else {
+        // A shard may legitimately hold no image (more shards than images); anything else must score one.
+        guard !records.isEmpty || (options.shard != nil && pairs.isEmpty) else {
             throw HarnessError("no image was scored: every pair was skipped (see the size mismatches)")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

@@ -34,13 +34,19 @@ public struct SceneGenerator: Sendable {
         var random = SeededGenerator(seed: seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D)
         var labels = [UInt16](repeating: SceneClass.lowVegetation.rawValue, count: width * height)
         func fill(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ value: SceneClass) {
+            guard max(0, y0) < min(height, y1), max(0, x0) < min(width, x1) else { return }
             for y in max(0, y0)..<min(height, y1) {
                 for x in max(0, x0)..<min(width, x1) { labels[y * width + x] = value.rawValue }
             }
         }
         func disc(_ cx: Int, _ cy: Int, _ r: Int, _ value: SceneClass, over: SceneClass? = nil) {
-            for y in max(0, cy - r)..<min(height, cy + r + 1) {
-                for x in max(0, cx - r)..<min(width, cx + r + 1) where (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r {
+            let top = max(0, cy - r)
+            let bottom = min(height, cy + r + 1)
+            let left = max(0, cx - r)
+            let right = min(width, cx + r + 1)
+            guard top < bottom, left < right else { return }
+            for y in top..<bottom {
+                for x in left..<right where (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r {
                     if let over, labels[y * width + x] != over.rawValue { continue }
                     labels[y * width + x] = value.rawValue
                 }

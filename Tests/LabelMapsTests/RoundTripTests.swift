@@ -49,7 +49,8 @@ import Testing
         }
         try LabelMapWriter.writeRGB(width: 10, height: 6, pixels: pixels, to: path)
         let map = try LabelMapReader.read(path: path, colors: classTable)
-        #expect(map == LabelMap(width: 10, height: 6, values: labels))
+        #expect(map.values == labels)
+        #expect(map.isColorCoded)
         #expect(try DecodedPNG.read(path: path).samples == .uint8(pixels))
     }
 
