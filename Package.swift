@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"]),
         .target(name: "Metrics"),
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "Vocabulary"]),
         .target(name: "Harness", dependencies: ["LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput"]),
         .executableTarget(
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
