@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"]),
         .target(name: "Metrics"),
         .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "SafeTensors", dependencies: ["Tensor"]),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "Vocabulary"]),
         .target(name: "Harness", dependencies: ["LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput"]),
         .executableTarget(
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
