@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Metrics"),
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "SafeTensors", dependencies: ["Tensor"]),
+        .target(name: "CLIP", dependencies: ["Tensor", "SafeTensors"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "Vocabulary"]),
         .target(name: "Harness", dependencies: ["LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput"]),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
