@@ -28,6 +28,10 @@ let package = Package(
         .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "SafeTensors", dependencies: ["Tensor"]),
+        .target(name: "CLIP", dependencies: ["Tensor", "SafeTensors"]),
+        .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput"]),
         .target(
             name: "Harness",
@@ -54,6 +58,10 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,288 @@
+import Foundation
+import SafeTensors
+import Tensor
+
+/// Activation of the transformer MLPs.
+public enum CLIPActivation: String, Sendable {
+    /// `x·σ(1.702x)`, OpenAI CLIP weights (HF `quick_gelu`).
+    case quickGELU = "quick_gelu"
+    /// Exact erf GELU, OpenCLIP/LAION weights (HF `gelu`).
+    case gelu = "gelu"
+}
+
+/// Why a CLIP encoder could not be built or run.
+public enum CLIPError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// A tensor is missing or malformed in the checkpoint (the key is named).
+    case checkpoint(SafeTensorsError)
+    /// The checkpoint's shapes do not form a supported CLIP tower.
+    case unsupportedConfiguration(String)
+    /// The input (token ids, images) does not fit the model.
+    case invalidInput(String)
+    /// A tensor operation failed (shape detail included).
+    case computation(TensorError)
+
+    public var description: String {
+        switch self {
+        case .checkpoint(let error): return error.description
+        case .unsupportedConfiguration(let detail): return "unsupported CLIP configuration: \(detail)"
+        case .invalidInput(let detail): return "invalid CLIP input: \(detail)"
+        case .computation(let error): return "CLIP computation failed: \(error.description)"
+        }
+    }
+}
+
+/// Sizes of a CLIP text tower, derived from tensor shapes (never from the
+/// legacy `config.json` ids), plus what shapes cannot tell: the head count and
+/// activation.
+public struct CLIPTextConfiguration: Sendable, Equatable {
+    public var vocabularySize: Int
+    public var width: Int
+    public var layers: Int
+    public var heads: Int
+    public var intermediateSize: Int
+    public var maxPositions: Int
+    /// Output size of `text_projection` (nil if the checkpoint has none).
+    public var projectionSize: Int?
+    public var activation: CLIPActivation
+    public var layerNormEpsilon: Float = 1e-5
+}
+
+/// Options for reading a text tower from a checkpoint.
+public struct CLIPTextLoadOptions: Sendable {
+    /// Key prefix before `text_model.` (e.g. `"frozen."`), empty for an HF file.
+    public var prefix: String
+    /// Attention heads; nil = `__metadata__["clip.text.heads"]`, else width / 64
+    /// (true of every OpenAI tower).
+    public var heads: Int?
+    /// Activation; nil = `__metadata__["clip.text.hidden_act"]`, else QuickGELU.
+    public var activation: CLIPActivation?
+
+    public init(prefix: String = "", heads: Int? = nil, activation: CLIPActivation? = nil) {
+        self.prefix = prefix
+        self.heads = heads
+        self.activation = activation
+    }
+}
+
+/// Weights of one pre-LN transformer block (HF `CLIPEncoderLayer`).
+struct CLIPEncoderLayer: Sendable {
+    var layerNorm1: (weight: Tensor, bias: Tensor)
+    var attention: AttentionWeights
+    var layerNorm2: (weight: Tensor, bias: Tensor)
+    var fc1: (weight: Tensor, bias: Tensor)
+    var fc2: (weight: Tensor, bias: Tensor)
+
+    static func load(_ file: SafeTensorsFile, prefix p: String, width: Int, intermediate: Int) throws(SafeTensorsError) -> CLIPEncoderLayer {
+        func pair(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> (weight: Tensor, bias: Tensor) {
+            (try file.tensor(p + name + ".weight", shape: shape), try file.tensor(p + name + ".bias", shape: [shape[0]]))
+        }
+        return CLIPEncoderLayer(
+            layerNorm1: try pair("layer_norm1", [width]),
+            attention: AttentionWeights(
+                query: try pair("self_attn.q_proj", [width, width]), key: try pair("self_attn.k_proj", [width, width]),
+                value: try pair("self_attn.v_proj", [width, width]), output: try pair("self_attn.out_proj", [width, width])),
+            layerNorm2: try pair("layer_norm2", [width]),
+            fc1: try pair("mlp.fc1", [intermediate, width]),
+            fc2: try pair("mlp.fc2", [width, intermediate]))
+    }
+
+    /// `h + out_proj(MHA(LN1(h)))`, then `h + fc2(act(fc1(LN2(h))))`.
+    func callAsFunction(_ h: Tensor, heads: Int, causal: Bool, activation: CLIPActivation, epsilon: Float) throws(TensorError) -> Tensor {
+        let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
+        let attended = try Tensor.multiHeadAttention(normed1, weights: attention, heads: heads, causal: causal)
+        let h1 = try h + attended
+        let normed2 = try h1.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
+        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
+        let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
+        return try h1 + Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias)
+    }
+}
+
+/// Output of `CLIPTextEncoder.encode`.
+public struct CLIPTextOutput: Sendable {
+    /// `final_layer_norm` of every position up to the longest end-of-text in
+    /// the batch: `[B, S, width]` with `S = max(eot) + 1` (positions after a
+    /// row's own EOT are computed but meaningless).
+    public var lastHidden: Tensor
+    /// The row of `lastHidden` at each sequence's end-of-text: `[B, width]`.
+    public var pooled: Tensor
+    /// `pooled · text_projectionᵀ`, not normalised: `[B, projection]` (nil
+    /// without a projection).
+    public var embeddings: Tensor?
+    /// Encoder input and each layer's output, `[B, S, width]`, if requested
+    /// (HF `hidden_states` truncated to S positions).
+    public var hiddenStates: [Tensor]
+    /// End-of-text position of each row.
+    public var endOfTextIndices: [Int]
+}
+
+/// CLIP's text tower in Hugging Face naming (segmentation-core.md §3.2, §3.5):
+/// token + position embeddings, causal pre-LN transformer, final LayerNorm,
+/// pooling at the end-of-text token, projection.
+///
+/// Pooling uses the first position of the largest id in each row — OpenAI's
+/// `argmax(ids)`, which is the first 49407 for real CLIP vocabularies (and the
+/// first `vocab − 1` for test models whose EOT is the last id). Thanks to the
+/// causal mask the transformer only runs up to the longest EOT of the batch,
+/// and zero or EOT padding give the same result. Every projection is one GEMM
+/// over all `B·S` tokens.
+public struct CLIPTextEncoder: Sendable {
+    public let configuration: CLIPTextConfiguration
+    let tokenEmbedding: Tensor
+    let positionEmbedding: Tensor
+    let layers: [CLIPEncoderLayer]
+    let finalLayerNorm: (weight: Tensor, bias: Tensor)
+    let projection: Tensor?
+
+    /// Reads the text tower from `file` (keys `text_model.*`, optional
+    /// `text_projection.weight`, after `options.prefix`). Sizes come from the
+    /// shapes; a missing or misshapen tensor is an error naming its key.
+    public init(file: SafeTensorsFile, options: CLIPTextLoadOptions = CLIPTextLoadOptions()) throws(CLIPError) {
+        let p = options.prefix + "text_model."
+        do {
+            let tokens = try file.entry(p + "embeddings.token_embedding.weight")
+            let positions = try file.entry(p + "embeddings.position_embedding.weight")
+            guard tokens.shape.count == 2, positions.shape.count == 2, positions.shape[1] == tokens.shape[1] else {
+                throw CLIPError.unsupportedConfiguration(
+                    "token embedding \(tokens.shape) and position embedding \(positions.shape) must be [vocab, D] and [positions, D]")
+            }
+            let width = tokens.shape[1]
+            var layerCount = 0
+            while file.contains(p + "encoder.layers.\(layerCount).layer_norm1.weight") { layerCount += 1 }
+            guard layerCount > 0 else {
+                throw CLIPError.unsupportedConfiguration("no '\(p)encoder.layers.0.*' tensors")
+            }
+            let fc1 = try file.entry(p + "encoder.layers.0.mlp.fc1.weight")
+            guard fc1.shape.count == 2 else { throw CLIPError.unsupportedConfiguration("fc1 weight has shape \(fc1.shape)") }
+            let heads = try options.heads ?? Self.metadataInt(file, "clip.text.heads") ?? width / 64
+            guard heads > 0, width % heads == 0 else {
+                throw CLIPError.unsupportedConfiguration(
+                    "width \(width) cannot be split into \(heads) heads (give the head count in __metadata__[\"clip.text.heads\"] or the load options)")
+            }
+            let activationName = file.metadata["clip.text.hidden_act"]
+            var activation = options.activation ?? .quickGELU
+            if options.activation == nil, let activationName {
+                guard let parsed = CLIPActivation(rawValue: activationName) else {
+                    throw CLIPError.unsupportedConfiguration("unknown activation '\(activationName)' in __metadata__[\"clip.text.hidden_act\"]")
+                }
+                activation = parsed
+            }
+            let projectionKey = options.prefix + "text_projection.weight"
+            var projection: Tensor? = nil
+            if file.contains(projectionKey) {
+                let entry = try file.entry(projectionKey)
+                guard entry.shape.count == 2, entry.shape[1] == width else {
+                    throw CLIPError.unsupportedConfiguration("\(projectionKey) has shape \(entry.shape), expected [E, \(width)]")
+                }
+                projection = try file.tensor(projectionKey)
+            }
+            configuration = CLIPTextConfiguration(
+                vocabularySize: tokens.shape[0], width: width, layers: layerCount, heads: heads,
+                intermediateSize: fc1.shape[0], maxPositions: positions.shape[0],
+                projectionSize: projection?.shape[0], activation: activation)
+            tokenEmbedding = try file.tensor(tokens.name)
+            positionEmbedding = try file.tensor(positions.name)
+            var layers: [CLIPEncoderLayer] = []
+            for index in 0..<layerCount {
+                layers.append(try CLIPEncoderLayer.load(
+                    file, prefix: p + "encoder.layers.\(index).", width: width, intermediate: fc1.shape[0]))
+            }
+            self.layers = layers
+            finalLayerNorm = (try file.tensor(p + "final_layer_norm.weight", shape: [width]),
+                              try file.tensor(p + "final_layer_norm.bias", shape: [width]))
+            self.projection = projection
+        } catch let error as SafeTensorsError {
+            throw .checkpoint(error)
+        } catch let error as CLIPError {
+            throw error
+        } catch {
+            throw .unsupportedConfiguration("\(error)")
+        }
+    }
+
+    static func metadataInt(_ file: SafeTensorsFile, _ key: String) throws(CLIPError) -> Int? {
+        guard let text = file.metadata[key] else { return nil }
+        guard let value = Int(text) else {
+            throw .unsupportedConfiguration("__metadata__[\"\(key)\"] = '\(text)' is not an integer")
+        }
+        return value
+    }
+
+    /// Encodes a batch of token-id rows (all the same length, at most
+    /// `maxPositions`, e.g. the 77 ids of `CLIPTokenizer.tokenize`).
+    ///
+    /// - Parameter keepHiddenStates: also return the encoder input and every
+    ///   layer output (for parity tests and guidance features).
+    public func encode(tokenRows: [[Int32]], keepHiddenStates: Bool = false) throws(CLIPError) -> CLIPTextOutput {
+        guard let length = tokenRows.first?.count, length > 0 else {
+            throw .invalidInput("no token rows to encode")
+        }
+        guard tokenRows.allSatisfy({ $0.count == length }) else {
+            throw .invalidInput("token rows have different lengths")
+        }
+        guard length <= configuration.maxPositions else {
+            throw .invalidInput("rows of \(length) tokens exceed the \(configuration.maxPositions) positions of the model")
+        }
+        let vocabulary = configuration.vocabularySize
+        var endOfText: [Int] = []
+        for (row, ids) in tokenRows.enumerated() {
+            if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
+                throw .invalidInput("row \(row) holds token id \(bad), outside the vocabulary of \(vocabulary)")
+            }
+            // First position of the largest id (OpenAI argmax pooling).
+            var best = 0
+            for (i, id) in ids.enumerated() where id > ids[best] { best = i }
+            endOfText.append(best)
+        }
+        let batch = tokenRows.count, width = configuration.width
+        let steps = (endOfText.max() ?? 0) + 1
+        do {
+            var scalars = [Float](repeating: 0, count: batch * steps * width)
+            tokenEmbedding.withUnsafeBufferPointer { tokens in
+                positionEmbedding.withUnsafeBufferPointer { positions in
+                    for b in 0..<batch {
+                        for s in 0..<steps {
+                            let token = Int(tokenRows[b][s])
+                            let out = (b * steps + s) * width
+                            for d in 0..<width {
+                                scalars[out + d] = tokens[token * width + d] + positions[s * width + d]
+                            }
+                        }
+                    }
+                }
+            }
+            var h = try Tensor(shape: [batch, steps, width], scalars: scalars)
+            var hidden: [Tensor] = keepHiddenStates ? [h] : []
+            for layer in layers {
+                h = try layer(h, heads: configuration.heads, causal: true,
+                              activation: configuration.activation, epsilon: configuration.layerNormEpsilon)
+                if keepHiddenStates { hidden.append(h) }
+            }
+            let last = try h.layerNorm(weight: finalLayerNorm.weight, bias: finalLayerNorm.bias,
+                                       epsilon: configuration.layerNormEpsilon)
+            var pooledValues: [Float] = []
+            pooledValues.reserveCapacity(batch * width)
+            for b in 0..<batch {
+                let start = (b * steps + endOfText[b]) * width
+                pooledValues += last.scalars[start..<(start + width)]
+            }
+            let pooled = try Tensor(shape: [batch, width], scalars: pooledValues)
+            let embeddings = try projection.map { weight throws(TensorError) in try Tensor.linear(pooled, weight: weight) }
+            return CLIPTextOutput(lastHidden: last, pooled: pooled, embeddings: embeddings,
+                                  hiddenStates: hidden, endOfTextIndices: endOfText)
+        } catch {
+            throw .computation(error)
+        }
+    }
+
+    /// L2-normalised text embeddings `[B, projection]` (what every consumer of
+    /// CLIP text features uses).
+    public func normalizedEmbeddings(tokenRows: [[Int32]]) throws(CLIPError) -> Tensor {
+        guard projection != nil else {
+            throw .unsupportedConfiguration("the checkpoint has no text_projection.weight")
+        }
+        let output = try encode(tokenRows: tokenRows)
+        guard let embeddings = output.embeddings else { throw .unsupportedConfiguration("no projection") }
+        do { return try embeddings.l2Normalized() } catch { throw .computation(error) }
+    }
+}

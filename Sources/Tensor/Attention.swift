@@ -1,0 +1,109 @@
+/// Weights of one multi-head self-attention block in PyTorch / Hugging Face
+/// layout: each projection is an `nn.Linear` (`weight [D, D]`, `bias [D]`).
+public struct AttentionWeights: Sendable {
+    public var query: (weight: Tensor, bias: Tensor)
+    public var key: (weight: Tensor, bias: Tensor)
+    public var value: (weight: Tensor, bias: Tensor)
+    public var output: (weight: Tensor, bias: Tensor)
+
+    public init(
+        query: (weight: Tensor, bias: Tensor), key: (weight: Tensor, bias: Tensor),
+        value: (weight: Tensor, bias: Tensor), output: (weight: Tensor, bias: Tensor)
+    ) {
+        self.query = query
+        self.key = key
+        self.value = value
+        self.output = output
+    }
+}
+
+extension Tensor {
+    /// Scaled dot-product attention with `heads` heads on already projected
+    /// queries, keys and values.
+    ///
+    /// `query` is `[B, S, D]`, `key` and `value` `[B, T, D]`; head `h` uses the
+    /// feature slice `h·D/heads ..< (h+1)·D/heads` (the Hugging Face
+    /// `view(B, S, heads, d)` split). Per head: `softmax(Q·Kᵀ·scale)·V` with the
+    /// softmax in Float32 and `scale = d^(-1/2)` unless given. With `causal`,
+    /// query `i` sees keys `0…i` only (requires `S == T`), which equals adding
+    /// the usual `-∞` mask above the diagonal. Heads are read and written in
+    /// place through BLAS leading dimensions, without reshuffling copies.
+    public static func scaledDotProductAttention(
+        query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool = false, scale: Float? = nil
+    ) throws(TensorError) -> Tensor {
+        let op = "attention"
+        guard query.rank == 3, key.rank == 3, value.rank == 3 else {
+            throw .shapeMismatch(operation: op, detail: "expected [B, S, D] operands, got \(query.shape), \(key.shape), \(value.shape)")
+        }
+        let b = query.shape[0], s = query.shape[1], d = query.shape[2], t = key.shape[1]
+        guard key.shape == [b, t, d], value.shape == [b, t, d] else {
+            throw .shapeMismatch(operation: op, detail: "query \(query.shape), key \(key.shape), value \(value.shape)")
+        }
+        guard heads > 0, d % heads == 0 else {
+            throw .invalidArgument(operation: op, detail: "width \(d) is not divisible by \(heads) heads")
+        }
+        if causal && s != t {
+            throw .shapeMismatch(operation: op, detail: "a causal mask needs as many queries as keys (\(s) vs \(t))")
+        }
+        if t == 0 && s > 0 {
+            throw .invalidArgument(operation: op, detail: "no keys to attend to")
+        }
+        let headWidth = d / heads
+        let factor = scale ?? 1 / Float(headWidth).squareRoot()
+        try BLAS.validate([(s, "M"), (t, "N"), (headWidth, "K"), (d, "lda"), (s * t, "scores")])
+        if b * s * d == 0 { return Tensor(validShape: [b, s, d], scalars: []) }
+        var scores = [Float](repeating: 0, count: s * t)
+        return Tensor(validShape: [b, s, d], fill: { out in
+            out.initialize(repeating: 0)
+            query.scalars.withUnsafeBufferPointer { pq in
+            key.scalars.withUnsafeBufferPointer { pk in
+            value.scalars.withUnsafeBufferPointer { pv in
+            scores.withUnsafeMutableBufferPointer { ps in
+                let sc = ps.baseAddress!
+                for batch in 0..<b {
+                    for h in 0..<heads {
+                        let offsetQ = batch * s * d + h * headWidth
+                        let offsetKV = batch * t * d + h * headWidth
+                        // scores = scale · Q_h · K_hᵀ   (S × T)
+                        BLAS.sgemmUnchecked(
+                            transposeA: false, transposeB: true, m: s, n: t, k: headWidth, alpha: factor,
+                            a: pq.baseAddress! + offsetQ, lda: d,
+                            b: pk.baseAddress! + offsetKV, ldb: d,
+                            c: sc, ldc: t)
+                        for i in 0..<s {
+                            let row = sc + i * t
+                            let visible = causal ? i + 1 : t
+                            Tensor.softmaxRow(row, count: visible)
+                            for j in visible..<t { row[j] = 0 }
+                        }
+                        // out_h = P · V_h   (S × headWidth), written into the head's columns.
+                        BLAS.sgemmUnchecked(
+                            transposeA: false, transposeB: false, m: s, n: headWidth, k: t,
+                            a: sc, lda: t,
+                            b: pv.baseAddress! + offsetKV, ldb: d,
+                            c: out.baseAddress! + offsetQ, ldc: d)
+                    }
+                }
+            }
+            }
+            }
+            }
+        })
+    }
+
+    /// Multi-head self-attention as in `nn.MultiheadAttention` / HF
+    /// `CLIPAttention`: `out_proj(attention(q_proj(x), k_proj(x), v_proj(x)))`
+    /// on `x [B, S, D]`. Each projection is one GEMM over all `B·S` tokens.
+    public static func multiHeadAttention(
+        _ x: Tensor, weights: AttentionWeights, heads: Int, causal: Bool = false
+    ) throws(TensorError) -> Tensor {
+        guard x.rank == 3 else {
+            throw .shapeMismatch(operation: "multiHeadAttention", detail: "expected [B, S, D], got \(x.shape)")
+        }
+        let q = try linear(x, weight: weights.query.weight, bias: weights.query.bias)
+        let k = try linear(x, weight: weights.key.weight, bias: weights.key.bias)
+        let v = try linear(x, weight: weights.value.weight, bias: weights.value.bias)
+        let attended = try scaledDotProductAttention(query: q, key: k, value: v, heads: heads, causal: causal)
+        return try linear(attended, weight: weights.output.weight, bias: weights.output.bias)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+
+extension Tensor {
+    /// Applies `transform` to every element.
+    public func map(_ transform: (Float) -> Float) -> Tensor {
+        Tensor(validShape: shape, scalars: scalars.map(transform))
+    }
+
+    /// Element-wise sum of two tensors of the same shape (residual
+    /// connections).
+    public static func + (lhs: Tensor, rhs: Tensor) throws(TensorError) -> Tensor {
+        guard lhs.shape == rhs.shape else {
+            throw .shapeMismatch(operation: "add", detail: "\(lhs.shape) + \(rhs.shape)")
+        }
+        var result = lhs
+        result.scalars.withUnsafeMutableBufferPointer { out in
+            rhs.scalars.withUnsafeBufferPointer { r in
+                for i in 0..<out.count { out[i] += r[i] }
+            }
+        }
+        return result
+    }
+
+    /// Multiplies every element by `factor`.
+    public static func * (lhs: Tensor, factor: Float) -> Tensor {
+        lhs.map { $0 * factor }
+    }
+
+    /// Exact GELU, `0.5·x·(1 + erf(x/√2))` (PyTorch `nn.GELU()` default,
+    /// OpenCLIP/LAION towers).
+    public func gelu() -> Tensor {
+        let invSqrt2: Float = 0.70710678118654752440
+        return map { x in 0.5 * x * (1 + erf(x * invSqrt2)) }
+    }
+
+    /// QuickGELU, `x·σ(1.702·x)` (OpenAI CLIP's activation).
+    public func quickGELU() -> Tensor {
+        map { x in x / (1 + exp(-1.702 * x)) }
+    }
+
+    /// Softmax over the last dimension, stabilised by subtracting the row
+    /// maximum (rows of `-∞` except at least one finite value are fine).
+    public func softmax() throws(TensorError) -> Tensor {
+        guard let width = shape.last, width > 0 else {
+            throw .invalidArgument(operation: "softmax", detail: "needs a non-empty last dimension, got \(shape)")
+        }
+        var result = self
+        result.scalars.withUnsafeMutableBufferPointer { buffer in
+            let rows = buffer.count / width
+            for r in 0..<rows {
+                Tensor.softmaxRow(buffer.baseAddress! + r * width, count: width)
+            }
+        }
+        return result
+    }
+
+    /// In-place stable softmax of `count` contiguous values.
+    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        var maximum = -Float.infinity
+        for i in 0..<count where row[i] > maximum { maximum = row[i] }
+        var sum: Float = 0
+        for i in 0..<count {
+            let e = exp(row[i] - maximum)
+            row[i] = e
+            sum += e
+        }
+        let inverse = 1 / sum
+        for i in 0..<count { row[i] *= inverse }
+    }
+
+    /// PyTorch `nn.LayerNorm(d)`: normalises over the last dimension with the
+    /// biased variance, then applies the per-feature affine `weight`/`bias`.
+    public func layerNorm(weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) throws(TensorError) -> Tensor {
+        guard let width = shape.last, width > 0 else {
+            throw .invalidArgument(operation: "layerNorm", detail: "needs a non-empty last dimension, got \(shape)")
+        }
+        guard weight.shape == [width], bias.shape == [width] else {
+            throw .shapeMismatch(operation: "layerNorm", detail: "input \(shape), weight \(weight.shape), bias \(bias.shape)")
+        }
+        var result = self
+        result.scalars.withUnsafeMutableBufferPointer { buffer in
+            weight.scalars.withUnsafeBufferPointer { gamma in
+                bias.scalars.withUnsafeBufferPointer { beta in
+                    for r in 0..<(buffer.count / width) {
+                        let row = buffer.baseAddress! + r * width
+                        let (mean, inverseStd) = Tensor.moments(row, count: width, epsilon: epsilon)
+                        for i in 0..<width {
+                            row[i] = (row[i] - mean) * inverseStd * gamma[i] + beta[i]
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Mean and `1/√(biased variance + eps)` of `count` values, accumulated in
+    /// Double (two passes) so the statistics are at least as accurate as
+    /// PyTorch's.
+    static func moments(_ values: UnsafePointer<Float>, count: Int, epsilon: Float) -> (Float, Float) {
+        var sum = 0.0
+        for i in 0..<count { sum += Double(values[i]) }
+        let mean = sum / Double(count)
+        var squares = 0.0
+        for i in 0..<count {
+            let d = Double(values[i]) - mean
+            squares += d * d
+        }
+        let variance = squares / Double(count)
+        return (Float(mean), Float(1 / (variance + Double(epsilon)).squareRoot()))
+    }
+
+    /// PyTorch `nn.GroupNorm(groups, C)` on `[N, C, *]`: statistics per sample
+    /// over the `(C/groups)·spatial` values of each group (biased variance),
+    /// then a per-channel affine.
+    public func groupNorm(groups: Int, weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) throws(TensorError) -> Tensor {
+        let op = "groupNorm"
+        guard rank >= 2 else { throw .shapeMismatch(operation: op, detail: "input \(shape) needs [N, C, ...]") }
+        let batch = shape[0], channels = shape[1]
+        guard groups > 0, channels % groups == 0 else {
+            throw .invalidArgument(operation: op, detail: "\(channels) channels cannot be split into \(groups) groups")
+        }
+        guard weight.shape == [channels], bias.shape == [channels] else {
+            throw .shapeMismatch(operation: op, detail: "input \(shape), weight \(weight.shape), bias \(bias.shape)")
+        }
+        let spatial = shape.dropFirst(2).reduce(1, *)
+        let perGroup = channels / groups * spatial
+        if count == 0 || perGroup == 0 { return self }
+        var result = self
+        result.scalars.withUnsafeMutableBufferPointer { buffer in
+            weight.scalars.withUnsafeBufferPointer { gamma in
+                bias.scalars.withUnsafeBufferPointer { beta in
+                    for n in 0..<batch {
+                        for g in 0..<groups {
+                            let start = buffer.baseAddress! + (n * groups + g) * perGroup
+                            let (mean, inverseStd) = Tensor.moments(start, count: perGroup, epsilon: epsilon)
+                            for c in 0..<(channels / groups) {
+                                let channel = g * (channels / groups) + c
+                                let scale = inverseStd * gamma[channel]
+                                let row = start + c * spatial
+                                for i in 0..<spatial {
+                                    row[i] = (row[i] - mean) * scale + beta[channel]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// PyTorch `F.normalize(x, dim=-1)`: each row divided by
+    /// `max(‖row‖₂, 1e-12)`.
+    public func l2Normalized() throws(TensorError) -> Tensor {
+        guard let width = shape.last, width > 0 else {
+            throw .invalidArgument(operation: "l2Normalized", detail: "needs a non-empty last dimension, got \(shape)")
+        }
+        var result = self
+        result.scalars.withUnsafeMutableBufferPointer { buffer in
+            for r in 0..<(buffer.count / width) {
+                let row = buffer.baseAddress! + r * width
+                var squares = 0.0
+                for i in 0..<width { squares += Double(row[i]) * Double(row[i]) }
+                let inverse = Float(1 / max(squares.squareRoot(), 1e-12))
+                for i in 0..<width { row[i] *= inverse }
+            }
+        }
+        return result
+    }
+}
