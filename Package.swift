@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput"]),
+        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics"]),
         .executableTarget(
             name: "ovseg",
@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics"], exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),

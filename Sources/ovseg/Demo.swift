@@ -11,7 +11,8 @@ struct Demo: ParsableCommand {
         discussion: """
             No set-up needed. The dataset is synthetic (ISPRS Potsdam classes and colours, RGB colour-coded \
             ground truth with eroded building outlines, palette-PNG predictions of four simulated methods \
-            with realistic error patterns). Results files go to <out>/results/.
+            with realistic error patterns). Results files go to <out>/results/, the comparison report \
+            (Markdown, HTML, SVG charts) to <out>/report/.
             """)
 
     @Option(name: .shortAndLong, help: "Folder to write the dataset and results into (default: a new temporary folder).")
@@ -43,6 +44,7 @@ struct Demo: ParsableCommand {
             let vocabulary = try Vocabulary.load(key: SampleDataset.vocabularyKey)
             let resultsFolder = root + "/results"
             try FileManager.default.createDirectory(atPath: resultsFolder, withIntermediateDirectories: true)
+            var inputs: [ReportInput] = []
             for method in SimulatedMethod.allCases {
                 let options = ScoreOptions(
                     vocabulary: vocabulary, split: vocabulary.splits.first, jobs: jobs, method: method.rawValue)
@@ -55,7 +57,18 @@ struct Demo: ParsableCommand {
                 print("\n" + TerminalSummary.render(record), terminator: "")
                 print("(\(method.summary))")
                 print("wrote \(path)")
+                inputs.append(ReportInput(record: record, path: "results/\(method.rawValue).ovseg.json"))
             }
+            let qualitative = QualitativeSources(
+                imageDirectory: dataset.imageDirectory(in: root), groundTruthDirectory: dataset.groundTruthDirectory(in: root),
+                predictionDirectories: SimulatedMethod.allCases.map { ($0.rawValue, dataset.predictionDirectory(in: root, method: $0)) },
+                count: 3, thumbnailSize: 128)
+            let report = try Report(
+                inputs: inputs,
+                options: ReportOptions(title: "ovseg demo: four simulated methods on synthetic Potsdam tiles", qualitative: qualitative))
+            let reportFolder = root + "/report"
+            try ReportFiles.write(report, to: reportFolder)
+            print("\nwrote the report to \(reportFolder)/report.md and report.html")
         }
     }
 

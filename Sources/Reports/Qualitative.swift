@@ -1,0 +1,190 @@
+import Foundation
+import Harness
+import LabelMaps
+
+/// Where the qualitative panel finds its pictures. Files are `<folder>/<image id>.png`.
+public struct QualitativeSources: Sendable {
+    /// Folder of the input images (optional: the panel then shows labels only).
+    public var imageDirectory: String?
+    /// Folder of the ground-truth label maps.
+    public var groundTruthDirectory: String?
+    /// Prediction folder per method name.
+    public var predictionDirectories: [(method: String, directory: String)]
+    /// How many images to show (the worst by mean per-image mIoU over the methods).
+    public var count: Int
+    /// Longest side of each thumbnail in pixels.
+    public var thumbnailSize: Int
+
+    public init(
+        imageDirectory: String?, groundTruthDirectory: String?, predictionDirectories: [(method: String, directory: String)],
+        count: Int = 3, thumbnailSize: Int = 128
+    ) {
+        self.imageDirectory = imageDirectory
+        self.groundTruthDirectory = groundTruthDirectory
+        self.predictionDirectories = predictionDirectories
+        self.count = count
+        self.thumbnailSize = thumbnailSize
+    }
+}
+
+/// The worst images of a section, each as image | ground truth | predictions, PNG-encoded.
+public struct QualitativePanel: Sendable {
+    public struct Row: Sendable {
+        public var imageID: String
+        /// Mean over the methods of the image's own mIoU (union-present), the sort key.
+        public var meanIoU: Double?
+        /// (caption, PNG bytes); a missing file gives no tile.
+        public var tiles: [(caption: String, png: [UInt8])]
+    }
+
+    public var rows: [Row]
+
+    init(records: [RunRecord], sources: QualitativeSources) throws(ReportError) {
+        let first = records[0]
+        let colors = first.vocabulary.colors.map { RGB($0.count > 0 ? $0[0] : 0, $0.count > 1 ? $0[1] : 0, $0.count > 2 ? $0[2] : 0) }
+        // Images ranked by the mean of the methods' per-image mIoU (lowest first), ties by id.
+        var ranked: [(id: String, score: Double?)] = []
+        for (index, image) in first.images.enumerated() {
+            var sum = 0.0
+            var count = 0
+            for record in records where index < record.images.count && record.images[index].id == image.id {
+                let ious = record.images[index].counts.compactMap(\.iou)
+                if !ious.isEmpty {
+                    sum += ious.reduce(0, +) / Double(ious.count)
+                    count += 1
+                }
+            }
+            ranked.append((image.id, count == 0 ? nil : sum / Double(count)))
+        }
+        ranked.sort { ($0.score ?? 2, $0.id) < ($1.score ?? 2, $1.id) }
+        var rows: [Row] = []
+        for item in ranked.prefix(max(0, sources.count)) {
+            var tiles: [(String, [UInt8])] = []
+            do {
+                if let folder = sources.imageDirectory, let png = try Self.tile(
+                    path: folder + "/" + item.id + ".png", role: .photo, colors: colors, size: sources.thumbnailSize)
+                {
+                    tiles.append(("image", png))
+                }
+                if let folder = sources.groundTruthDirectory, let png = try Self.tile(
+                    path: folder + "/" + item.id + ".png", role: .groundTruth(reduceZeroLabel: first.policy.reduceZeroLabel),
+                    colors: colors, size: sources.thumbnailSize)
+                {
+                    tiles.append(("ground truth", png))
+                }
+                for record in records {
+                    guard let folder = sources.predictionDirectories.first(where: { $0.method == record.method })?.directory
+                    else { continue }
+                    if let png = try Self.tile(
+                        path: folder + "/" + item.id + ".png", role: .prediction, colors: colors, size: sources.thumbnailSize)
+                    {
+                        tiles.append((record.method, png))
+                    }
+                }
+            } catch {
+                throw ReportError("qualitative panel, image \(item.id): \(error)")
+            }
+            rows.append(Row(imageID: item.id, meanIoU: item.score, tiles: tiles))
+        }
+        self.rows = rows
+    }
+
+    enum Role {
+        case photo
+        case groundTruth(reduceZeroLabel: Bool)
+        case prediction
+    }
+
+    /// A thumbnail PNG of the file at `path`, label maps coloured with the vocabulary palette;
+    /// nil when the file does not exist. Label values outside the vocabulary are drawn black.
+    static func tile(path: String, role: Role, colors: [RGB], size: Int) throws -> [UInt8]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let decoded = try DecodedPNG.read(path: path)
+        let channels = decoded.layout.channels
+        let n = decoded.width * decoded.height
+        let samples: [Int]
+        switch decoded.samples {
+        case .uint8(let values): samples = values.map(Int.init)
+        case .uint16(let values):
+            samples = values.map { value in
+                if case .photo = role { return Int(value >> 8) }
+                return Int(value)
+            }
+        }
+        var rgb = [UInt8](repeating: 0, count: n * 3)
+        for i in 0..<n {
+            let base = i * channels
+            if channels >= 3 {
+                for j in 0..<3 { rgb[i * 3 + j] = UInt8(clamping: samples[base + j]) }
+                continue
+            }
+            var value = samples[base]
+            let color: RGB
+            switch role {
+            case .photo:
+                if case .palette(_, let entries) = decoded.layout, value < entries.count {
+                    color = entries[value]
+                } else {
+                    let gray = UInt8(clamping: value)
+                    color = RGB(gray, gray, gray)
+                }
+            case .groundTruth(let reduceZeroLabel):
+                if reduceZeroLabel { value = value == 0 ? Int.max : value - 1 }
+                color = value < colors.count ? colors[value] : RGB(0, 0, 0)
+            case .prediction:
+                color = value < colors.count ? colors[value] : RGB(0, 0, 0)
+            }
+            rgb[i * 3] = color.r
+            rgb[i * 3 + 1] = color.g
+            rgb[i * 3 + 2] = color.b
+        }
+        let (width, height, pixels) = downscale(rgb, width: decoded.width, height: decoded.height, maxSide: size)
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ovseg-tile-\(UUID().uuidString).png").path
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        try LabelMapWriter.writeRGB(width: width, height: height, pixels: pixels, to: temporary)
+        return try FileBytes.read(path: temporary)
+    }
+
+    /// Nearest-neighbour reduction so the longest side is at most `maxSide` (labels stay crisp).
+    static func downscale(_ rgb: [UInt8], width: Int, height: Int, maxSide: Int) -> (Int, Int, [UInt8]) {
+        let longest = max(width, height)
+        guard maxSide > 0, longest > maxSide else { return (width, height, rgb) }
+        let newWidth = max(1, width * maxSide / longest)
+        let newHeight = max(1, height * maxSide / longest)
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight * 3)
+        for y in 0..<newHeight {
+            let sy = y * height / newHeight
+            for x in 0..<newWidth {
+                let sx = x * width / newWidth
+                for j in 0..<3 { out[(y * newWidth + x) * 3 + j] = rgb[(sy * width + sx) * 3 + j] }
+            }
+        }
+        return (newWidth, newHeight, out)
+    }
+}
+
+/// Standard base64 (RFC 4648) for `data:` URLs.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 2 < bytes.count {
+            let v = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)], alphabet[Int(v & 63)]]
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest == 1 {
+            let v = UInt32(bytes[index]) << 16
+            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], 61, 61]
+        } else if rest == 2 {
+            let v = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)], 61]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,28 @@
+import FileOutput
+
+/// Writes a report's files: `report.md`, `report.html` and the SVG charts beside them.
+public enum ReportFiles {
+    /// The files of `report` by name, in writing order (charts first, then Markdown, then HTML).
+    public static func contents(of report: Report) -> [(name: String, text: String)] {
+        var files: [(String, String)] = []
+        for section in report.sections {
+            for chart in section.charts { files.append((chart.fileName, chart.svg)) }
+        }
+        files.append(("report.md", MarkdownReport.render(report)))
+        files.append(("report.html", HTMLReport.render(report)))
+        return files
+    }
+
+    /// Creates `directory` if needed and writes every file atomically; returns the paths written.
+    @discardableResult
+    public static func write(_ report: Report, to directory: String) throws(FileOutputError) -> [String] {
+        try AtomicFile.createDirectory(directory)
+        var paths: [String] = []
+        for file in contents(of: report) {
+            let path = directory + "/" + file.name
+            try AtomicFile.write(text: file.text, to: path)
+            paths.append(path)
+        }
+        return paths
+    }
+}

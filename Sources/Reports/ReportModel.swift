@@ -1,0 +1,436 @@
+import Harness
+import Metrics
+
+/// One results file given to the report, with the path it was read from (shown in provenance).
+public struct ReportInput: Sendable {
+    public var record: RunRecord
+    public var path: String
+
+    public init(record: RunRecord, path: String) {
+        self.record = record
+        self.path = path
+    }
+}
+
+/// What the report shows and how it computes its intervals.
+public struct ReportOptions: Sendable {
+    public var title: String
+    /// Method the deltas are measured against (default: the first run of each section).
+    public var baseline: String?
+    /// Bootstrap settings; nil to leave the intervals out.
+    public var bootstrap: BootstrapConfiguration?
+    /// Put runs that measured different things into separate sections instead of refusing.
+    public var allowMixed: Bool
+    /// Where to find images for the qualitative panel; nil for no panel.
+    public var qualitative: QualitativeSources?
+
+    public init(
+        title: String = "ovseg report", baseline: String? = nil,
+        bootstrap: BootstrapConfiguration? = BootstrapConfiguration(), allowMixed: Bool = false,
+        qualitative: QualitativeSources? = nil
+    ) {
+        self.title = title
+        self.baseline = baseline
+        self.bootstrap = bootstrap
+        self.allowMixed = allowMixed
+        self.qualitative = qualitative
+    }
+}
+
+/// A report that cannot be made, with a message for a person.
+public struct ReportError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The format-independent content of a report: every number is formatted once here, so the
+/// Markdown and the HTML cannot disagree.
+public struct Report: Sendable {
+    public var title: String
+    /// Shown prominently, e.g. that runs were split into sections.
+    public var warnings: [String]
+    public var sections: [ReportSection]
+
+    /// Builds the report: groups the runs, computes the tables, the bootstrap and the charts.
+    public init(inputs: [ReportInput], options: ReportOptions) throws(ReportError) {
+        guard !inputs.isEmpty else { throw ReportError("a report needs at least one results file") }
+        if let baseline = options.baseline, !inputs.contains(where: { $0.record.method == baseline }) {
+            let names = inputs.map(\.record.method).joined(separator: ", ")
+            throw ReportError("--baseline \(baseline): no run has that method name (methods: \(names))")
+        }
+        var groups: [[ReportInput]] = []
+        var differences: [String] = []
+        for input in inputs {
+            if let index = groups.firstIndex(where: { Comparability.difference($0[0].record, input.record) == nil }) {
+                groups[index].append(input)
+                continue
+            }
+            if let first = groups.first?.first, let difference = Comparability.difference(first.record, input.record) {
+                guard options.allowMixed else {
+                    throw ReportError(
+                        "\(input.path) cannot share a table with \(first.path): \(difference). "
+                            + "Score the runs the same way, or pass --allow-mixed to show them in separate sections.")
+                }
+                differences.append("\(input.path): \(difference)")
+            }
+            groups.append([input])
+        }
+        title = options.title
+        warnings = []
+        if groups.count > 1 {
+            warnings.append(
+                "These runs did not measure the same thing, so they are shown in \(groups.count) separate sections "
+                    + "whose numbers must not be compared with each other. "
+                    + differences.joined(separator: "; "))
+        }
+        var sections: [ReportSection] = []
+        for (index, group) in groups.enumerated() {
+            sections.append(try ReportSection(
+                number: index + 1, of: groups.count, inputs: group, options: options))
+        }
+        self.sections = sections
+    }
+}
+
+/// One group of comparable runs: its tables, charts and provenance.
+public struct ReportSection: Sendable {
+    public var heading: String?
+    public var inputs: [ReportInput]
+    public var baseline: Int
+    public var summary: ReportTable
+    public var perClass: ReportTable
+    /// Deltas against the baseline with bootstrap intervals; nil when not computed.
+    public var deltas: ReportTable?
+    /// Bootstrap intervals of each method's own figures.
+    public var intervals: ReportTable?
+    /// Per class, resamples in which its IoU was undefined; nil when every class was always defined.
+    public var undefinedClasses: ReportTable?
+    /// How the bootstrap was run, or why it was not.
+    public var bootstrapNote: String?
+    /// Settings every run of the section shares.
+    public var policy: [(label: String, value: String)]
+    public var provenance: ReportTable
+    public var charts: [Chart]
+    public var qualitative: QualitativePanel?
+    /// Class names and colours, for legends.
+    public var legend: [(name: String, color: [UInt8])]
+
+    init(number: Int, of count: Int, inputs: [ReportInput], options: ReportOptions) throws(ReportError) {
+        self.inputs = inputs
+        heading = count > 1 ? "Section \(number) of \(count): \(inputs[0].record.vocabulary.name), \(inputs[0].record.split?.name ?? "no split")" : nil
+        let records = inputs.map(\.record)
+        let first = records[0]
+        baseline = options.baseline.flatMap { name in records.firstIndex { $0.method == name } } ?? 0
+        let scores = records.map(\.scores)
+        let split = first.split
+        legend = zip(first.classNames, first.vocabulary.colors).map { ($0, $1) }
+
+        summary = Self.summaryTable(records: records, scores: scores, number: number)
+        perClass = Self.perClassTable(records: records, scores: scores, number: number)
+        policy = Self.policyLines(first)
+        provenance = Self.provenanceTable(inputs: inputs, number: number)
+
+        deltas = nil
+        intervals = nil
+        undefinedClasses = nil
+        bootstrapNote = nil
+        if let configuration = options.bootstrap {
+            let ids = first.images.map(\.id)
+            if records.contains(where: { $0.images.isEmpty }) {
+                bootstrapNote = "No confidence intervals: a results file holds no per-image counts."
+            } else if records.contains(where: { $0.images.map(\.id) != ids }) {
+                bootstrapNote = "No confidence intervals: the runs were not scored on the same image ids."
+            } else {
+                do {
+                    let tables = try records.map { record throws(MetricsError) in
+                        try ImageCountTable(images: record.images.map(\.counts), classCount: record.matrix.classCount)
+                    }
+                    let result = try Bootstrap.run(
+                        methods: tables, baseline: baseline, seen: split?.seenIDs, unseen: split?.unseenIDs,
+                        policy: first.policy.presence, configuration: configuration)
+                    bootstrapNote = Self.bootstrapDescription(result, baselineName: records[baseline].method)
+                    intervals = Self.intervalTable(records: records, result: result, hasSplit: split != nil, number: number)
+                    if records.count > 1 {
+                        deltas = Self.deltaTable(
+                            records: records, scores: scores, result: result, hasSplit: split != nil, number: number)
+                    }
+                    undefinedClasses = Self.undefinedTable(records: records, result: result, number: number)
+                } catch {
+                    bootstrapNote = "No confidence intervals: \(error.description)"
+                }
+            }
+        }
+        let prefix = count > 1 ? "s\(number)-" : ""
+        charts = Charts.all(records: records, scores: scores, prefix: prefix)
+        qualitative = nil
+        if let sources = options.qualitative {
+            qualitative = try QualitativePanel(records: records, sources: sources)
+        }
+    }
+
+    // MARK: tables
+
+    static func summaryTable(records: [RunRecord], scores: [Scores], number: Int) -> ReportTable {
+        let hasSplit = records[0].split != nil
+        var columns = [ReportColumn("Method", numeric: false), ReportColumn("mIoU")]
+        if hasSplit { columns += [ReportColumn("mIoU seen"), ReportColumn("mIoU unseen"), ReportColumn("hIoU")] }
+        columns += [ReportColumn("Pixel acc."), ReportColumn("Images")]
+        var values: [[Double?]] = []
+        for (record, score) in zip(records, scores) {
+            var row: [Double?] = [score.meanIoU]
+            if hasSplit, let split = record.splitScores { row += [split.seen, split.unseen, split.harmonic] }
+            row.append(score.pixelAccuracy)
+            values.append(row)
+        }
+        let best = bestMarks(values)
+        let rows = records.indices.map { r in
+            [ReportCell(records[r].method)]
+                + values[r].indices.map { ReportCell(Percent.format(values[r][$0]), best: best[r][$0]) }
+                + [ReportCell(String(records[r].images.count))]
+        }
+        return ReportTable(
+            id: "summary-\(number)", caption: "Summary (%, best per column in bold)", columns: columns, rows: rows,
+            footnotes: hasSplit ? ["hIoU = 2·seen·unseen / (seen + unseen), from the unrounded means."] : [])
+    }
+
+    static func perClassTable(records: [RunRecord], scores: [Scores], number: Int) -> ReportTable {
+        let first = records[0]
+        let columns = [ReportColumn("Class", numeric: false), ReportColumn("Split", numeric: false)]
+            + records.map { ReportColumn($0.method) }
+        var rows: [[ReportCell]] = []
+        var predictedAbsent = false
+        var absent = false
+        for c in 0..<first.matrix.classCount {
+            var cells: [ReportCell] = []
+            var candidates: [Double?] = []
+            for score in scores {
+                let counts = score.classCounts[c]
+                if counts.groundTruth == 0 {
+                    candidates.append(nil)
+                    if counts.predicted == 0 {
+                        absent = true
+                        cells.append(ReportCell("absent"))
+                    } else {
+                        predictedAbsent = true
+                        cells.append(ReportCell(Percent.format(counts.iou) + "*"))
+                    }
+                } else {
+                    candidates.append(counts.iou)
+                    cells.append(ReportCell(Percent.format(counts.iou)))
+                }
+            }
+            let best = bestMarks(candidates.map { [$0] })
+            for index in cells.indices where best[index][0] { cells[index].best = true }
+            rows.append([ReportCell(first.classNames[c]), ReportCell(first.split?.side(ofClass: c) ?? "—")] + cells)
+        }
+        var footnotes: [String] = []
+        if absent {
+            footnotes.append("“absent”: the class does not occur in the ground truth and was not predicted; it enters no mean.")
+        }
+        if predictedAbsent {
+            footnotes.append("* predicted but absent from the ground truth (IoU 0; enters the means under union-present).")
+        }
+        return ReportTable(
+            id: "per-class-\(number)", caption: "Per-class IoU (%, best per row in bold)", columns: columns, rows: rows,
+            footnotes: footnotes)
+    }
+
+    static func deltaTable(
+        records: [RunRecord], scores: [Scores], result: BootstrapResult, hasSplit: Bool, number: Int
+    ) -> ReportTable {
+        let level = percentLabel(result.configuration.level)
+        let columns = [
+            ReportColumn("Method", numeric: false), ReportColumn("Metric", numeric: false), ReportColumn("Δ (pp)"),
+            ReportColumn("\(level) CI (pp)"), ReportColumn("Share Δ ≤ 0"), ReportColumn("Verdict", numeric: false),
+        ]
+        let metrics = hasSplit ? BootstrapMetric.allCases : [.meanIoU]
+        let split = records[0].split
+        var rows: [[ReportCell]] = []
+        for m in records.indices where m != result.baseline {
+            for metric in metrics {
+                let value = metric.value(of: scores[m], seen: split?.seenIDs, unseen: split?.unseenIDs)
+                let base = metric.value(of: scores[result.baseline], seen: split?.seenIDs, unseen: split?.unseenIDs)
+                let difference = result.difference(method: m, metric)
+                var observed: Double?
+                if let value, let base { observed = value - base }
+                let verdict: String
+                if let interval = difference.interval {
+                    verdict = difference.isSignificant ? (interval.lower > 0 ? "better" : "worse") : "not significant"
+                } else {
+                    verdict = "undefined"
+                }
+                rows.append([
+                    ReportCell(records[m].method), ReportCell(metric.label), ReportCell(signed(observed)),
+                    ReportCell(difference.interval.map { "[\(signed($0.lower)), \(signed($0.upper))]" } ?? "—"),
+                    ReportCell(difference.shareAtMostZero.map(share) ?? "—"), ReportCell(verdict),
+                ])
+            }
+        }
+        return ReportTable(
+            id: "deltas-\(number)", caption: "Differences against \(records[result.baseline].method)",
+            columns: columns, rows: rows,
+            footnotes: [
+                "Δ = method − baseline in percentage points; “not significant” when the interval contains 0.",
+                "Share Δ ≤ 0: fraction of resamples in which the method did not beat the baseline.",
+            ])
+    }
+
+    static func intervalTable(records: [RunRecord], result: BootstrapResult, hasSplit: Bool, number: Int) -> ReportTable {
+        let metrics = hasSplit ? BootstrapMetric.allCases : [.meanIoU]
+        let level = percentLabel(result.configuration.level)
+        let columns = [ReportColumn("Method", numeric: false)] + metrics.map { ReportColumn("\($0.label) \(level) CI") }
+        let rows = records.indices.map { m in
+            [ReportCell(records[m].method)]
+                + metrics.map { metric in
+                    ReportCell(result.methods[m].interval(metric).map {
+                        "[\(Percent.format($0.lower)), \(Percent.format($0.upper))]"
+                    } ?? "—")
+                }
+        }
+        return ReportTable(
+            id: "intervals-\(number)", caption: "Bootstrap intervals (%)", columns: columns, rows: rows, footnotes: [])
+    }
+
+    static func undefinedTable(records: [RunRecord], result: BootstrapResult, number: Int) -> ReportTable? {
+        let k = records[0].matrix.classCount
+        let affected = (0..<k).filter { c in result.methods.contains { $0.undefinedClassResamples[c] > 0 } }
+        guard !affected.isEmpty else { return nil }
+        let columns = [ReportColumn("Class", numeric: false)] + records.map { ReportColumn($0.method) }
+        let rows = affected.map { c in
+            [ReportCell(records[0].classNames[c])]
+                + result.methods.map { ReportCell("\($0.undefinedClassResamples[c]) / \(result.configuration.resamples)") }
+        }
+        return ReportTable(
+            id: "undefined-\(number)", caption: "Resamples in which a class's IoU was undefined", columns: columns,
+            rows: rows, footnotes: ["Such a class is absent from both ground truth and prediction in that resample and enters no mean."])
+    }
+
+    static func provenanceTable(inputs: [ReportInput], number: Int) -> ReportTable {
+        let columns = ["Method", "Results file", "Tool", "Checkpoint SHA-256", "Date", "Predictions", "Skipped"].map {
+            ReportColumn($0, numeric: false)
+        }
+        let rows = inputs.map { input -> [ReportCell] in
+            let record = input.record
+            let p = record.provenance
+            let d = record.dataset
+            var skipped: [String] = []
+            if !d.missingPredictions.isEmpty { skipped.append("\(d.missingPredictions.count) missing") }
+            if !d.extraPredictions.isEmpty { skipped.append("\(d.extraPredictions.count) extra") }
+            if !d.sizeMismatches.isEmpty { skipped.append("\(d.sizeMismatches.count) size mismatches") }
+            return [
+                ReportCell(record.method), ReportCell(input.path), ReportCell("\(p.tool) \(p.version)"),
+                ReportCell(p.checkpointSHA256 ?? "—"), ReportCell(p.date), ReportCell(d.predictionDirectory),
+                ReportCell(skipped.isEmpty ? "none" : skipped.joined(separator: ", ")),
+            ]
+        }
+        return ReportTable(id: "provenance-\(number)", caption: "Runs", columns: columns, rows: rows, footnotes: [])
+    }
+
+    static func policyLines(_ record: RunRecord) -> [(label: String, value: String)] {
+        let v = record.vocabulary
+        var lines: [(String, String)] = [
+            ("Vocabulary", "\(v.name) (\(v.key)), \(v.classNames.count) classes, fingerprint \(v.fingerprint)")
+        ]
+        if let split = record.split {
+            let seen = split.seenIDs.map { record.classNames[$0] }.joined(separator: ", ")
+            let unseen = split.unseenIDs.map { record.classNames[$0] }.joined(separator: ", ")
+            lines.append(("Split", "\(split.name): seen \(seen); unseen \(unseen)"))
+            lines.append(("Split source", (split.source ?? "no source recorded") + (split.inferred ? " (inferred)" : "")))
+        } else {
+            lines.append(("Split", "none (overall metrics only)"))
+        }
+        let p = record.policy
+        lines.append(("Presence policy", p.presence.rawValue))
+        lines.append(("Ignore values", p.ignoreValues.isEmpty ? "none" : p.ignoreValues.map(String.init).joined(separator: ", ")))
+        if !p.ignoreColors.isEmpty {
+            lines.append(("Ignore colours", p.ignoreColors.map { "(" + $0.map(String.init).joined(separator: ",") + ")" }.joined(separator: ", ")))
+        }
+        lines.append(("reduce_zero_label", p.reduceZeroLabel ? "yes" : "no"))
+        lines.append(("Out-of-range values", "ground truth: \(p.outOfRangeGroundTruth.rawValue), prediction: \(p.outOfRangePrediction.rawValue)"))
+        lines.append(("Dataset", "\(record.images.count) images, fingerprint \(record.dataset.fingerprint)"))
+        lines.append(("Ground truth", record.dataset.groundTruthDirectory))
+        return lines
+    }
+
+    static func bootstrapDescription(_ result: BootstrapResult, baselineName: String) -> String {
+        let c = result.configuration
+        return "Paired percentile bootstrap over images (metrics.md §12.2): \(c.resamples) resamples of the "
+            + "\(result.imageCount) images with replacement, \(percentLabel(c.level)) level, seed \(c.seed), generator "
+            + "\(BootstrapConfiguration.generatorName). Every method is resampled with the same images; "
+            + "dataset-level metrics are recomputed from the per-image counts in each resample. Baseline: \(baselineName)."
+    }
+
+    // MARK: formatting
+
+    /// Marks, per column, the cells whose displayed value is the largest (ties all marked);
+    /// nothing is marked when fewer than two rows have a value.
+    static func bestMarks(_ values: [[Double?]]) -> [[Bool]] {
+        var marks = values.map { $0.map { _ in false } }
+        guard let width = values.first?.count else { return marks }
+        for column in 0..<width {
+            let rounded = values.map { $0[column].flatMap(Percent.roundedHundredths) }
+            guard rounded.compactMap({ $0 }).count > 1, let best = rounded.compactMap({ $0 }).max() else { continue }
+            for row in values.indices where rounded[row] == best { marks[row][column] = true }
+        }
+        return marks
+    }
+
+    /// A difference in percentage points with its sign: "+1.25", "-0.50", "0.00".
+    static func signed(_ fraction: Double?) -> String {
+        guard let fraction, let hundredths = Percent.roundedHundredths(fraction) else { return "—" }
+        let text = Percent.format(fraction)
+        return hundredths > 0 ? "+" + text : (hundredths == 0 ? "0.00" : text)
+    }
+
+    /// A share in [0, 1] with three decimals.
+    static func share(_ value: Double) -> String {
+        let thousandths = Int((value * 1000).rounded(.toNearestOrEven))
+        let fractional = thousandths % 1000
+        let padding = fractional < 10 ? "00" : (fractional < 100 ? "0" : "")
+        return "\(thousandths / 1000).\(padding)\(fractional)"
+    }
+
+    static func percentLabel(_ level: Double) -> String {
+        let tenths = Int((level * 1000).rounded())
+        return tenths % 10 == 0 ? "\(tenths / 10) %" : "\(tenths / 10).\(tenths % 10) %"
+    }
+}
+
+/// A table in a format-independent form.
+public struct ReportTable: Sendable, Equatable {
+    /// Stable id, used as the HTML table's `id`.
+    public var id: String
+    public var caption: String
+    public var columns: [ReportColumn]
+    public var rows: [[ReportCell]]
+    public var footnotes: [String]
+}
+
+public struct ReportColumn: Sendable, Equatable {
+    public var title: String
+    /// Numbers are right-aligned.
+    public var numeric: Bool
+
+    public init(_ title: String, numeric: Bool = true) {
+        self.title = title
+        self.numeric = numeric
+    }
+}
+
+public struct ReportCell: Sendable, Equatable {
+    public var text: String
+    /// The best value of its row or column.
+    public var best: Bool
+
+    public init(_ text: String, best: Bool = false) {
+        self.text = text
+        self.best = best
+    }
+}
+
+/// An SVG chart, written beside the Markdown and inlined in the HTML.
+public struct Chart: Sendable, Equatable {
+    public var fileName: String
+    public var title: String
+    public var svg: String
+}

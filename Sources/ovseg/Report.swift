@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Metrics
+import Reports
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Compare runs in a Markdown and a self-contained HTML report with bootstrap confidence intervals.",
+        discussion: """
+            Writes DIR/report.md, DIR/report.html and the SVG charts beside them. Runs must share vocabulary, \
+            split, evaluation policy and dataset; --allow-mixed shows differing runs in separate sections instead. \
+            With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side.
+            """)
+
+    @Argument(help: "Results files (*.ovseg.json).")
+    var runs: [String]
+
+    @Option(help: "Folder to write the report into (created if missing).")
+    var out: String
+
+    @Option(help: "Title of the report.")
+    var title: String = "ovseg report"
+
+    @Option(help: "Method the others are compared with (default: the first run).")
+    var baseline: String?
+
+    @Option(help: "Bootstrap resamples for the confidence intervals (0: none).")
+    var bootstrap: Int = 1000
+
+    @Option(help: "Confidence level of the intervals.")
+    var level: Double = 0.95
+
+    @Option(help: "Seed of the bootstrap generator.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Show runs that measured different things in separate sections instead of refusing.")
+    var allowMixed = false
+
+    @Option(help: "Folder of input images for the qualitative panel.")
+    var images: String?
+
+    @Option(help: "Folder of ground-truth label maps for the qualitative panel.")
+    var gt: String?
+
+    @Option(parsing: .singleValue, help: "Prediction folder of a method for the qualitative panel, as NAME=DIR (repeatable).")
+    var pred: [String] = []
+
+    @Option(help: "Number of images in the qualitative panel (the worst ones).")
+    var worst: Int = 3
+
+    func validate() throws {
+        guard !runs.isEmpty else { throw ValidationError("give at least one results file") }
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more") }
+        guard level > 0 && level < 1 else { throw ValidationError("--level must lie strictly between 0 and 1") }
+        for item in pred where !item.contains("=") {
+            throw ValidationError("--pred \(item): expected NAME=DIR")
+        }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let inputs = try runs.map { path throws -> ReportInput in
+                ReportInput(record: try ResultsFile.read(path: path), path: path)
+            }
+            var qualitative: QualitativeSources?
+            if gt != nil || images != nil || !pred.isEmpty {
+                let predictions = pred.map { item -> (method: String, directory: String) in
+                    let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+                }
+                qualitative = QualitativeSources(
+                    imageDirectory: images, groundTruthDirectory: gt, predictionDirectories: predictions, count: worst)
+            }
+            let options = ReportOptions(
+                title: title, baseline: baseline,
+                bootstrap: bootstrap > 0 ? BootstrapConfiguration(resamples: bootstrap, level: level, seed: seed) : nil,
+                allowMixed: allowMixed, qualitative: qualitative)
+            let report = try Report(inputs: inputs, options: options)
+            let written = try ReportFiles.write(report, to: out)
+            print("wrote \(written.count) files to \(out): report.md, report.html and \(written.count - 2) charts")
+        }
+    }
+}
