@@ -1,0 +1,148 @@
+import Foundation
+import Harness
+import Metrics
+import Reports
+import Testing
+
+private let goldenOptions = ReportOptions(
+    title: "Fixture report", baseline: "boundary-drift", bootstrap: BootstrapConfiguration(resamples: 200, level: 0.95, seed: 7))
+
+@Suite("Report goldens")
+struct ReportGoldenTests {
+    @Test func markdownHTMLAndChartsMatchGoldens() throws {
+        let report = try Report(inputs: try Fixtures.inputs(), options: goldenOptions)
+        let files = ReportFiles.contents(of: report)
+        let names: [String] = files.map(\.name)
+        #expect(names.contains("report.md") && names.contains("report.html") && names.contains("iou-per-class.svg"))
+        for file in files { try Fixtures.assertGolden(file.text, file.name) }
+    }
+
+    @Test func outputIsDeterministic() throws {
+        let first = ReportFiles.contents(of: try Report(inputs: try Fixtures.inputs(), options: goldenOptions))
+        let second = ReportFiles.contents(of: try Report(inputs: try Fixtures.inputs(), options: goldenOptions))
+        let firstTexts: [String] = first.map(\.text)
+        let secondTexts: [String] = second.map(\.text)
+        #expect(firstTexts == secondTexts)
+    }
+
+    @Test func writesEveryFileIntoTheFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-report-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let report = try Report(inputs: try Fixtures.inputs(), options: goldenOptions)
+        let written = try ReportFiles.write(report, to: folder + "/nested")
+        let listing = try FileManager.default.contentsOfDirectory(atPath: folder + "/nested").sorted()
+        let expected: [String] = written.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
+        #expect(listing == expected)
+        #expect(listing.count == 2 + 2 + 3)
+    }
+}
+
+@Suite("Report values")
+struct ReportValueTests {
+    /// The HTML tables, parsed back, hold exactly the terminal's numbers for every run.
+    @Test func htmlTablesMatchTheResultsFiles() throws {
+        let inputs = try Fixtures.inputs()
+        let html = HTMLReport.render(try Report(inputs: inputs, options: goldenOptions))
+        let summary = htmlTableRows(html, id: "summary-1")
+        #expect(summary.first == ["Method", "mIoU", "mIoU seen", "mIoU unseen", "hIoU", "Pixel acc.", "Images"])
+        #expect(summary.count == inputs.count + 1)
+        for (row, input) in zip(summary.dropFirst(), inputs) {
+            let record = input.record
+            let split = try #require(record.splitScores)
+            let expected: [String] = [
+                record.method, Percent.format(record.scores.meanIoU), Percent.format(split.seen),
+                Percent.format(split.unseen), Percent.format(split.harmonic), Percent.format(record.scores.pixelAccuracy),
+                String(record.images.count),
+            ]
+            #expect(row == expected)
+            // The terminal summary shows the same headline digits.
+            let terminal = TerminalSummary.render(record)
+            #expect(terminal.contains("mIoU \(expected[1])") && terminal.contains("hIoU \(expected[4])"))
+        }
+        let perClass = htmlTableRows(html, id: "per-class-1")
+        let first = inputs[0].record
+        #expect(perClass.count == first.classNames.count + 1)
+        for (c, row) in perClass.dropFirst().enumerated() {
+            #expect(row[0] == first.classNames[c])
+            #expect(row[1] == (first.split?.side(ofClass: c) ?? "—"))
+            for (m, input) in inputs.enumerated() {
+                let counts = input.record.scores.classCounts[c]
+                let expected = counts.groundTruth == 0
+                    ? (counts.predicted == 0 ? "absent" : Percent.format(counts.iou) + "*") : Percent.format(counts.iou)
+                #expect(row[2 + m] == expected)
+            }
+        }
+    }
+
+    @Test func bestValuesAreMarkedPerColumnAndRow() throws {
+        let inputs = try Fixtures.inputs()
+        let report = try Report(inputs: inputs, options: goldenOptions)
+        let summary = report.sections[0].summary
+        let mIoUs: [Double] = inputs.map { $0.record.scores.meanIoU ?? 0 }
+        let bestIndex = try #require(mIoUs.indices.max { mIoUs[$0] < mIoUs[$1] })
+        let marked: [Bool] = summary.rows.map { $0[1].best }
+        #expect(marked.enumerated().allSatisfy { $0.element == ($0.offset == bestIndex) })
+        for row in report.sections[0].perClass.rows {
+            let bestCount = row.dropFirst(2).filter(\.best).count
+            #expect(bestCount >= 1)
+        }
+    }
+
+    @Test func absentClassesAreShownAsAbsent() throws {
+        // Class "water" never occurs: absent in the ground truth, never predicted.
+        let names = ["road", "roof", "water"]
+        let a = try makeRecord(method: "a", classNames: names, matrix: [8, 2, 0, 1, 9, 0, 0, 0, 0])
+        // Method b predicts "water" on a road pixel: counted, flagged with *.
+        let b = try makeRecord(method: "b", classNames: names, matrix: [7, 2, 1, 1, 9, 0, 0, 0, 0])
+        let report = try Report(inputs: [ReportInput(record: a, path: "a"), ReportInput(record: b, path: "b")], options: ReportOptions(bootstrap: nil))
+        let water = report.sections[0].perClass.rows[2]
+        let texts: [String] = water.map(\.text)
+        #expect(texts == ["water", "—", "absent", "0.00*"])
+        #expect(!water[2].best && !water[3].best)
+        let markdown = MarkdownReport.render(report)
+        #expect(markdown.contains("| water | — | absent | 0.00\\* |"))
+    }
+
+    @Test func identicalRunsAreNotSignificantlyDifferent() throws {
+        let names = ["road", "roof"]
+        let a = try makeRecord(method: "a", classNames: names, matrix: [80, 20, 10, 90], imageCount: 5)
+        var b = a
+        b.method = "b"
+        let report = try Report(
+            inputs: [ReportInput(record: a, path: "a"), ReportInput(record: b, path: "b")],
+            options: ReportOptions(bootstrap: BootstrapConfiguration(resamples: 50, seed: 1)))
+        let deltas = try #require(report.sections[0].deltas)
+        let texts: [String] = deltas.rows[0].map(\.text)
+        #expect(texts == ["b", "mIoU", "0.00", "[0.00, 0.00]", "1.000", "not significant"])
+    }
+}
+
+@Suite("Report comparability")
+struct ReportComparabilityTests {
+    @Test func refusesRunsScoredDifferently() throws {
+        let names = ["road", "roof"]
+        let a = try makeRecord(method: "a", classNames: names, matrix: [8, 2, 1, 9])
+        let b = try makeRecord(method: "b", classNames: names, matrix: [8, 2, 1, 9], presence: .gtPresent)
+        let inputs = [ReportInput(record: a, path: "a.ovseg.json"), ReportInput(record: b, path: "b.ovseg.json")]
+        let error = #expect(throws: ReportError.self) {
+            try Report(inputs: inputs, options: ReportOptions(bootstrap: nil))
+        }
+        let message = error?.description ?? ""
+        #expect(message.contains("presence policy differs") && message.contains("--allow-mixed") && message.contains("b.ovseg.json"))
+        let mixed = try Report(inputs: inputs, options: ReportOptions(bootstrap: nil, allowMixed: true))
+        #expect(mixed.sections.count == 2)
+        #expect(mixed.warnings.count == 1)
+        let html = HTMLReport.render(mixed)
+        #expect(html.contains("class=\"warning\""))
+        #expect(html.contains("<table id=\"summary-2\">"))
+        let charts: [String] = ReportFiles.contents(of: mixed).map(\.name)
+        #expect(charts.contains("s1-iou-per-class.svg") && charts.contains("s2-iou-per-class.svg"))
+    }
+
+    @Test func unknownBaselineIsAnError() throws {
+        let a = try makeRecord(method: "a", classNames: ["x", "y"], matrix: [1, 0, 0, 1])
+        #expect(throws: ReportError.self) {
+            try Report(inputs: [ReportInput(record: a, path: "a")], options: ReportOptions(baseline: "nope"))
+        }
+    }
+}
