@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "OVSegVocabulary", targets: ["Vocabulary"]),
         .library(name: "OVSegLabelMaps", targets: ["LabelMaps"]),
         .library(name: "OVSegReports", targets: ["Reports"]),
+        .library(name: "OVSegSyntheticData", targets: ["SyntheticData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["Tensor"]),
         .target(name: "CLIP", dependencies: ["Tensor", "SafeTensors"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
-        .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput"]),
+        .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"]),
         .target(
             name: "Harness",
             dependencies: [
@@ -55,7 +56,7 @@ let package = Package(
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics", "SyntheticData", "LabelMaps"], exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),

@@ -34,7 +34,8 @@ enum Charts {
             charts.append(Chart(
                 fileName: "\(prefix)confusion-\(index + 1)-\(slug(record.method)).svg",
                 title: "Confusion matrix, row-normalised: \(record.method)",
-                svg: heatmap(title: "Confusion (row-normalised %): \(record.method)", matrix: record.matrix, classNames: classNames)))
+                svg: heatmap(title: "Confusion (row-normalised %): \(record.method)", matrix: record.matrix, classNames: classNames),
+                compact: true))
         }
         return charts
     }
@@ -94,7 +95,8 @@ enum Charts {
         let longest = Double(classNames.map(\.count).max() ?? 1)
         let left = min(220, 16 + longest * 6.4)
         let top = 40 + min(180, 10 + longest * 4.6)
-        let width = max(360, left + Double(k) * cell + 20)
+        // Room on the right for the last rotated column label, and for the note under the grid.
+        let width = max(500, left + Double(k) * cell + min(130, longest * 4.6) + 12)
         let height = top + Double(k) * cell + 34
         var svg = SVG(width: width, height: height, title: title)
         svg.text(title, x: 8, y: 18, attributes: "font-size=\"14\" font-weight=\"600\"")

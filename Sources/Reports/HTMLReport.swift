@@ -44,11 +44,13 @@ public enum HTMLReport {
             }
             html.element("h\(level)", text: "Charts")
             html.line()
-            for chart in section.charts {
-                html.element("figure", [("class", "chart")]) { figure in
-                    figure.raw(chart.svg)
-                    figure.element("figcaption", text: chart.title)
-                }
+            for chart in section.charts where !chart.compact { figure(chart, into: &html) }
+            let compact = section.charts.filter(\.compact)
+            if !compact.isEmpty {
+                html.open("div", [("class", "chart-grid")])
+                html.line()
+                for chart in compact { figure(chart, into: &html) }
+                html.close("div")
                 html.line()
             }
             if let panel = section.qualitative, !panel.rows.isEmpty {
@@ -74,6 +76,14 @@ public enum HTMLReport {
         html.close("html")
         html.line()
         return html.output
+    }
+
+    static func figure(_ chart: Chart, into html: inout HTMLWriter) {
+        html.element("figure", [("class", "chart")]) { figure in
+            figure.raw(chart.svg)
+            figure.element("figcaption", text: chart.title)
+        }
+        html.line()
     }
 
     static func table(_ table: ReportTable, level: Int, into html: inout HTMLWriter) {
@@ -162,7 +172,8 @@ public enum HTMLReport {
         td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.best{background:#e8f4e8}\
         td.seen{color:#2a5d9f}td.unseen{color:#a3521b}tbody tr:nth-child(even){background:#fafafa}\
         .footnote,.note{font-size:.88em;color:#444}.warning{background:#fff4e5;border-left:4px solid #f28e2b;padding:.5em .8em}\
-        figure.chart{margin:1em 0;overflow-x:auto}figure.chart svg{max-width:100%;height:auto}figcaption{font-size:.85em;color:#555}\
+        figure.chart{margin:1em 0;overflow-x:auto}figure.chart svg{max-width:100%;height:auto}.chart-grid{display:flex;flex-wrap:wrap;gap:0 1.5em}\
+        table[id^="provenance"] td:nth-child(3),table[id^="provenance"] td:nth-child(5){white-space:nowrap}figcaption{font-size:.85em;color:#555}\
         dl.policy{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;font-size:.92em}dl.policy dt{font-weight:600}dl.policy dd{margin:0;overflow-wrap:anywhere}\
         ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:.9em}\
         .swatch{display:inline-block;width:1em;height:1em;border:1px solid #888;margin-right:.35em;vertical-align:-.15em}\

@@ -433,4 +433,13 @@ public struct Chart: Sendable, Equatable {
     public var fileName: String
     public var title: String
     public var svg: String
+    /// Small enough to sit beside others (the heatmaps); the HTML lays these out in a grid.
+    public var compact: Bool
+
+    public init(fileName: String, title: String, svg: String, compact: Bool = false) {
+        self.fileName = fileName
+        self.title = title
+        self.svg = svg
+        self.compact = compact
+    }
 }
