@@ -25,5 +25,18 @@ for run in "$work"/demo/results/*.ovseg.json; do
     fi
     "$binary" check --exact --baseline "$baselines/$name" "$run" || status=1
 done
-if [ "$status" -eq 0 ]; then echo "demo gate: all runs identical to the committed baselines"; fi
+# The demo's report is deterministic too: it must equal the committed one in Reports/demo/.
+report_dir=Reports/demo
+if [ "${1:-}" = "--update" ]; then
+    cp "$work"/demo/report/* "$report_dir/"
+    echo "updated the report in $report_dir"
+else
+    for file in "$work"/demo/report/*; do
+        if ! cmp -s "$file" "$report_dir/$(basename "$file")"; then
+            echo "demo gate: $report_dir/$(basename "$file") differs from the demo's report (run scripts/demo-gate.sh --update)" >&2
+            status=1
+        fi
+    done
+fi
+if [ "$status" -eq 0 ]; then echo "demo gate: all runs and the report identical to the committed baselines"; fi
 exit "$status"
