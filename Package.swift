@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "OVSegVocabulary", targets: ["Vocabulary"]),
         .library(name: "OVSegLabelMaps", targets: ["LabelMaps"]),
         .library(name: "OVSegReports", targets: ["Reports"]),
+        .library(name: "OVSegSyntheticData", targets: ["SyntheticData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
