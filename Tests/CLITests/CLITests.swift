@@ -165,6 +165,30 @@ struct CLITests {
         #expect(broken.stderr.contains("damaged.json"))
     }
 
+    @Test func updateBaselineOnlyAfterAPass() throws {
+        let workspace = try Workspace()
+        try demo(workspace)
+        let results = workspace.path + "/d/results/"
+        let baseline = workspace.path + "/baseline.json"
+        try FileManager.default.copyItem(atPath: results + "boundary-drift.ovseg.json", toPath: baseline)
+        let original = try Data(contentsOf: URL(fileURLWithPath: baseline))
+        let failing = try CLI.run(["check", "--baseline", baseline, results + "seen-collapse.ovseg.json", "--update-baseline"])
+        #expect(failing.status == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: baseline)) == original, "a failed check leaves the baseline alone")
+
+        let lenient = try CLI.run([
+            "check", "--baseline", baseline, results + "seen-collapse.ovseg.json", "--update-baseline",
+            "--max-drop-miou", "100", "--max-drop-hiou", "100", "--max-drop-class", "100",
+        ])
+        #expect(lenient.status == 0, "\(lenient.stdout)\(lenient.stderr)")
+        let updated = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseline))) as? [String: Any]
+        #expect(updated?["method"] as? String == "seen-collapse")
+
+        let negative = try CLI.run(["check", "--baseline", baseline, baseline, "--max-drop-miou", "-1"])
+        #expect(negative.status == 2, "usage errors exit 2, not 1 (regression)")
+        #expect(negative.stderr.contains("--max-drop-miou"))
+    }
+
     @Test func checkRefusesRunsOfDifferentDatasets() throws {
         let workspace = try Workspace()
         try demo(workspace, images: 4)
