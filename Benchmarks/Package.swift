@@ -1,8 +1,8 @@
 // swift-tools-version: 6.1
+// Benchmarks live in their own package so `swift build` / `swift test` of ovseg never pay for them.
+// Run from the repository root: swift package --package-path Benchmarks benchmark
 import PackageDescription
 
-// Benchmarks live in their own package so `swift build` / `swift test` of ovseg never resolve
-// or compile package-benchmark. Run: swift package --package-path Benchmarks benchmark
 let package = Package(
     name: "ovseg-benchmarks",
     platforms: [.macOS(.v15)],
@@ -11,6 +11,18 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        .executableTarget(
+            name: "ScoringBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "OVSegHarness", package: "ovseg"),
+                .product(name: "OVSegMetrics", package: "ovseg"),
+                .product(name: "OVSegVocabulary", package: "ovseg"),
+                .product(name: "OVSegSyntheticData", package: "ovseg"),
+            ],
+            path: "Benchmarks/ScoringBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "ReportBenchmarks",
             dependencies: [
@@ -22,6 +34,5 @@ let package = Package(
             path: "Benchmarks/ReportBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-    ],
-    swiftLanguageModes: [.v6]
+    ]
 )

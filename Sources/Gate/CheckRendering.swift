@@ -30,7 +30,7 @@ extension CheckResult {
         var lines: [String] = []
         lines.append("### ovseg check: \(passed ? "✅ pass" : "❌ regression")")
         lines.append("")
-        lines.append("Run `\(escape(runMethod))` against baseline `\(escape(baselineMethod))`\(exact ? ", exact counts required" : "").")
+        lines.append("Run **\(escapeProse(runMethod))** against baseline **\(escapeProse(baselineMethod))**\(exact ? ", exact counts required" : "").")
         lines.append("")
         lines.append("| metric | baseline | run | Δ (pp) | allowed drop | status |")
         lines.append("| :--- | ---: | ---: | ---: | ---: | :--- |")
@@ -128,6 +128,22 @@ func escape(_ text: String) -> String {
         case ">": out += "&gt;"
         case "&": out += "&amp;"
         case "`": out += "\\`"
+        default: out.append(character)
+        }
+    }
+    return out
+}
+
+/// Escapes text for a Markdown paragraph (outside tables).
+func escapeProse(_ text: String) -> String {
+    var out = ""
+    for character in text {
+        switch character {
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "&": out += "&amp;"
+        case "*", "_", "`", "[", "]", "\\": out += "\\" + String(character)
+        case "\n", "\r": out += " "
         default: out.append(character)
         }
     }

@@ -130,6 +130,13 @@ extension SplitInfo {
 }
 
 extension Provenance {
+    /// This process's command line, with the program as `ovseg` rather than a build path.
+    public static var invocation: [String] {
+        var arguments = CommandLine.arguments
+        if !arguments.isEmpty { arguments[0] = "ovseg" }
+        return arguments
+    }
+
     /// The current time as ISO 8601 UTC, or the value of `OVSEG_FIXED_DATE` (for reproducible files).
     static func now() -> String {
         if let fixed = ProcessInfo.processInfo.environment["OVSEG_FIXED_DATE"], !fixed.isEmpty { return fixed }

@@ -53,7 +53,7 @@ public struct ScoreOptions: Sendable {
 public enum Scorer {
     public static func score(
         groundTruthDirectory: String, predictionDirectory: String, options: ScoreOptions,
-        command: [String] = CommandLine.arguments, progress: (any ScoringProgress)? = nil
+        command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
         var pairing = try DatasetScanner.pair(

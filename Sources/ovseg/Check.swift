@@ -102,7 +102,7 @@ struct Merge: ParsableCommand {
             guard !shards.isEmpty else { throw HarnessError("give at least one shard results file") }
             var inputs: [(path: String, record: RunRecord)] = []
             for path in shards { inputs.append((path, try ResultsFile.read(path: path))) }
-            let merged = try ShardMerger.merge(inputs, allowPartial: allowPartial, command: CommandLine.arguments)
+            let merged = try ShardMerger.merge(inputs, allowPartial: allowPartial, command: Provenance.invocation)
             try ResultsFile.write(merged, to: output)
             if !quiet {
                 print(TerminalSummary.render(merged), terminator: "")

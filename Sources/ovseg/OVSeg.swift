@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Harness
 
 @main
@@ -14,6 +15,21 @@ struct OVSeg: ParsableCommand {
         version: OVSegVersion.current,
         subcommands: [Demo.self, Score.self, ReportCommand.self, Vocab.self, Check.self, Merge.self]
     )
+
+    /// Like ArgumentParser's entry point, but usage errors exit with 2 (the documented code for
+    /// usage and input errors, which `ovseg check` keeps apart from 1 = regression) instead of 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Runs a command body and turns our error types into one clear line on stderr and exit code 2.
