@@ -51,10 +51,10 @@ public struct CLIPTextConfiguration: Sendable, Equatable {
 public struct CLIPTextLoadOptions: Sendable {
     /// Key prefix before `text_model.` (e.g. `"frozen."`), empty for an HF file.
     public var prefix: String
-    /// Attention heads; nil = `__metadata__["clip.text.heads"]`, else width / 64
-    /// (true of every OpenAI tower).
+    /// Attention heads; nil = `__metadata__["sgseg.clip.text_heads"]`, else
+    /// width / 64 for a supported variant (`CLIPVariant`).
     public var heads: Int?
-    /// Activation; nil = `__metadata__["clip.text.hidden_act"]`, else QuickGELU.
+    /// Activation; nil = `__metadata__["sgseg.clip.hidden_act"]`, else QuickGELU.
     public var activation: CLIPActivation?
 
     public init(prefix: String = "", heads: Int? = nil, activation: CLIPActivation? = nil) {
@@ -154,19 +154,16 @@ public struct CLIPTextEncoder: Sendable {
             }
             let fc1 = try file.entry(p + "encoder.layers.0.mlp.fc1.weight")
             guard fc1.shape.count == 2 else { throw CLIPError.unsupportedConfiguration("fc1 weight has shape \(fc1.shape)") }
-            let heads = try options.heads ?? Self.metadataInt(file, "clip.text.heads") ?? width / 64
+            let declared = try options.heads ?? CLIPMetadata.int(file, CLIPMetadataKey.textHeads)
+            guard let heads = declared ?? (CLIPVariant.isSupportedText(width: width, layers: layerCount) ? width / 64 : nil) else {
+                throw CLIPError.unsupportedConfiguration(
+                    "text tower of width \(width) with \(layerCount) layers is not a supported CLIP (\(CLIPVariant.supportedSummary)); declare __metadata__[\"\(CLIPMetadataKey.textHeads)\"] to load other sizes")
+            }
             guard heads > 0, width % heads == 0 else {
                 throw CLIPError.unsupportedConfiguration(
-                    "width \(width) cannot be split into \(heads) heads (give the head count in __metadata__[\"clip.text.heads\"] or the load options)")
+                    "width \(width) cannot be split into \(heads) heads")
             }
-            let activationName = file.metadata["clip.text.hidden_act"]
-            var activation = options.activation ?? .quickGELU
-            if options.activation == nil, let activationName {
-                guard let parsed = CLIPActivation(rawValue: activationName) else {
-                    throw CLIPError.unsupportedConfiguration("unknown activation '\(activationName)' in __metadata__[\"clip.text.hidden_act\"]")
-                }
-                activation = parsed
-            }
+            let activation = try CLIPMetadata.activation(file, override: options.activation)
             let projectionKey = options.prefix + "text_projection.weight"
             var projection: Tensor? = nil
             if file.contains(projectionKey) {
@@ -198,14 +195,6 @@ public struct CLIPTextEncoder: Sendable {
         } catch {
             throw .unsupportedConfiguration("\(error)")
         }
-    }
-
-    static func metadataInt(_ file: SafeTensorsFile, _ key: String) throws(CLIPError) -> Int? {
-        guard let text = file.metadata[key] else { return nil }
-        guard let value = Int(text) else {
-            throw .unsupportedConfiguration("__metadata__[\"\(key)\"] = '\(text)' is not an integer")
-        }
-        return value
     }
 
     /// Encodes a batch of token-id rows (all the same length, at most
