@@ -35,16 +35,24 @@ func expectCosine(_ a: Tensor, _ b: Tensor, minimum: Double = 0.999999, _ label:
     }
 }
 
-/// The bytes of `file` re-serialised without `__metadata__` (tensor data and
-/// order unchanged), to test loading without declared head counts.
-func stripMetadata(_ file: SafeTensorsFile) throws -> [UInt8] {
+/// The bytes of `file` re-serialised with the same tensors (in data order),
+/// optionally without `__metadata__`, and with `edit` given the chance to
+/// change any tensor's shape and bytes (to build damaged checkpoints).
+func rebuild(
+    _ file: SafeTensorsFile, keepMetadata: Bool = true,
+    edit: (String, [Int], [UInt8]) -> ([Int], [UInt8]) = { ($1, $2) }
+) throws -> [UInt8] {
     let names = file.names.sorted { (file.entries[$0]?.dataRange.lowerBound ?? 0) < (file.entries[$1]?.dataRange.lowerBound ?? 0) }
     var header: [String] = []
+    if keepMetadata && !file.metadata.isEmpty {
+        let pairs = file.metadata.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }
+        header.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
+    }
     var data: [UInt8] = []
     for name in names {
         let entry = try file.entry(name)
-        let bytes = try file.rawBytes(name)
-        header.append("\"\(name)\":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":\(entry.shape),\"data_offsets\":[\(data.count),\(data.count + bytes.count)]}")
+        let (shape, bytes) = edit(name, entry.shape, try file.rawBytes(name))
+        header.append("\"\(name)\":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":\(shape),\"data_offsets\":[\(data.count),\(data.count + bytes.count)]}")
         data += bytes
     }
     var json = Array(("{" + header.joined(separator: ",") + "}").utf8)
@@ -54,3 +62,6 @@ func stripMetadata(_ file: SafeTensorsFile) throws -> [UInt8] {
     out += data
     return out
 }
+
+/// `rebuild` without `__metadata__`, to test loading without declared head counts.
+func stripMetadata(_ file: SafeTensorsFile) throws -> [UInt8] { try rebuild(file, keepMetadata: false) }
