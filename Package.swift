@@ -46,6 +46,7 @@ let package = Package(
             name: "ovseg",
             dependencies: [
                 "Harness", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
+                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,7 +58,7 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"]),
-        .testTarget(name: "CLITests", dependencies: ["ovseg"]),
+        .testTarget(name: "CLITests", dependencies: ["ovseg", "CLIP", "LabelMaps", "SafeTensors", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),

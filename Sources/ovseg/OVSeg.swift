@@ -12,7 +12,7 @@ struct OVSeg: ParsableCommand {
             Start with `ovseg demo`.
             """,
         version: OVSegVersion.current,
-        subcommands: [Demo.self, Score.self, Vocab.self, Check.self, Merge.self]
+        subcommands: [Demo.self, Score.self, Vocab.self, Check.self, Merge.self, Embed.self]
     )
 }
 
