@@ -1,3 +1,5 @@
+import Foundation
+
 /// Weights of one multi-head self-attention block in PyTorch / Hugging Face
 /// layout: each projection is an `nn.Linear` (`weight [D, D]`, `bias [D]`).
 public struct AttentionWeights: Sendable {
@@ -70,11 +72,23 @@ extension Tensor {
                             a: pq.baseAddress! + offsetQ, lda: d,
                             b: pk.baseAddress! + offsetKV, ldb: d,
                             c: sc, ldc: t)
-                        for i in 0..<s {
-                            let row = sc + i * t
-                            let visible = causal ? i + 1 : t
-                            Tensor.softmaxRow(row, count: visible)
-                            for j in visible..<t { row[j] = 0 }
+                        // Row softmax, split over the BLAS thread budget for large score matrices.
+                        let workers = min(BLAS.threadCount, s * t / 16_384)
+                        let rowsOf = { @Sendable (first: Int, last: Int, base: UnsafeSendable<UnsafeMutablePointer<Float>>) in
+                            for i in first..<last {
+                                let row = base.value + i * t
+                                let visible = causal ? i + 1 : t
+                                Tensor.softmaxRow(row, count: visible)
+                                for j in visible..<t { row[j] = 0 }
+                            }
+                        }
+                        if workers < 2 {
+                            rowsOf(0, s, UnsafeSendable(sc))
+                        } else {
+                            let base = UnsafeSendable(sc)
+                            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                rowsOf(s * w / workers, s * (w + 1) / workers, base)
+                            }
                         }
                         // out_h = P · V_h   (S × headWidth), written into the head's columns.
                         BLAS.sgemmUnchecked(

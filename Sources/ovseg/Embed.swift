@@ -60,6 +60,9 @@ struct Embed: ParsableCommand {
     @Option(help: "BLAS threads (default: OpenBLAS's choice).")
     var threads: Int?
 
+    @Option(name: .customLong("repeat"), help: "Also time the encoder: run it once to warm up, then this many times, and print the median (stderr).")
+    var repeatCount: Int = 0
+
     @Option(name: .shortAndLong, help: "Output .npy file.")
     var output: String
 
@@ -71,6 +74,7 @@ struct Embed: ParsableCommand {
         if split != nil && vocab == nil { throw ValidationError("--split needs --vocab") }
         if (size != nil || dense) && image == nil { throw ValidationError("--size and --dense need --image") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if repeatCount < 0 { throw ValidationError("--repeat must not be negative") }
     }
 
     func run() throws {
@@ -78,6 +82,27 @@ struct Embed: ParsableCommand {
             if let threads { BLAS.threadCount = threads }
             let file = try SafeTensorsFile(path: checkpoint)
             let model = try CLIPModel(file: file, prefix: prefix)
+            // The tokenizer (merges table) is built once, outside the timed runs.
+            let tokenizer = image == nil ? try CLIPTokenizer() : nil
+            var result = try compute(model: model, tokenizer: tokenizer, printNames: true)
+            if repeatCount > 0 {
+                var times: [Double] = []
+                for _ in 0..<repeatCount {
+                    let start = ContinuousClock.now
+                    result = try compute(model: model, tokenizer: tokenizer, printNames: false)
+                    let elapsed = ContinuousClock.now - start
+                    times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
+                }
+                times.sort()
+                Terminal.note(String(format: "embed: median %.2f ms, min %.2f ms over %d runs (BLAS threads %d)",
+                                     times[times.count / 2], times[0], times.count, BLAS.threadCount))
+            }
+            try NPY.write(shape: result.shape, values: result.scalars, to: output)
+        }
+    }
+
+    /// The embeddings this invocation asks for.
+    func compute(model: CLIPModel, tokenizer: CLIPTokenizer?, printNames: Bool) throws -> Tensor {
             let result: Tensor
             if let image {
                 result = try embedImage(image, model: model)
@@ -85,17 +110,16 @@ struct Embed: ParsableCommand {
                 guard let encoder = model.text else {
                     throw CLIPError.unsupportedConfiguration("\(checkpoint) has no text tower under '\(prefix)text_model.'")
                 }
-                let tokenizer = try CLIPTokenizer()
+                guard let tokenizer else { throw CLIPError.invalidInput("no tokenizer") }
                 if let vocab {
                     let (names, templates) = try classPrompts(vocab)
                     result = try encoder.classEmbeddings(classNames: names, templates: templates, tokenizer: tokenizer)
-                    for (row, name) in names.enumerated() { print("\(row)\t\(name)") }
+                    if printNames { for (row, name) in names.enumerated() { print("\(row)\t\(name)") } }
                 } else {
                     result = try encoder.embed(texts: text, tokenizer: tokenizer)
                 }
             }
-            try NPY.write(shape: result.shape, values: result.scalars, to: output)
-        }
+            return result
     }
 
     /// Class names (in row order) and templates for `--vocab`.

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+/// The activations and the attention softmax split large tensors over the
+/// BLAS thread budget; the split must not change a single value.
+@Suite("Parallel element-wise paths", .serialized)
+struct ParallelElementwiseTests {
+    @Test func activationsEqualTheScalarMap() throws {
+        let previous = BLAS.threadCount
+        defer { BLAS.threadCount = previous }
+        BLAS.threadCount = 2
+        let values = (0..<100_003).map { Float($0 % 997) / 83 - 6 }
+        let x = try Tensor(shape: [100_003], scalars: values)
+        #expect(x.quickGELU().scalars == x.map { $0 / (1 + exp(-1.702 * $0)) }.scalars)
+        #expect(x.gelu().scalars == x.map { 0.5 * $0 * (1 + erf($0 * 0.70710678118654752440)) }.scalars)
+    }
+
+    @Test func attentionSoftmaxSplitMatchesOneThread() throws {
+        let previous = BLAS.threadCount
+        defer { BLAS.threadCount = previous }
+        let s = 200, d = 16
+        let q = try Tensor(shape: [1, s, d], scalars: (0..<(s * d)).map { sin(Float($0) * 0.37) })
+        let k = try Tensor(shape: [1, s, d], scalars: (0..<(s * d)).map { cos(Float($0) * 0.11) })
+        let v = try Tensor(shape: [1, s, d], scalars: (0..<(s * d)).map { sin(Float($0) * 0.05) })
+        for causal in [false, true] {
+            BLAS.threadCount = 1
+            let one = try Tensor.scaledDotProductAttention(query: q, key: k, value: v, heads: 2, causal: causal)
+            BLAS.threadCount = 2
+            let two = try Tensor.scaledDotProductAttention(query: q, key: k, value: v, heads: 2, causal: causal)
+            let worst = zip(one.scalars, two.scalars).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-6, "causal \(causal): max |Δ| = \(worst)")
+        }
+    }
+}
