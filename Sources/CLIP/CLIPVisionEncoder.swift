@@ -359,8 +359,9 @@ extension CLIPEncoderLayer {
     /// broadcast to every token), then `z = z' + fc2(act(fc1(LN2(z'))))`.
     func denseValuePath(_ h: Tensor, activation: CLIPActivation, epsilon: Float) throws(TensorError) -> Tensor {
         let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
-        let values = try Tensor.linear(normed1, weight: attention.value.weight, bias: attention.value.bias)
-        var z = try Tensor.linear(values, weight: attention.output.weight, bias: attention.output.bias)
+        let value = try valueProjection()
+        let values = try Tensor.linear(normed1, weight: value.weight, bias: value.bias)
+        var z = try Tensor.linear(values, weight: output.weight, bias: output.bias)
         let batch = h.shape[0], tokens = h.shape[1], d = h.shape[2]
         z.withUnsafeMutableBufferPointer { out in
             h.withUnsafeBufferPointer { src in

@@ -33,3 +33,26 @@ struct ParallelElementwiseTests {
         }
     }
 }
+
+/// Attention on packed `[B, S, 3D]` projections equals attention on the
+/// three separate tensors.
+@Test func packedSelfAttentionMatchesSeparateProjections() throws {
+    let b = 2, s = 7, d = 12
+    let packed = try Tensor(shape: [b, s, 3 * d], scalars: (0..<(b * s * 3 * d)).map { sin(Float($0) * 0.29) })
+    func part(_ block: Int) throws -> Tensor {
+        var values: [Float] = []
+        for row in 0..<(b * s) {
+            let start: Int = row * 3 * d + block * d
+            values += packed.scalars[start..<(start + d)]
+        }
+        return try Tensor(shape: [b, s, d], scalars: values)
+    }
+    for causal in [false, true] {
+        let expected = try Tensor.scaledDotProductAttention(query: part(0), key: part(1), value: part(2), heads: 3, causal: causal)
+        let actual = try Tensor.packedSelfAttention(packed, heads: 3, causal: causal)
+        #expect(actual.shape == [b, s, d])
+        let worst = zip(actual.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6, "causal \(causal): max |Δ| = \(worst)")
+    }
+    #expect(throws: TensorError.self) { try Tensor.packedSelfAttention(Tensor(shape: [1, 2, 10]), heads: 2) }
+}
