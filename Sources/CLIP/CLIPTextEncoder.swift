@@ -51,10 +51,10 @@ public struct CLIPTextConfiguration: Sendable, Equatable {
 public struct CLIPTextLoadOptions: Sendable {
     /// Key prefix before `text_model.` (e.g. `"frozen."`), empty for an HF file.
     public var prefix: String
-    /// Attention heads; nil = `__metadata__["clip.text.heads"]`, else width / 64
-    /// (true of every OpenAI tower).
+    /// Attention heads; nil = `__metadata__["sgseg.clip.text_heads"]`, else
+    /// width / 64 for a supported variant (`CLIPVariant`).
     public var heads: Int?
-    /// Activation; nil = `__metadata__["clip.text.hidden_act"]`, else QuickGELU.
+    /// Activation; nil = `__metadata__["sgseg.clip.hidden_act"]`, else QuickGELU.
     public var activation: CLIPActivation?
 
     public init(prefix: String = "", heads: Int? = nil, activation: CLIPActivation? = nil) {
@@ -65,9 +65,15 @@ public struct CLIPTextLoadOptions: Sendable {
 }
 
 /// Weights of one pre-LN transformer block (HF `CLIPEncoderLayer`).
+///
+/// The query, key and value projections are stacked at load time into one
+/// `[3D, D]` matrix (the layout of OpenAI's `in_proj_weight`), so the three
+/// projections are a single GEMM and attention reads the heads in place.
 struct CLIPEncoderLayer: Sendable {
     var layerNorm1: (weight: Tensor, bias: Tensor)
-    var attention: AttentionWeights
+    /// `q_proj | k_proj | v_proj` stacked: weight `[3D, D]`, bias `[3D]`.
+    var qkv: (weight: Tensor, bias: Tensor)
+    var output: (weight: Tensor, bias: Tensor)
     var layerNorm2: (weight: Tensor, bias: Tensor)
     var fc1: (weight: Tensor, bias: Tensor)
     var fc2: (weight: Tensor, bias: Tensor)
@@ -76,21 +82,38 @@ struct CLIPEncoderLayer: Sendable {
         func pair(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> (weight: Tensor, bias: Tensor) {
             (try file.tensor(p + name + ".weight", shape: shape), try file.tensor(p + name + ".bias", shape: [shape[0]]))
         }
+        let q = try pair("self_attn.q_proj", [width, width])
+        let k = try pair("self_attn.k_proj", [width, width])
+        let v = try pair("self_attn.v_proj", [width, width])
+        let stacked: (weight: Tensor, bias: Tensor)
+        do {
+            stacked = (try Tensor(shape: [3 * width, width], scalars: q.weight.scalars + k.weight.scalars + v.weight.scalars),
+                       try Tensor(shape: [3 * width], scalars: q.bias.scalars + k.bias.scalars + v.bias.scalars))
+        } catch {
+            throw SafeTensorsError(file: file.file, problem: .invalidEntry(key: p + "self_attn.q_proj.weight", reason: error.description))
+        }
         return CLIPEncoderLayer(
             layerNorm1: try pair("layer_norm1", [width]),
-            attention: AttentionWeights(
-                query: try pair("self_attn.q_proj", [width, width]), key: try pair("self_attn.k_proj", [width, width]),
-                value: try pair("self_attn.v_proj", [width, width]), output: try pair("self_attn.out_proj", [width, width])),
+            qkv: stacked,
+            output: try pair("self_attn.out_proj", [width, width]),
             layerNorm2: try pair("layer_norm2", [width]),
             fc1: try pair("mlp.fc1", [intermediate, width]),
             fc2: try pair("mlp.fc2", [width, intermediate]))
     }
 
+    /// The `v_proj` rows of the stacked projection (for value-only paths).
+    func valueProjection() throws(TensorError) -> (weight: Tensor, bias: Tensor) {
+        let d = qkv.weight.shape[1]
+        return (try Tensor(shape: [d, d], scalars: Array(qkv.weight.scalars[(2 * d * d)..<(3 * d * d)])),
+                try Tensor(shape: [d], scalars: Array(qkv.bias.scalars[(2 * d)..<(3 * d)])))
+    }
+
     /// `h + out_proj(MHA(LN1(h)))`, then `h + fc2(act(fc1(LN2(h))))`.
     func callAsFunction(_ h: Tensor, heads: Int, causal: Bool, activation: CLIPActivation, epsilon: Float) throws(TensorError) -> Tensor {
         let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
-        let attended = try Tensor.multiHeadAttention(normed1, weights: attention, heads: heads, causal: causal)
-        let h1 = try h + attended
+        let projected = try Tensor.linear(normed1, weight: qkv.weight, bias: qkv.bias)
+        let mixed = try Tensor.packedSelfAttention(projected, heads: heads, causal: causal)
+        let h1 = try h + Tensor.linear(mixed, weight: output.weight, bias: output.bias)
         let normed2 = try h1.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
         let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
         let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
@@ -154,19 +177,16 @@ public struct CLIPTextEncoder: Sendable {
             }
             let fc1 = try file.entry(p + "encoder.layers.0.mlp.fc1.weight")
             guard fc1.shape.count == 2 else { throw CLIPError.unsupportedConfiguration("fc1 weight has shape \(fc1.shape)") }
-            let heads = try options.heads ?? Self.metadataInt(file, "clip.text.heads") ?? width / 64
+            let declared = try options.heads ?? CLIPMetadata.int(file, CLIPMetadataKey.textHeads)
+            guard let heads = declared ?? (CLIPVariant.isSupportedText(width: width, layers: layerCount) ? width / 64 : nil) else {
+                throw CLIPError.unsupportedConfiguration(
+                    "text tower of width \(width) with \(layerCount) layers is not a supported CLIP (\(CLIPVariant.supportedSummary)); declare __metadata__[\"\(CLIPMetadataKey.textHeads)\"] to load other sizes")
+            }
             guard heads > 0, width % heads == 0 else {
                 throw CLIPError.unsupportedConfiguration(
-                    "width \(width) cannot be split into \(heads) heads (give the head count in __metadata__[\"clip.text.heads\"] or the load options)")
+                    "width \(width) cannot be split into \(heads) heads")
             }
-            let activationName = file.metadata["clip.text.hidden_act"]
-            var activation = options.activation ?? .quickGELU
-            if options.activation == nil, let activationName {
-                guard let parsed = CLIPActivation(rawValue: activationName) else {
-                    throw CLIPError.unsupportedConfiguration("unknown activation '\(activationName)' in __metadata__[\"clip.text.hidden_act\"]")
-                }
-                activation = parsed
-            }
+            let activation = try CLIPMetadata.activation(file, override: options.activation)
             let projectionKey = options.prefix + "text_projection.weight"
             var projection: Tensor? = nil
             if file.contains(projectionKey) {
@@ -198,14 +218,6 @@ public struct CLIPTextEncoder: Sendable {
         } catch {
             throw .unsupportedConfiguration("\(error)")
         }
-    }
-
-    static func metadataInt(_ file: SafeTensorsFile, _ key: String) throws(CLIPError) -> Int? {
-        guard let text = file.metadata[key] else { return nil }
-        guard let value = Int(text) else {
-            throw .unsupportedConfiguration("__metadata__[\"\(key)\"] = '\(text)' is not an integer")
-        }
-        return value
     }
 
     /// Encodes a batch of token-id rows (all the same length, at most

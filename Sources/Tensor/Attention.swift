@@ -1,3 +1,5 @@
+import Foundation
+
 /// Weights of one multi-head self-attention block in PyTorch / Hugging Face
 /// layout: each projection is an `nn.Linear` (`weight [D, D]`, `bias [D]`).
 public struct AttentionWeights: Sendable {
@@ -52,41 +54,94 @@ extension Tensor {
         let factor = scale ?? 1 / Float(headWidth).squareRoot()
         try BLAS.validate([(s, "M"), (t, "N"), (headWidth, "K"), (d, "lda"), (s * t, "scores")])
         if b * s * d == 0 { return Tensor(validShape: [b, s, d], scalars: []) }
+        return query.scalars.withUnsafeBufferPointer { pq in
+            key.scalars.withUnsafeBufferPointer { pk in
+                value.scalars.withUnsafeBufferPointer { pv in
+                    attentionCore(
+                        q: pq.baseAddress!, k: pk.baseAddress!, v: pv.baseAddress!, rowStride: d, batchStrideQ: s * d,
+                        batchStrideKV: t * d, batch: b, queries: s, keys: t, width: d, heads: heads, causal: causal, factor: factor)
+                }
+            }
+        }
+    }
+
+    /// Self-attention on packed projections `qkv [B, S, 3D]` — the query, key
+    /// and value column blocks that one GEMM with the three weights stacked
+    /// (`[3D, D]`) produces. Same maths as `scaledDotProductAttention`; the
+    /// heads are read in place with leading dimension `3D`.
+    public static func packedSelfAttention(
+        _ qkv: Tensor, heads: Int, causal: Bool = false, scale: Float? = nil
+    ) throws(TensorError) -> Tensor {
+        let op = "attention"
+        guard qkv.rank == 3, qkv.shape[2] % 3 == 0 else {
+            throw .shapeMismatch(operation: op, detail: "expected packed [B, S, 3D] projections, got \(qkv.shape)")
+        }
+        let b = qkv.shape[0], s = qkv.shape[1], d = qkv.shape[2] / 3
+        guard heads > 0, d % heads == 0 else {
+            throw .invalidArgument(operation: op, detail: "width \(d) is not divisible by \(heads) heads")
+        }
+        if s == 0 || b == 0 || d == 0 { return Tensor(validShape: [b, s, d], scalars: []) }
+        let headWidth = d / heads
+        let factor = scale ?? 1 / Float(headWidth).squareRoot()
+        try BLAS.validate([(s, "M"), (s, "N"), (headWidth, "K"), (3 * d, "lda"), (s * s, "scores")])
+        return qkv.scalars.withUnsafeBufferPointer { p in
+            attentionCore(
+                q: p.baseAddress!, k: p.baseAddress! + d, v: p.baseAddress! + 2 * d, rowStride: 3 * d,
+                batchStrideQ: s * 3 * d, batchStrideKV: s * 3 * d, batch: b, queries: s, keys: s, width: d,
+                heads: heads, causal: causal, factor: factor)
+        }
+    }
+
+    /// Per batch entry and head: `softmax(Q·Kᵀ·factor)·V` into `[B, S, D]`.
+    /// `q`, `k`, `v` point at column 0 of head 0 of batch 0; rows are
+    /// `rowStride` apart, batch entries `batchStride*` apart.
+    static func attentionCore(
+        q pqBase: UnsafePointer<Float>, k pkBase: UnsafePointer<Float>, v pvBase: UnsafePointer<Float>,
+        rowStride: Int, batchStrideQ: Int, batchStrideKV: Int,
+        batch b: Int, queries s: Int, keys t: Int, width d: Int, heads: Int, causal: Bool, factor: Float
+    ) -> Tensor {
+        let headWidth = d / heads
         var scores = [Float](repeating: 0, count: s * t)
         return Tensor(validShape: [b, s, d], fill: { out in
             out.initialize(repeating: 0)
-            query.scalars.withUnsafeBufferPointer { pq in
-            key.scalars.withUnsafeBufferPointer { pk in
-            value.scalars.withUnsafeBufferPointer { pv in
             scores.withUnsafeMutableBufferPointer { ps in
                 let sc = ps.baseAddress!
                 for batch in 0..<b {
                     for h in 0..<heads {
-                        let offsetQ = batch * s * d + h * headWidth
-                        let offsetKV = batch * t * d + h * headWidth
+                        let offsetQ = batch * batchStrideQ + h * headWidth
+                        let offsetKV = batch * batchStrideKV + h * headWidth
                         // scores = scale · Q_h · K_hᵀ   (S × T)
                         BLAS.sgemmUnchecked(
                             transposeA: false, transposeB: true, m: s, n: t, k: headWidth, alpha: factor,
-                            a: pq.baseAddress! + offsetQ, lda: d,
-                            b: pk.baseAddress! + offsetKV, ldb: d,
+                            a: pqBase + offsetQ, lda: rowStride,
+                            b: pkBase + offsetKV, ldb: rowStride,
                             c: sc, ldc: t)
-                        for i in 0..<s {
-                            let row = sc + i * t
-                            let visible = causal ? i + 1 : t
-                            Tensor.softmaxRow(row, count: visible)
-                            for j in visible..<t { row[j] = 0 }
+                        // Row softmax, split over the BLAS thread budget for large score matrices.
+                        let workers = min(BLAS.threadCount, s * t / 16_384)
+                        let rowsOf = { @Sendable (first: Int, last: Int, base: UnsafeSendable<UnsafeMutablePointer<Float>>) in
+                            for i in first..<last {
+                                let row = base.value + i * t
+                                let visible = causal ? i + 1 : t
+                                Tensor.softmaxRow(row, count: visible)
+                                for j in visible..<t { row[j] = 0 }
+                            }
+                        }
+                        if workers < 2 {
+                            rowsOf(0, s, UnsafeSendable(sc))
+                        } else {
+                            let base = UnsafeSendable(sc)
+                            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                rowsOf(s * w / workers, s * (w + 1) / workers, base)
+                            }
                         }
                         // out_h = P · V_h   (S × headWidth), written into the head's columns.
                         BLAS.sgemmUnchecked(
                             transposeA: false, transposeB: false, m: s, n: headWidth, k: t,
                             a: sc, lda: t,
-                            b: pv.baseAddress! + offsetKV, ldb: d,
-                            c: out.baseAddress! + offsetQ, ldc: d)
+                            b: pvBase + offsetKV, ldb: rowStride,
+                            c: out.baseAddress! + batch * s * d + h * headWidth, ldc: d)
                     }
                 }
-            }
-            }
-            }
             }
         })
     }

@@ -4,38 +4,6 @@ import SafeTensors
 import Tensor
 @testable import CLIP
 
-private func fixture(_ name: String) throws -> SafeTensorsFile {
-    let url = try #require(Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures"))
-    return try SafeTensorsFile(path: url.path)
-}
-
-/// `max|a−b| ≤ rel·max|b| + abs` (segmentation-core.md §11.3, tiny models).
-private func expectClose(
-    _ actual: Tensor, _ expected: Tensor, relative: Float = 1e-5, absolute: Float = 1e-6,
-    _ label: String, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(actual.shape == expected.shape, "\(label): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
-    guard actual.shape == expected.shape else { return }
-    let scale = expected.scalars.reduce(0) { max($0, abs($1)) }
-    let worst = zip(actual.scalars, expected.scalars).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-    #expect(worst <= relative * scale + absolute, "\(label): max |Δ| = \(worst), max |expected| = \(scale)", sourceLocation: sourceLocation)
-}
-
-/// Row-wise cosine similarity ≥ `minimum` between two `[B, E]` tensors.
-private func expectCosine(_ a: Tensor, _ b: Tensor, minimum: Double = 0.999999, _ label: String) {
-    #expect(a.shape == b.shape)
-    guard a.shape == b.shape, let width = a.shape.last else { return }
-    for row in 0..<(a.count / width) {
-        var dot = 0.0, na = 0.0, nb = 0.0
-        for i in (row * width)..<((row + 1) * width) {
-            dot += Double(a.scalars[i]) * Double(b.scalars[i])
-            na += Double(a.scalars[i]) * Double(a.scalars[i])
-            nb += Double(b.scalars[i]) * Double(b.scalars[i])
-        }
-        #expect(dot / (na * nb).squareRoot() >= minimum, "\(label) row \(row)")
-    }
-}
-
 /// Token rows stored as exact integers in F32.
 private func rows(_ outputs: SafeTensorsFile, _ key: String) throws -> [[Int32]] {
     let ids = try outputs.tensor(key)
@@ -114,6 +82,15 @@ struct CLIPTextEncoderTests {
             #expect(error.description.contains("'frozen.text_model.embeddings.token_embedding.weight'"))
         }
         #expect(throws: CLIPError.self) { try CLIPTextEncoder(file: file, options: CLIPTextLoadOptions(heads: 5)) }
+        // Undeclared non-standard sizes are refused (no silent width/64 guess).
+        let bare = try SafeTensorsFile(bytes: stripMetadata(file))
+        do {
+            _ = try CLIPTextEncoder(file: bare)
+            Issue.record("undeclared tiny text tower accepted")
+        } catch {
+            #expect(error.description.contains("not a supported CLIP"))
+            #expect(error.description.contains("sgseg.clip.text_heads"))
+        }
         let encoder = try CLIPTextEncoder(file: file)
         #expect(throws: CLIPError.invalidInput("row 0 holds token id 300, outside the vocabulary of 300")) {
             try encoder.encode(tokenRows: [[298, 300, 299]])

@@ -1,0 +1,382 @@
+import Foundation
+import SafeTensors
+import Synchronization
+import Tensor
+
+/// How stored position embeddings are resized to another patch grid
+/// (segmentation-core.md §3.7).
+public enum CLIPPositionInterpolation: String, Sendable, Equatable {
+    /// Bicubic to the target size (`F.interpolate(size=…)`), as CAT-Seg and
+    /// transformers ≥ PR #33226 do.
+    case bySize = "by_size"
+    /// DINO v1 recipe of SegEarth-OV: bicubic with `scale_factor = (g+0.1)/g₀`,
+    /// which maps coordinates with `1/scale_factor` and so differs slightly.
+    case dinoScaleFactor = "dino"
+}
+
+/// Which last-block computation produces the dense patch features (§3.6).
+public enum CLIPDenseMode: String, Sendable, Equatable, CaseIterable {
+    /// The standard block: plain last-layer tokens.
+    case vanilla
+    /// CAT-Seg `forward_dense`: `z' = out_proj(v_proj(LN1(h))) + h[CLS]`,
+    /// `z = z' + MLP(LN2(z'))` — the value path, no token mixing.
+    case catSeg = "catseg"
+}
+
+/// Sizes of a CLIP vision tower, derived from tensor shapes plus the head
+/// count and activation (see `CLIPVariant`, `CLIPMetadataKey`).
+public struct CLIPVisionConfiguration: Sendable, Equatable {
+    public var width: Int
+    public var layers: Int
+    public var heads: Int
+    public var intermediateSize: Int
+    public var patchSize: Int
+    /// Side of the square patch grid the position embeddings were trained on.
+    public var nativeGrid: Int
+    /// Output size of `visual_projection` (nil if the checkpoint has none).
+    public var projectionSize: Int?
+    public var activation: CLIPActivation
+    /// The supported variant these shapes match (nil for declared test sizes).
+    public var variant: CLIPVariant?
+    public var layerNormEpsilon: Float = 1e-5
+
+    /// Native input side in pixels (`patch · grid`).
+    public var nativeImageSize: Int { patchSize * nativeGrid }
+}
+
+/// Options for reading a vision tower from a checkpoint.
+public struct CLIPVisionLoadOptions: Sendable {
+    /// Key prefix before `vision_model.` (e.g. `"frozen."`), empty for an HF file.
+    public var prefix: String
+    /// Attention heads; nil = `__metadata__["sgseg.clip.vision_heads"]`, else
+    /// width / 64 for a supported variant.
+    public var heads: Int?
+    /// Activation; nil = `__metadata__["sgseg.clip.hidden_act"]`, else QuickGELU.
+    public var activation: CLIPActivation?
+    public var positionInterpolation: CLIPPositionInterpolation
+
+    public init(prefix: String = "", heads: Int? = nil, activation: CLIPActivation? = nil,
+                positionInterpolation: CLIPPositionInterpolation = .bySize) {
+        self.prefix = prefix
+        self.heads = heads
+        self.activation = activation
+        self.positionInterpolation = positionInterpolation
+    }
+}
+
+/// What `CLIPVisionEncoder.encode` should compute besides the pooled output.
+public struct CLIPVisionRequest: Sendable, Equatable {
+    /// Dense features `visual_projection(post_layernorm(z))` for every token
+    /// with the given last-block mode, or none.
+    public var dense: CLIPDenseMode?
+    /// HF `hidden_states` indices to return: 0 = encoder input (after
+    /// `pre_layrnorm`), `i` = output of layer `i−1` (CAT-Seg's hook on
+    /// `resblocks[l]` is index `l+1`). Raw residual stream, no LayerNorm.
+    public var hiddenStates: [Int]
+    /// Whether to run the standard last block for the pooled output and image
+    /// embedding (skip it when only CAT-Seg dense features are wanted).
+    public var pooled: Bool
+
+    public init(dense: CLIPDenseMode? = nil, hiddenStates: [Int] = [], pooled: Bool = true) {
+        self.dense = dense
+        self.hiddenStates = hiddenStates
+        self.pooled = pooled
+    }
+}
+
+/// Output of `CLIPVisionEncoder.encode` for a batch of `B` images.
+public struct CLIPVisionOutput: Sendable {
+    /// Patch grid (rows, columns); tokens = 1 + rows·columns, CLS first.
+    public var grid: (rows: Int, columns: Int)
+    /// `post_layernorm` of the CLS token: `[B, width]` (nil unless requested).
+    public var pooled: Tensor?
+    /// `visual_projection(pooled)`, not normalised: `[B, projection]`.
+    public var embeddings: Tensor?
+    /// `[B, tokens, projection]` (or `[B, tokens, width]` without a
+    /// projection), CLS row first, patches row-major.
+    public var dense: Tensor?
+    /// Requested hidden states by HF index, each `[B, tokens, width]`.
+    public var hiddenStates: [Int: Tensor]
+}
+
+/// Interpolated position embeddings per patch grid, shared by copies of an
+/// encoder (CAT-Seg recomputes them every forward; §3.7 says cache).
+final class PositionEmbeddingCache: Sendable {
+    private let table = Mutex<[Int: Tensor]>([:])
+
+    func value(rows: Int, columns: Int, make: () throws(TensorError) -> Tensor) throws(TensorError) -> Tensor {
+        let key = rows << 32 | columns
+        if let cached = table.withLock({ $0[key] }) { return cached }
+        let made = try make()
+        table.withLock { $0[key] = made }
+        return made
+    }
+}
+
+/// CLIP's vision tower in Hugging Face naming (segmentation-core.md §3.2,
+/// §3.4, §3.6, §3.7): patch embedding, class token, (interpolated) position
+/// embeddings, `pre_layrnorm`, pre-LN transformer, `post_layernorm` on the
+/// CLS token, `visual_projection`; dense patch features and intermediate
+/// layers on request.
+///
+/// The whole batch runs as one token matrix: every projection, the patch
+/// embedding (im2col + GEMM) and the MLP are single GEMMs with
+/// M = images × tokens.
+public struct CLIPVisionEncoder: Sendable {
+    public let configuration: CLIPVisionConfiguration
+    public let positionInterpolation: CLIPPositionInterpolation
+    let classEmbedding: Tensor
+    /// Patch-embedding weight as a `[width, 3·p·p]` matrix in `(c, ky, kx)` order.
+    let patchWeight: Tensor
+    let positionEmbedding: Tensor
+    let preLayerNorm: (weight: Tensor, bias: Tensor)
+    let layers: [CLIPEncoderLayer]
+    let postLayerNorm: (weight: Tensor, bias: Tensor)
+    let projection: Tensor?
+    let positionCache = PositionEmbeddingCache()
+
+    /// Reads the vision tower from `file` (keys `vision_model.*`, optional
+    /// `visual_projection.weight`, after `options.prefix`). A missing or
+    /// misshapen tensor is an error naming its key and both shapes; sizes that
+    /// are neither a supported variant nor declared in the metadata are refused.
+    public init(file: SafeTensorsFile, options: CLIPVisionLoadOptions = CLIPVisionLoadOptions()) throws(CLIPError) {
+        let p = options.prefix + "vision_model."
+        do {
+            let patch = try file.entry(p + "embeddings.patch_embedding.weight")
+            guard patch.shape.count == 4, patch.shape[1] == 3, patch.shape[2] == patch.shape[3], patch.shape[2] > 0 else {
+                throw CLIPError.unsupportedConfiguration(
+                    "\(patch.name) has shape \(patch.shape), expected [width, 3, patch, patch]")
+            }
+            let width = patch.shape[0], patchSize = patch.shape[2]
+            let positions = try file.entry(p + "embeddings.position_embedding.weight")
+            let grid = Int(Double(max(positions.shape.first ?? 1, 1) - 1).squareRoot().rounded())
+            guard positions.shape.count == 2, positions.shape[1] == width, grid > 0, grid * grid + 1 == positions.shape[0] else {
+                throw CLIPError.unsupportedConfiguration(
+                    "\(positions.name) has shape \(positions.shape), expected [1 + g², \(width)]")
+            }
+            var layerCount = 0
+            while file.contains(p + "encoder.layers.\(layerCount).layer_norm1.weight") { layerCount += 1 }
+            guard layerCount > 0 else { throw CLIPError.unsupportedConfiguration("no '\(p)encoder.layers.0.*' tensors") }
+            let fc1 = try file.entry(p + "encoder.layers.0.mlp.fc1.weight")
+            guard fc1.shape.count == 2 else { throw CLIPError.unsupportedConfiguration("\(fc1.name) has shape \(fc1.shape)") }
+            let variant = CLIPVariant.matchingVision(width: width, patch: patchSize, layers: layerCount, grid: grid)
+            let declared = try options.heads ?? CLIPMetadata.int(file, CLIPMetadataKey.visionHeads)
+            guard let heads = declared ?? (variant != nil ? width / 64 : nil) else {
+                throw CLIPError.unsupportedConfiguration(
+                    "vision tower of width \(width), patch \(patchSize), \(layerCount) layers, grid \(grid) is not a supported CLIP (\(CLIPVariant.supportedSummary)); declare __metadata__[\"\(CLIPMetadataKey.visionHeads)\"] to load other sizes")
+            }
+            guard heads > 0, width % heads == 0 else {
+                throw CLIPError.unsupportedConfiguration("width \(width) cannot be split into \(heads) heads")
+            }
+            let projectionKey = options.prefix + "visual_projection.weight"
+            var projection: Tensor? = nil
+            if file.contains(projectionKey) {
+                let entry = try file.entry(projectionKey)
+                guard entry.shape.count == 2, entry.shape[1] == width else {
+                    throw CLIPError.unsupportedConfiguration("\(projectionKey) has shape \(entry.shape), expected [E, \(width)]")
+                }
+                projection = try file.tensor(projectionKey)
+            }
+            configuration = CLIPVisionConfiguration(
+                width: width, layers: layerCount, heads: heads, intermediateSize: fc1.shape[0], patchSize: patchSize,
+                nativeGrid: grid, projectionSize: projection?.shape[0],
+                activation: try CLIPMetadata.activation(file, override: options.activation), variant: variant)
+            positionInterpolation = options.positionInterpolation
+            classEmbedding = try file.tensor(p + "embeddings.class_embedding", shape: [width])
+            patchWeight = try file.tensor(patch.name).reshaped([width, 3 * patchSize * patchSize])
+            positionEmbedding = try file.tensor(positions.name)
+            preLayerNorm = (try file.tensor(p + "pre_layrnorm.weight", shape: [width]),
+                            try file.tensor(p + "pre_layrnorm.bias", shape: [width]))
+            var layers: [CLIPEncoderLayer] = []
+            for index in 0..<layerCount {
+                layers.append(try CLIPEncoderLayer.load(
+                    file, prefix: p + "encoder.layers.\(index).", width: width, intermediate: fc1.shape[0]))
+            }
+            self.layers = layers
+            postLayerNorm = (try file.tensor(p + "post_layernorm.weight", shape: [width]),
+                             try file.tensor(p + "post_layernorm.bias", shape: [width]))
+            self.projection = projection
+        } catch let error as SafeTensorsError {
+            throw .checkpoint(error)
+        } catch let error as CLIPError {
+            throw error
+        } catch {
+            throw .unsupportedConfiguration("\(error)")
+        }
+    }
+
+    /// Position embeddings for a `rows × columns` grid: `[1 + rows·columns, width]`,
+    /// the stored table at the native square grid, otherwise rows 1… resized
+    /// bicubically (CLS row unchanged) and cached per grid.
+    public func positionEmbeddings(rows: Int, columns: Int) throws(CLIPError) -> Tensor {
+        let g = configuration.nativeGrid, d = configuration.width
+        if rows == g && columns == g { return positionEmbedding }
+        do {
+            return try positionCache.value(rows: rows, columns: columns) { () throws(TensorError) -> Tensor in
+                // [g·g, D] → [1, D, g, g]
+                var planar = [Float](repeating: 0, count: d * g * g)
+                positionEmbedding.withUnsafeBufferPointer { src in
+                    for t in 0..<(g * g) {
+                        for c in 0..<d { planar[c * g * g + t] = src[(t + 1) * d + c] }
+                    }
+                }
+                let image = try Tensor(shape: [1, d, g, g], scalars: planar)
+                let target: ResizeTarget
+                switch positionInterpolation {
+                case .bySize: target = .size(height: rows, width: columns)
+                case .dinoScaleFactor:
+                    target = .scaleFactor(height: (Double(rows) + 0.1) / Double(g), width: (Double(columns) + 0.1) / Double(g))
+                }
+                let resized = try image.resized(to: target, mode: .bicubic, alignCorners: false)
+                guard resized.shape == [1, d, rows, columns] else {
+                    throw .shapeMismatch(operation: "position interpolation", detail: "got \(resized.shape) for a \(rows)×\(columns) grid")
+                }
+                let n = rows * columns
+                var out = [Float](repeating: 0, count: (n + 1) * d)
+                positionEmbedding.withUnsafeBufferPointer { src in
+                    for c in 0..<d { out[c] = src[c] }
+                }
+                resized.withUnsafeBufferPointer { r in
+                    for c in 0..<d {
+                        for t in 0..<n { out[(t + 1) * d + c] = r[c * n + t] }
+                    }
+                }
+                return try Tensor(shape: [n + 1, d], scalars: out)
+            }
+        } catch {
+            throw .computation(error)
+        }
+    }
+
+    /// Encodes normalised pixels `[B, 3, H, W]` (H, W multiples of the patch).
+    public func encode(_ pixels: Tensor, request: CLIPVisionRequest = CLIPVisionRequest()) throws(CLIPError) -> CLIPVisionOutput {
+        let c = configuration, p = c.patchSize, d = c.width
+        guard pixels.rank == 4, pixels.shape[1] == 3, pixels.shape[0] > 0 else {
+            throw .invalidInput("pixels must be [B, 3, H, W] with B ≥ 1, got \(pixels.shape)")
+        }
+        let (batch, height, width) = (pixels.shape[0], pixels.shape[2], pixels.shape[3])
+        guard height >= p, width >= p, height % p == 0, width % p == 0 else {
+            throw .invalidInput("image size \(height)×\(width) is not a positive multiple of the patch size \(p)")
+        }
+        for index in request.hiddenStates where index < 0 || index > c.layers {
+            throw .invalidInput("hidden state \(index) does not exist (0…\(c.layers))")
+        }
+        let rows = height / p, columns = width / p, n = rows * columns, tokens = n + 1
+        let positions = try positionEmbeddings(rows: rows, columns: columns)
+        do throws(TensorError) {
+            // im2col of non-overlapping patches: [B·n, 3·p·p] in (c, ky, kx) order.
+            let k = 3 * p * p
+            var columnsMatrix = [Float](repeating: 0, count: batch * n * k)
+            pixels.withUnsafeBufferPointer { src in
+                columnsMatrix.withUnsafeMutableBufferPointer { dst in
+                    for b in 0..<batch {
+                        for gy in 0..<rows {
+                            for gx in 0..<columns {
+                                let out = ((b * n) + gy * columns + gx) * k
+                                for ch in 0..<3 {
+                                    for ky in 0..<p {
+                                        let inRow = ((b * 3 + ch) * height + gy * p + ky) * width + gx * p
+                                        let outRow = out + (ch * p + ky) * p
+                                        for kx in 0..<p { dst[outRow + kx] = src[inRow + kx] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let patches = try Tensor.linear(Tensor(shape: [batch * n, k], scalars: columnsMatrix), weight: patchWeight)
+            // Prepend CLS and add position embeddings: [B, tokens, D].
+            var embedded = [Float](repeating: 0, count: batch * tokens * d)
+            patches.withUnsafeBufferPointer { pt in
+                positions.withUnsafeBufferPointer { pos in
+                    classEmbedding.withUnsafeBufferPointer { cls in
+                        for b in 0..<batch {
+                            let base = b * tokens * d
+                            for i in 0..<d { embedded[base + i] = cls[i] + pos[i] }
+                            for t in 0..<n {
+                                let o = base + (t + 1) * d, s = (b * n + t) * d, q = (t + 1) * d
+                                for i in 0..<d { embedded[o + i] = pt[s + i] + pos[q + i] }
+                            }
+                        }
+                    }
+                }
+            }
+            var h = try Tensor(shape: [batch, tokens, d], scalars: embedded)
+                .layerNorm(weight: preLayerNorm.weight, bias: preLayerNorm.bias, epsilon: c.layerNormEpsilon)
+            let wanted = Set(request.hiddenStates)
+            var hidden: [Int: Tensor] = [:]
+            if wanted.contains(0) { hidden[0] = h }
+            // Blocks 0…L−2 always; the last only as needed.
+            let needLastStandard = request.pooled || request.dense == .vanilla || wanted.contains(c.layers)
+            for (index, layer) in layers.enumerated() {
+                let isLast = index == c.layers - 1
+                if isLast {
+                    var output = CLIPVisionOutput(grid: (rows, columns), pooled: nil, embeddings: nil, dense: nil, hiddenStates: [:])
+                    if request.dense == .catSeg {
+                        let z = try layer.denseValuePath(h, activation: c.activation, epsilon: c.layerNormEpsilon)
+                        output.dense = try projectAllTokens(z)
+                    }
+                    if needLastStandard {
+                        let z = try layer(h, heads: c.heads, causal: false, activation: c.activation, epsilon: c.layerNormEpsilon)
+                        if wanted.contains(c.layers) { hidden[c.layers] = z }
+                        if request.dense == .vanilla { output.dense = try projectAllTokens(z) }
+                        if request.pooled {
+                            var cls = [Float](repeating: 0, count: batch * d)
+                            for b in 0..<batch {
+                                for i in 0..<d { cls[b * d + i] = z.scalars[b * tokens * d + i] }
+                            }
+                            let pooled = try Tensor(shape: [batch, d], scalars: cls)
+                                .layerNorm(weight: postLayerNorm.weight, bias: postLayerNorm.bias, epsilon: c.layerNormEpsilon)
+                            output.pooled = pooled
+                            output.embeddings = try projection.map { w throws(TensorError) in try Tensor.linear(pooled, weight: w) }
+                        }
+                    }
+                    output.hiddenStates = hidden
+                    return output
+                }
+                h = try layer(h, heads: c.heads, causal: false, activation: c.activation, epsilon: c.layerNormEpsilon)
+                if wanted.contains(index + 1) { hidden[index + 1] = h }
+            }
+            throw TensorError.invalidArgument(operation: "vision encoder", detail: "no layers")
+        } catch {
+            throw .computation(error)
+        }
+    }
+
+    /// `visual_projection(post_layernorm(z))` on every token.
+    func projectAllTokens(_ z: Tensor) throws(TensorError) -> Tensor {
+        let normed = try z.layerNorm(weight: postLayerNorm.weight, bias: postLayerNorm.bias,
+                                     epsilon: configuration.layerNormEpsilon)
+        guard let projection else { return normed }
+        return try Tensor.linear(normed, weight: projection)
+    }
+}
+
+extension CLIPEncoderLayer {
+    /// CAT-Seg's dense last block (`forward_dense`, §3.6) on `h [B, T, D]`:
+    /// `z' = out_proj(v_proj(LN1(h))) + h[b, 0]` (the CLS row of the input
+    /// broadcast to every token), then `z = z' + fc2(act(fc1(LN2(z'))))`.
+    func denseValuePath(_ h: Tensor, activation: CLIPActivation, epsilon: Float) throws(TensorError) -> Tensor {
+        let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
+        let value = try valueProjection()
+        let values = try Tensor.linear(normed1, weight: value.weight, bias: value.bias)
+        var z = try Tensor.linear(values, weight: output.weight, bias: output.bias)
+        let batch = h.shape[0], tokens = h.shape[1], d = h.shape[2]
+        z.withUnsafeMutableBufferPointer { out in
+            h.withUnsafeBufferPointer { src in
+                for b in 0..<batch {
+                    let cls = b * tokens * d
+                    for t in 0..<tokens {
+                        let row = (b * tokens + t) * d
+                        for i in 0..<d { out[row + i] += src[cls + i] }
+                    }
+                }
+            }
+        }
+        let normed2 = try z.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
+        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
+        let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
+        return try z + Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias)
+    }
+}
