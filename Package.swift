@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
-        .target(name: "Gate", dependencies: ["Harness", "Metrics"]),
+        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [

@@ -1,4 +1,5 @@
 import Metrics
+import Reports
 
 /// Human, Markdown and JUnit renderings of a check.
 extension CheckResult {
@@ -30,18 +31,18 @@ extension CheckResult {
         var lines: [String] = []
         lines.append("### ovseg check: \(passed ? "✅ pass" : "❌ regression")")
         lines.append("")
-        lines.append("Run **\(escapeProse(runMethod))** against baseline **\(escapeProse(baselineMethod))**\(exact ? ", exact counts required" : "").")
+        lines.append("Run **\(MarkdownText.escape(runMethod))** against baseline **\(MarkdownText.escape(baselineMethod))**\(exact ? ", exact counts required" : "").")
         lines.append("")
         lines.append("| metric | baseline | run | Δ (pp) | allowed drop | status |")
         lines.append("| :--- | ---: | ---: | ---: | ---: | :--- |")
         for check in checks {
             lines.append(
-                "| \(escape(check.name)) | \(Percent.format(check.baseline)) | \(Percent.format(check.run)) | "
+                "| \(MarkdownText.escape(check.name)) | \(Percent.format(check.baseline)) | \(Percent.format(check.run)) | "
                     + "\(signedPoints(check.deltaPoints)) | \(formatTolerance(check.tolerance)) | \(label(check)) |")
         }
         if let exactDifference {
             lines.append("")
-            lines.append("Counts differ: \(escape(exactDifference))")
+            lines.append("Counts differ: \(MarkdownText.escape(exactDifference))")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -115,39 +116,6 @@ func formatTolerance(_ value: Double) -> String {
 
 func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-}
-
-/// Escapes text for a GitHub-flavoured Markdown table cell.
-func escape(_ text: String) -> String {
-    var out = ""
-    for character in text {
-        switch character {
-        case "|": out += "\\|"
-        case "\n", "\r": out += " "
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "&": out += "&amp;"
-        case "`": out += "\\`"
-        default: out.append(character)
-        }
-    }
-    return out
-}
-
-/// Escapes text for a Markdown paragraph (outside tables).
-func escapeProse(_ text: String) -> String {
-    var out = ""
-    for character in text {
-        switch character {
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "&": out += "&amp;"
-        case "*", "_", "`", "[", "]", "\\": out += "\\" + String(character)
-        case "\n", "\r": out += " "
-        default: out.append(character)
-        }
-    }
-    return out
 }
 
 func xmlEscape(_ text: String) -> String {
