@@ -9,9 +9,10 @@ interpolated bicubically to 24×24), and text embeddings of 20 prompts.
 
 * The weights (≈ 600 MB, F32) and inputs are generated here into --workdir
   and never committed.
-* Swift: `ovseg embed … --repeat N --threads T` built in release; its timing
-  covers PNG decoding, preprocessing, tokenisation and the encoder, i.e. it is
-  conservative. PyTorch: `torch.inference_mode()`, the encoder call only.
+* Swift: `ovseg embed … --repeat N --threads T` built in release, timed
+  on the same footing: the PNG is decoded, normalised and (for text) the
+  tokenizer built once before the timed runs; the Swift text timing still
+  includes tokenisation. PyTorch: `torch.inference_mode()`, the encoder call.
 * Both report the median of N runs after one warm-up run; the two sides
   alternate case by case for --rounds rounds (other work on a shared machine
   then hits both alike) and the table shows the median over rounds.
