@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics", "SyntheticData", "LabelMaps"], exclude: ["Fixtures"]),
-        .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"]),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"], exclude: ["Snapshots"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg", "CLIP", "LabelMaps", "SafeTensors", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),

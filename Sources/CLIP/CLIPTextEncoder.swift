@@ -21,6 +21,15 @@ public enum CLIPError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A tensor operation failed (shape detail included).
     case computation(TensorError)
 
+    /// Maps any error raised while loading a tower to the error this module reports.
+    static func loading(_ error: any Error) -> CLIPError {
+        switch error {
+        case let error as SafeTensorsError: .checkpoint(error)
+        case let error as CLIPError: error
+        default: .unsupportedConfiguration("\(error)")
+        }
+    }
+
     public var description: String {
         switch self {
         case .checkpoint(let error): return error.description
@@ -77,6 +86,17 @@ struct CLIPEncoderLayer: Sendable {
     var layerNorm2: (weight: Tensor, bias: Tensor)
     var fc1: (weight: Tensor, bias: Tensor)
     var fc2: (weight: Tensor, bias: Tensor)
+
+    /// The `count` layers under `<prefix>encoder.layers.<i>.`, shared by the text and vision towers.
+    static func loadStack(
+        _ file: SafeTensorsFile, prefix p: String, count: Int, width: Int, intermediate: Int
+    ) throws(SafeTensorsError) -> [CLIPEncoderLayer] {
+        var layers: [CLIPEncoderLayer] = []
+        for index in 0..<count {
+            layers.append(try load(file, prefix: p + "encoder.layers.\(index).", width: width, intermediate: intermediate))
+        }
+        return layers
+    }
 
     static func load(_ file: SafeTensorsFile, prefix p: String, width: Int, intermediate: Int) throws(SafeTensorsError) -> CLIPEncoderLayer {
         func pair(_ name: String, _ shape: [Int]) throws(SafeTensorsError) -> (weight: Tensor, bias: Tensor) {
@@ -202,21 +222,13 @@ public struct CLIPTextEncoder: Sendable {
                 projectionSize: projection?.shape[0], activation: activation)
             tokenEmbedding = try file.tensor(tokens.name)
             positionEmbedding = try file.tensor(positions.name)
-            var layers: [CLIPEncoderLayer] = []
-            for index in 0..<layerCount {
-                layers.append(try CLIPEncoderLayer.load(
-                    file, prefix: p + "encoder.layers.\(index).", width: width, intermediate: fc1.shape[0]))
-            }
-            self.layers = layers
+            layers = try CLIPEncoderLayer.loadStack(
+                file, prefix: p, count: layerCount, width: width, intermediate: fc1.shape[0])
             finalLayerNorm = (try file.tensor(p + "final_layer_norm.weight", shape: [width]),
                               try file.tensor(p + "final_layer_norm.bias", shape: [width]))
             self.projection = projection
-        } catch let error as SafeTensorsError {
-            throw .checkpoint(error)
-        } catch let error as CLIPError {
-            throw error
         } catch {
-            throw .unsupportedConfiguration("\(error)")
+            throw CLIPError.loading(error)
         }
     }
 

@@ -187,21 +187,13 @@ public struct CLIPVisionEncoder: Sendable {
             positionEmbedding = try file.tensor(positions.name)
             preLayerNorm = (try file.tensor(p + "pre_layrnorm.weight", shape: [width]),
                             try file.tensor(p + "pre_layrnorm.bias", shape: [width]))
-            var layers: [CLIPEncoderLayer] = []
-            for index in 0..<layerCount {
-                layers.append(try CLIPEncoderLayer.load(
-                    file, prefix: p + "encoder.layers.\(index).", width: width, intermediate: fc1.shape[0]))
-            }
-            self.layers = layers
+            layers = try CLIPEncoderLayer.loadStack(
+                file, prefix: p, count: layerCount, width: width, intermediate: fc1.shape[0])
             postLayerNorm = (try file.tensor(p + "post_layernorm.weight", shape: [width]),
                              try file.tensor(p + "post_layernorm.bias", shape: [width]))
             self.projection = projection
-        } catch let error as SafeTensorsError {
-            throw .checkpoint(error)
-        } catch let error as CLIPError {
-            throw error
         } catch {
-            throw .unsupportedConfiguration("\(error)")
+            throw CLIPError.loading(error)
         }
     }
 

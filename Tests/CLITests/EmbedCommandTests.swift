@@ -67,7 +67,7 @@ struct EmbedCommandTests {
         }
         #expect(throws: (any Error).self) { try Embed.parse(["--checkpoint", "x", "--text", "a", "--dense", "-o", "y.npy"]) }
         // A vision-only checkpoint cannot embed text: one clear error, exit code 2, no file.
-        var command = try Embed.parse(["--checkpoint", clipFixture("clip_tiny_vision.safetensors"), "--text", "road",
+        let command = try Embed.parse(["--checkpoint", clipFixture("clip_tiny_vision.safetensors"), "--text", "road",
                                        "-o", directory + "text.npy"])
         #expect(throws: (any Error).self) { try command.run() }
         #expect(!FileManager.default.fileExists(atPath: directory + "text.npy"))
