@@ -87,6 +87,16 @@ struct CLIPEncoderLayer: Sendable {
     var fc1: (weight: Tensor, bias: Tensor)
     var fc2: (weight: Tensor, bias: Tensor)
 
+    /// The optional `[E, width]` projection at `key` (absent in towers saved without one).
+    static func loadProjection(_ file: SafeTensorsFile, key: String, width: Int) throws -> Tensor? {
+        guard file.contains(key) else { return nil }
+        let entry = try file.entry(key)
+        guard entry.shape.count == 2, entry.shape[1] == width else {
+            throw CLIPError.unsupportedConfiguration("\(key) has shape \(entry.shape), expected [E, \(width)]")
+        }
+        return try file.tensor(key)
+    }
+
     /// The `count` layers under `<prefix>encoder.layers.<i>.`, shared by the text and vision towers.
     static func loadStack(
         _ file: SafeTensorsFile, prefix p: String, count: Int, width: Int, intermediate: Int
@@ -208,14 +218,7 @@ public struct CLIPTextEncoder: Sendable {
             }
             let activation = try CLIPMetadata.activation(file, override: options.activation)
             let projectionKey = options.prefix + "text_projection.weight"
-            var projection: Tensor? = nil
-            if file.contains(projectionKey) {
-                let entry = try file.entry(projectionKey)
-                guard entry.shape.count == 2, entry.shape[1] == width else {
-                    throw CLIPError.unsupportedConfiguration("\(projectionKey) has shape \(entry.shape), expected [E, \(width)]")
-                }
-                projection = try file.tensor(projectionKey)
-            }
+            let projection = try CLIPEncoderLayer.loadProjection(file, key: projectionKey, width: width)
             configuration = CLIPTextConfiguration(
                 vocabularySize: tokens.shape[0], width: width, layers: layerCount, heads: heads,
                 intermediateSize: fc1.shape[0], maxPositions: positions.shape[0],

@@ -169,14 +169,7 @@ public struct CLIPVisionEncoder: Sendable {
                 throw CLIPError.unsupportedConfiguration("width \(width) cannot be split into \(heads) heads")
             }
             let projectionKey = options.prefix + "visual_projection.weight"
-            var projection: Tensor? = nil
-            if file.contains(projectionKey) {
-                let entry = try file.entry(projectionKey)
-                guard entry.shape.count == 2, entry.shape[1] == width else {
-                    throw CLIPError.unsupportedConfiguration("\(projectionKey) has shape \(entry.shape), expected [E, \(width)]")
-                }
-                projection = try file.tensor(projectionKey)
-            }
+            let projection = try CLIPEncoderLayer.loadProjection(file, key: projectionKey, width: width)
             configuration = CLIPVisionConfiguration(
                 width: width, layers: layerCount, heads: heads, intermediateSize: fc1.shape[0], patchSize: patchSize,
                 nativeGrid: grid, projectionSize: projection?.shape[0],

@@ -39,18 +39,10 @@ public enum BLAS {
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) throws(TensorError) {
-        let m32 = try checked(m, "M"), n32 = try checked(n, "N"), k32 = try checked(k, "K")
-        let lda32 = try checked(lda, "lda"), ldb32 = try checked(ldb, "ldb"), ldc32 = try checked(ldc, "ldc")
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
-            return
-        }
-        cblas_sgemm(
-            CblasRowMajor,
-            transposeA ? CblasTrans : CblasNoTrans,
-            transposeB ? CblasTrans : CblasNoTrans,
-            m32, n32, k32, alpha, a, lda32, b, ldb32, beta, c, ldc32)
+        try validate([(m, "M"), (n, "N"), (k, "K"), (lda, "lda"), (ldb, "ldb"), (ldc, "ldc")])
+        sgemmUnchecked(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
     /// Validates GEMM sizes without running anything (used before entering
