@@ -106,6 +106,8 @@ public enum ResultsFile {
             ("pixel_accuracy", .string(Percent.format(scores.pixelAccuracy))),
         ]))
 
+        root["collapse"] = record.collapse.map { Self.encode($0, classNames: record.classNames) } ?? .null
+
         let counts = scores.classCounts
         root["classes"] = .array((0..<k).map { id in
             let c = counts[id]
@@ -157,6 +159,30 @@ public enum ResultsFile {
             ("threads", .int(Int64(p.threads))),
         ]))
         return .object(root)
+    }
+
+    /// Derived from the confusion matrix like `metrics`; written for readers, recomputed on load.
+    static func encode(_ collapse: CollapseDiagnostics, classNames: [String]) -> JSONValue {
+        .object(JSONObject([
+            ("definition", .string(
+                "share of evaluated unseen-class ground-truth pixels predicted as some seen class")),
+            ("rate", .number(collapse.collapseRate)),
+            ("rate_display", .string(Percent.format(collapse.collapseRate))),
+            ("unseen_pixels", .count(collapse.unseenPixels)),
+            ("unseen_predicted_seen", .count(collapse.unseenPredictedSeen)),
+            ("per_class", .array(collapse.classes.map { item in
+                .object(JSONObject([
+                    ("id", .int(Int64(item.id))),
+                    ("name", .string(classNames[item.id])),
+                    ("gt", .count(item.groundTruth)),
+                    ("predicted_seen", .count(item.predictedSeen)),
+                    ("predicted_other_unseen", .count(item.predictedOtherUnseen)),
+                    ("correct", .count(item.correct)),
+                    ("rate", .number(item.collapseRate)),
+                    ("top_seen_target", item.topSeenTarget.map { .string(classNames[$0.id]) } ?? .null),
+                ]))
+            })),
+        ]))
     }
 
     private static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }

@@ -42,6 +42,12 @@ public struct RunRecord: Sendable, Equatable {
         return scores.split(seen: split.seenIDs, unseen: split.unseenIDs)
     }
 
+    /// How much of the unseen classes' area went to seen classes, when the run has a split.
+    public var collapse: CollapseDiagnostics? {
+        guard let split else { return nil }
+        return CollapseDiagnostics(matrix: matrix, seen: split.seenIDs, unseen: split.unseenIDs)
+    }
+
     public var classNames: [String] { vocabulary.classNames }
 }
 

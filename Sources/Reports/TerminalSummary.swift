@@ -34,6 +34,14 @@ public enum TerminalSummary {
         if counts.contains(where: { $0.groundTruth == 0 && $0.predicted > 0 }) {
             lines.append("* predicted but absent from the ground truth (counts as 0 under union-present)")
         }
+        if let collapse = record.collapse, let rate = collapse.collapseRate {
+            var line = "collapse: \(Percent.format(rate))% of unseen pixels predicted as seen classes"
+            let worst = collapse.classes.filter { $0.collapseRate != nil }.max { ($0.collapseRate ?? 0) < ($1.collapseRate ?? 0) }
+            if let worst, let target = worst.topSeenTarget {
+                line += " (worst: \(record.classNames[worst.id]) \(Percent.format(worst.collapseRate))%, mostly as \(record.classNames[target.id]))"
+            }
+            lines.append(line)
+        }
         if let split = record.split {
             lines.append("split \(split.name): \(split.source ?? "no source")\(split.inferred ? " (inferred)" : "")")
         }
