@@ -17,11 +17,15 @@ public struct RunRecord: Sendable, Equatable {
     /// Per-image counts, sorted by id.
     public var images: [ImageRecord]
     public var provenance: Provenance
+    /// Tuned-versus-frozen feature drift, when `ovseg eval` ran with `--frozen`.
+    public var featureDrift: FeatureDrift?
 
     public init(
         method: String, vocabulary: VocabularyInfo, split: SplitInfo?, policy: EvaluationPolicy,
-        dataset: DatasetInfo, shard: ShardInfo?, matrix: ConfusionMatrix, images: [ImageRecord], provenance: Provenance
+        dataset: DatasetInfo, shard: ShardInfo?, matrix: ConfusionMatrix, images: [ImageRecord], provenance: Provenance,
+        featureDrift: FeatureDrift? = nil
     ) {
+        self.featureDrift = featureDrift
         self.method = method
         self.vocabulary = vocabulary
         self.split = split

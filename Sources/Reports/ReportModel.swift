@@ -1,3 +1,4 @@
+import Foundation
 import Harness
 import Metrics
 
@@ -101,6 +102,8 @@ public struct ReportSection: Sendable {
     public var perClass: ReportTable
     /// Unseen pixels predicted as seen classes, per method; nil without a split.
     public var collapse: ReportTable?
+    /// Tuned-versus-frozen feature drift, for runs evaluated with a frozen checkpoint.
+    public var featureDrift: ReportTable?
     /// Deltas against the baseline with bootstrap intervals; nil when not computed.
     public var deltas: ReportTable?
     /// Bootstrap intervals of each method's own figures.
@@ -130,6 +133,7 @@ public struct ReportSection: Sendable {
         summary = Self.summaryTable(records: records, scores: scores, number: number)
         perClass = Self.perClassTable(records: records, scores: scores, number: number)
         collapse = Self.collapseTable(records: records, number: number)
+        featureDrift = Self.driftTable(records: records, number: number)
         policy = Self.policyLines(first)
         provenance = Self.provenanceTable(inputs: inputs, number: number)
 
@@ -229,6 +233,28 @@ public struct ReportSection: Sendable {
                 "Share of the unseen classes' ground-truth pixels that were predicted as some seen class; "
                     + "“→” names the seen class that received most of them."
             ])
+    }
+
+    /// Compensation distances of the runs that measured them (lower = closer to the frozen encoder).
+    static func driftTable(records: [RunRecord], number: Int) -> ReportTable? {
+        let measured = records.filter { $0.featureDrift != nil }
+        guard !measured.isEmpty else { return nil }
+        func value(_ x: Double?) -> String { x.map { String(format: "%.6f", $0) } ?? "—" }
+        let rows: [[ReportCell]] = measured.compactMap { record in
+            guard let drift = record.featureDrift else { return nil }
+            return [
+                ReportCell(record.method), ReportCell(String(drift.frozenSHA256.prefix(12))),
+                ReportCell(value(drift.meanWhole)), ReportCell(value(drift.meanSeen)), ReportCell(value(drift.meanUnseen)),
+                ReportCell(String(drift.images.count)),
+            ]
+        }
+        return ReportTable(
+            id: "drift-\(number)", caption: "Feature drift from the frozen encoder (compensation distance, lower is closer)",
+            columns: [
+                ReportColumn("Method", numeric: false), ReportColumn("Frozen checkpoint", numeric: false),
+                ReportColumn("Whole image"), ReportColumn("Seen regions"), ReportColumn("Unseen regions"), ReportColumn("Images"),
+            ],
+            rows: rows, footnotes: measured.first?.featureDrift.map { [$0.definition] } ?? [])
     }
 
     static func perClassTable(records: [RunRecord], scores: [Scores], number: Int) -> ReportTable {

@@ -1,3 +1,4 @@
+import Foundation
 import Harness
 import Metrics
 
@@ -41,6 +42,12 @@ public enum TerminalSummary {
                 line += " (worst: \(record.classNames[worst.id]) \(Percent.format(worst.collapseRate))%, mostly as \(record.classNames[target.id]))"
             }
             lines.append(line)
+        }
+        if let drift = record.featureDrift, let whole = drift.meanWhole {
+            func show(_ x: Double?) -> String { x.map { String(format: "%.6f", $0) } ?? "—" }
+            lines.append(
+                "feature drift from the frozen encoder: \(show(whole)) (seen regions \(show(drift.meanSeen)), "
+                    + "unseen regions \(show(drift.meanUnseen)))")
         }
         if let split = record.split {
             lines.append("split \(split.name): \(split.source ?? "no source")\(split.inferred ? " (inferred)" : "")")
