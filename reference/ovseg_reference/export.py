@@ -192,6 +192,14 @@ def config_from_state_dict(sd: Dict[str, torch.Tensor], meta: Dict[str, str], **
     backbone = "eva02" if eva else "openai"
     vheads = meta.get("sgseg.clip.vision_heads")
     theads = meta.get("sgseg.clip.text_heads")
+    widths = {"vision": sd[CLIP + ("visual.patch_embed.proj.weight" if eva else
+                                   "vision_model.embeddings.patch_embedding.weight")].shape[0],
+              "text": sd[CLIP + ("text.token_embedding.weight" if eva else
+                                 "text_model.embeddings.token_embedding.weight")].shape[1]}
+    for tower, given in (("vision", vheads), ("text", theads)):
+        if given is None and (widths[tower] < 64 or widths[tower] % 64 != 0):
+            raise ValueError(f"{tower} width {widths[tower]} is not a multiple of 64: the head count cannot be "
+                             f"derived; give sgseg.clip.{tower}_heads (--{tower}-heads when converting)")
     kwargs = dict(backbone=backbone)
     if eva:
         vision = vision_config_from_state_dict(sd, CLIP + "visual.", heads=int(vheads) if vheads else None,
@@ -368,7 +376,8 @@ def _sha256(path) -> str:
 def convert(pth, out, classes: Optional[Sequence[str]] = None, live_text: bool = False, pooling: int = 1,
             inference: str = "sliding", dtype: torch.dtype = torch.float32, trust_pickle: bool = False,
             guidance_layers: Optional[Sequence[int]] = None, vision_heads: Optional[int] = None,
-            text_heads: Optional[int] = None) -> Dict[str, object]:
+            text_heads: Optional[int] = None, aggregator_heads: Optional[int] = None,
+            aggregator_window: Optional[int] = None, pad_len: Optional[int] = None) -> Dict[str, object]:
     """Convert `pth` to the safetensors checkpoint `out`; returns an info dict
     (backbone, naming, dropped keys, metadata). The model is rebuilt from the
     converted tensors and loaded strictly before writing, so a file that is
@@ -387,6 +396,9 @@ def convert(pth, out, classes: Optional[Sequence[str]] = None, live_text: bool =
         meta_in["sgseg.clip.text_heads"] = str(text_heads)
     if live_text:
         meta_in["sgseg.live_text_bias"] = "true"
+    for key, value in (("heads", aggregator_heads), ("window", aggregator_window), ("pad_len", pad_len)):
+        if value is not None:
+            meta_in[f"sgseg.aggregator.{key}"] = str(value)
     model = model_from_state_dict(tensors, meta_in)
     rows = tensors.get(AGG + "memory.memory")
     note = ""
@@ -429,6 +441,9 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     c.add_argument("--guidance-layers", help="comma list, default 3,7 (width 768) or 7,15")
     c.add_argument("--vision-heads", type=int)
     c.add_argument("--text-heads", type=int)
+    c.add_argument("--aggregator-heads", type=int, help="default 4 (the released head)")
+    c.add_argument("--aggregator-window", type=int, help="default 12")
+    c.add_argument("--pad-len", type=int, help="default 256")
     c.add_argument("--f16", action="store_true", help="store floating tensors as F16")
     c.add_argument("--trust-pickle", action="store_true",
                    help="allow arbitrary pickled objects in the .pth (only for files you trust)")
@@ -439,7 +454,8 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
         layers = [int(x) for x in args.guidance_layers.split(",")] if args.guidance_layers else None
         info = convert(args.input, args.output, _classes_arg(args.classes), args.live_text, args.pooling,
                        args.inference, torch.float16 if args.f16 else torch.float32, args.trust_pickle,
-                       layers, args.vision_heads, args.text_heads)
+                       layers, args.vision_heads, args.text_heads, args.aggregator_heads,
+                       args.aggregator_window, args.pad_len)
         print(f"{args.output}: {info['arch']} / {info['backbone']} ({info['clip_naming']} CLIP names), "
               f"dropped {len(info['dropped'])} tensors")
         return 0
