@@ -16,16 +16,28 @@ public struct SegmenterOptions: Sendable, Equatable {
     /// Use the checkpoint's frozen encoder for inference-time compensation (paper-described
     /// variant, not in the released model). Requires `sgseg.frozen_alpha` and the frozen tower.
     public var frozenCompensation: Bool
+    /// detectron2's test-time `ResizeShortestEdge` (PIL bilinear) before inference.
+    public var shortestEdge: ShortestEdgeResize
 
     public init(
         pooling: Int = 1, inference: SegmenterConfiguration.Inference = .sliding, templates: [String]? = nil,
-        frozenCompensation: Bool = false
+        frozenCompensation: Bool = false, shortestEdge: ShortestEdgeResize = .protocolDefault
     ) {
+        self.shortestEdge = shortestEdge
         self.pooling = pooling
         self.inference = inference
         self.templates = templates
         self.frozenCompensation = frozenCompensation
     }
+}
+
+/// Whether images are first resized so their shorter side has a given length.
+public enum ShortestEdgeResize: Sendable, Equatable {
+    /// What the checkpoint declares (`sgseg.inference.shortest_edge`), else 640 (max 2560) when it
+    /// uses the released 640² sliding geometry, else no resize.
+    case protocolDefault
+    case none
+    case size(Int)
 }
 
 /// The dense features a backbone gives one batch of windows.
@@ -103,7 +115,7 @@ public enum SegmenterBackbone: Sendable {
 
     var depth: Int {
         switch self {
-        case .eva02(let vision, _): vision.configuration.depth
+        case .eva02(let vision, _): vision.configuration.blocks
         case .openai(let vision, _): vision.configuration.layers
         }
     }

@@ -35,7 +35,8 @@ public struct SegmenterConfiguration: Sendable, Equatable {
     public var templates: [String]
     /// Training classes, when the checkpoint records them.
     public var trainingClasses: [String]?
-    /// Shortest-edge resize applied to every image first (detectron2 test mapper); `nil` = none.
+    /// Shortest-edge resize the checkpoint declares for its test mapper (`nil`: not declared;
+    /// see `SegmenterOptions.shortestEdge` for the default).
     public var shortestEdge: Int?
     public var maximumSize: Int
     /// Sliding window: the image is resized to `outputResolution²`, cut into `window²` tiles
@@ -130,9 +131,9 @@ public struct SegmenterConfiguration: Sendable, Equatable {
         }
         let classes = try jsonList("sgseg.classes")?.compactMap { $0 as? String }
 
-        var shortestEdge: Int? = 640
-        if let text = meta["sgseg.inference.shortest_edge"] {
-            shortestEdge = text == "none" ? nil : try integer("sgseg.inference.shortest_edge")
+        var shortestEdge: Int? = nil
+        if let text = meta["sgseg.inference.shortest_edge"], text != "none" {
+            shortestEdge = try integer("sgseg.inference.shortest_edge")
         }
         var alpha: Float? = nil
         if let text = meta["sgseg.frozen_alpha"] {

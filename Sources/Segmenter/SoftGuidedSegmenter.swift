@@ -57,11 +57,6 @@ public struct SoftGuidedSegmenter: Sendable {
         checkpointPath = file.file
         backbone = try SegmenterBackbone.load(
             file: file, prefix: SegmenterConfiguration.clipPrefix, backbone: configuration.backbone, needsText: true)
-        do {
-            head = try CostAggregationHead(file: file, prefix: SegmenterConfiguration.headPrefix, upsamplePrefix: "")
-        } catch {
-            throw SegmenterError("\(error)")
-        }
         if options.frozenCompensation {
             guard configuration.frozenAlpha != nil else {
                 throw SegmenterError(
@@ -88,6 +83,18 @@ public struct SoftGuidedSegmenter: Sendable {
                     "\(file.file): a \(backbone.depth)-block tower needs metadata sgseg.clip.guidance_layers (two block indices)")
             }
         }
+        let patch: Int
+        switch backbone {
+        case .eva02(let vision, _): patch = vision.configuration.patchSize
+        case .openai(let vision, _): patch = vision.configuration.patchSize
+        }
+        do {
+            head = try CostAggregationHead(
+                file: file, prefix: SegmenterConfiguration.headPrefix, upsamplePrefix: "",
+                featureResolution: inputSize / patch)
+        } catch {
+            throw SegmenterError("\(error)")
+        }
         guard guidanceLayers.allSatisfy({ $0 < backbone.depth - 1 }) else {
             throw SegmenterError(
                 "\(file.file): guidance layers \(guidanceLayers) must be blocks before the last of \(backbone.depth)")
@@ -96,6 +103,15 @@ public struct SoftGuidedSegmenter: Sendable {
             tokenizer = try CLIPTokenizer()
         } catch {
             throw SegmenterError("\(error)")
+        }
+    }
+
+    /// The shortest-edge length images are resized to first, if any.
+    public var shortestEdge: Int? {
+        switch options.shortestEdge {
+        case .none: nil
+        case .size(let size): size
+        case .protocolDefault: configuration.shortestEdge ?? (configuration.outputResolution == 640 ? 640 : nil)
         }
     }
 
@@ -130,7 +146,7 @@ public struct SoftGuidedSegmenter: Sendable {
     /// Segments one image with precomputed text embeddings `[T, P, E]`.
     public func segment(_ image: RGBImage, text: Tensor) throws(SegmenterError) -> Segmentation {
         var working = image
-        if let short = configuration.shortestEdge {
+        if let short = shortestEdge {
             let size = PILResize.shortestEdgeSize(
                 width: image.width, height: image.height, short: short, maximum: configuration.maximumSize)
             if size.width != image.width || size.height != image.height {
