@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Compare our `ovseg_reference.head.Aggregator` with the authors' code.
+
+The authors' files are NOT part of this repository; point the script at a
+directory holding SGSeg's `sgseg/modeling/transformer/{model,memory,fuse_modules}.py`
+(H1NATA111/SGSeg@d07437b) and, optionally, one holding CAT-Seg's
+`cat_seg/modeling/transformer/model.py` (KU-CVLAB/CAT-Seg@6d3a188):
+
+    PYTHONPATH=reference python reference/check_head_against_authors.py \
+        --sgseg DIR_WITH_SGSEG_TRANSFORMER [--catseg DIR_WITH_CATSEG_TRANSFORMER]
+
+Their code needs `timm` and `einops` (add a directory holding einops to
+PYTHONPATH if it is not installed). It runs on CPU as is; nothing is stubbed.
+
+SGSeg hard-codes E = 768, 17 memory rows and the 48/96 guidance sizes, so the
+check uses the real configuration (E 768, H 24, 2 layers) with random weights:
+randomised LayerNorms, a random memory whose `linear` scores are partly
+positive, random padding tokens. It prints max |Δ| of the logits for pooling
+1 and 2, for a pruning case (pad_len 2 < T), and, with --catseg, our
+bias='none' head against CAT-Seg's Aggregator.
+"""
+import argparse
+import importlib.util
+import pathlib
+import sys
+import types
+
+import torch
+import torch.nn.functional as F
+
+from ovseg_reference.head import Aggregator, AggregatorConfig
+
+
+def load_package(directory: pathlib.Path, name: str):
+    """Import DIR/model.py as NAME.model so its relative imports resolve."""
+    pkg = types.ModuleType(name)
+    pkg.__path__ = [str(directory)]
+    sys.modules[name] = pkg
+    spec = importlib.util.spec_from_file_location(f"{name}.model", directory / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[f"{name}.model"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def randomise(model: torch.nn.Module, seed: int):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "norm" in name or name.endswith(("double_conv.1.weight", "double_conv.4.weight")):
+                base = 1.0 if name.endswith("weight") else 0.0
+                p.copy_(base + 0.2 * torch.randn(p.shape, generator=g))
+            elif "padding" in name:
+                p.copy_(0.5 * torch.randn(p.shape, generator=g))
+            elif name == "memory.memory":
+                p.copy_(F.normalize(torch.randn(p.shape, generator=g), dim=-1))
+            elif name.startswith("memory.linear.0"):
+                p.copy_(torch.randn(p.shape, generator=g) * (0.3 if name.endswith("weight") else 0.2))
+
+
+def inputs(t: int, seed: int):
+    g = torch.Generator().manual_seed(seed)
+    img = F.normalize(torch.randn(1, 768, 24, 24, generator=g), dim=1)
+    text = F.normalize(torch.randn(1, t, 1, 768, generator=g), dim=-1)
+    res4 = torch.randn(1, 256, 48, 48, generator=g)
+    res5 = torch.randn(1, 128, 96, 96, generator=g)
+    return img, text, res4, res5
+
+
+def build_theirs(module, pooling: int, pad_len: int):
+    return module.Aggregator(text_guidance_dim=768, appearance_guidance_dim=768, num_layers=2, nheads=4,
+                             hidden_dim=128, pooling_size=(pooling, pooling), feature_resolution=(24, 24),
+                             window_size=12, prompt_channel=1, pad_len=pad_len).eval()
+
+
+def compare_sgseg(module, pooling: int, pad_len: int, t: int) -> float:
+    ours = Aggregator(AggregatorConfig(pooling=pooling, pad_len=pad_len)).eval()
+    randomise(ours, 7)
+    theirs = build_theirs(module, pooling, pad_len)
+    missing, unexpected = theirs.load_state_dict(ours.state_dict(), strict=False)
+    extra = [k for k in missing if not (k.startswith("feature_fusion_layer.") or k == "memory.text"
+                                         or k.endswith("attn_mask"))]
+    if extra or unexpected:
+        raise SystemExit(f"state-dict mismatch: missing {extra}, unexpected {unexpected}")
+    img, text, res4, res5 = inputs(t, 11)
+    with torch.no_grad():
+        a = ours(img, text, [res4, res5])
+        b = theirs(img, text, [img.clone(), res4.clone(), res5.clone()], None)
+    return (a - b).abs().max().item(), b.abs().max().item()
+
+
+def compare_catseg(module, pooling: int) -> float:
+    ours = Aggregator(AggregatorConfig(pooling=pooling, bias="none")).eval()
+    randomise(ours, 8)
+    theirs = build_theirs(module, pooling, 256)
+    missing, unexpected = theirs.load_state_dict(ours.state_dict(), strict=False)
+    if [k for k in missing if not k.endswith("attn_mask")] or unexpected:
+        raise SystemExit(f"state-dict mismatch: missing {missing}, unexpected {unexpected}")
+    img, text, res4, res5 = inputs(4, 12)
+    with torch.no_grad():
+        a = ours(img, text, [res4, res5])
+        b = theirs(img, text, [img.clone(), res4.clone(), res5.clone()])
+    return (a - b).abs().max().item(), b.abs().max().item()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sgseg", type=pathlib.Path, required=True)
+    ap.add_argument("--catseg", type=pathlib.Path)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    sg = load_package(args.sgseg, "authors_sgseg")
+    for pooling in (1, 2):
+        d, m = compare_sgseg(sg, pooling, 256, 4)
+        print(f"SGSeg  pooling {pooling}: max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
+    d, m = compare_sgseg(sg, 1, 2, 4)
+    print(f"SGSeg  pruning T=4 > pad_len=2: max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
+    if args.catseg:
+        cs = load_package(args.catseg, "authors_catseg")
+        for pooling in (1, 2):
+            d, m = compare_catseg(cs, pooling)
+            print(f"CAT-Seg pooling {pooling} (bias none): max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
+
+
+if __name__ == "__main__":
+    main()
