@@ -32,6 +32,10 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "SafeTensors", dependencies: ["Tensor"]),
         .target(name: "CLIP", dependencies: ["Tensor", "SafeTensors", "CLIPTokenizer"]),
+        .target(name: "CostAggregation", dependencies: ["Tensor", "SafeTensors"]),
+        .target(
+            name: "Segmenter",
+            dependencies: ["Tensor", "SafeTensors", "CLIP", "CLIPTokenizer", "EVA02", "CostAggregation", "LabelMaps"]),
         .target(name: "EVA02", dependencies: ["Tensor", "SafeTensors", "CLIP"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"]),
@@ -48,7 +52,7 @@ let package = Package(
             name: "ovseg",
             dependencies: [
                 "Harness", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
-                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput",
+                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +69,10 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EVA02Tests", dependencies: ["EVA02", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CostAggregationTests", dependencies: ["CostAggregation", "SafeTensors", "Tensor"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "SegmenterTests", dependencies: ["Segmenter", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FileOutputTests", dependencies: ["FileOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
     ],

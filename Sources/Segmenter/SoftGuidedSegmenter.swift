@@ -95,9 +95,11 @@ public struct SoftGuidedSegmenter: Sendable {
         } catch {
             throw SegmenterError("\(error)")
         }
-        guard guidanceLayers.allSatisfy({ $0 < backbone.depth - 1 }) else {
+        let depth = backbone.depth
+        let layers = guidanceLayers
+        guard layers.allSatisfy({ $0 < depth - 1 }) else {
             throw SegmenterError(
-                "\(file.file): guidance layers \(guidanceLayers) must be blocks before the last of \(backbone.depth)")
+                "\(file.file): guidance layers \(layers) must be blocks before the last of \(depth)")
         }
         do {
             tokenizer = try CLIPTokenizer()
