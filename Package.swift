@@ -37,6 +37,8 @@ let package = Package(
             name: "Segmenter",
             dependencies: ["Tensor", "SafeTensors", "CLIP", "CLIPTokenizer", "EVA02", "CostAggregation", "LabelMaps"]),
         .target(name: "EVA02", dependencies: ["Tensor", "SafeTensors", "CLIP"]),
+        // Timing harness driven by scripts/bench/eva02_vs_torch.py.
+        .executableTarget(name: "EVA02Bench", dependencies: ["EVA02", "SafeTensors", "Tensor"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"]),
         .target(
