@@ -21,6 +21,32 @@ public enum CLIPDenseMode: String, Sendable, Equatable, CaseIterable {
     /// CAT-Seg `forward_dense`: `z' = out_proj(v_proj(LN1(h))) + h[CLS]`,
     /// `z = z' + MLP(LN2(z'))` — the value path, no token mixing.
     case catSeg = "catseg"
+    /// MaskCLIP: identity attention, `out_proj(v)` per token.
+    case maskCLIP = "maskclip"
+    /// SCLIP: `softmax(q qᵀ s) + softmax(k kᵀ s)` per head, then `out_proj(A v)`.
+    case sclip
+    /// ClearCLIP: `softmax(q qᵀ s)` per head, then `out_proj(A v)`.
+    case clearCLIP = "clearclip"
+    /// SegEarth-OV: `softmax(q qᵀ s) + softmax(k kᵀ s) + softmax(v vᵀ s)`.
+    case segEarth = "segearth"
+
+    /// The self-similarity terms of a training-free mode (SegEarth-OV's
+    /// `custom_attn`): empty for MaskCLIP's identity attention, nil for the
+    /// standard and CAT-Seg blocks.
+    ///
+    /// The training-free modes replace the last block by its attention only,
+    /// `z = out_proj(A v)` — no residual, no MLP, SegEarth-OV's default
+    /// `ignore_residual=True` — unless `CLIPVisionRequest.denseResidual` asks
+    /// for `z' = h + out_proj(A v)`, `z = z' + MLP(LN2(z'))`.
+    public var selfSimilaritySources: SelfSimilaritySources? {
+        switch self {
+        case .vanilla, .catSeg: nil
+        case .maskCLIP: []
+        case .sclip: [.query, .key]
+        case .clearCLIP: [.query]
+        case .segEarth: [.query, .key, .value]
+        }
+    }
 }
 
 /// Sizes of a CLIP vision tower, derived from tensor shapes plus the head
@@ -67,8 +93,13 @@ public struct CLIPVisionLoadOptions: Sendable {
 /// What `CLIPVisionEncoder.encode` should compute besides the pooled output.
 public struct CLIPVisionRequest: Sendable, Equatable {
     /// Dense features `visual_projection(post_layernorm(z))` for every token
-    /// with the given last-block mode, or none.
+    /// with the given last-block mode, or none. Row 0 (the CLS token of the
+    /// same `z`) is the global vector of the training-free modes.
     public var dense: CLIPDenseMode?
+    /// For the training-free modes only: keep the last block's residual and
+    /// MLP around the replaced attention (SegEarth-OV `ignore_residual=False`).
+    /// The standard and CAT-Seg blocks have fixed rules and ignore it.
+    public var denseResidual: Bool
     /// HF `hidden_states` indices to return: 0 = encoder input (after
     /// `pre_layrnorm`), `i` = output of layer `i−1` (CAT-Seg's hook on
     /// `resblocks[l]` is index `l+1`). Raw residual stream, no LayerNorm.
@@ -77,8 +108,9 @@ public struct CLIPVisionRequest: Sendable, Equatable {
     /// embedding (skip it when only CAT-Seg dense features are wanted).
     public var pooled: Bool
 
-    public init(dense: CLIPDenseMode? = nil, hiddenStates: [Int] = [], pooled: Bool = true) {
+    public init(dense: CLIPDenseMode? = nil, hiddenStates: [Int] = [], pooled: Bool = true, denseResidual: Bool = false) {
         self.dense = dense
+        self.denseResidual = denseResidual
         self.hiddenStates = hiddenStates
         self.pooled = pooled
     }
@@ -124,7 +156,7 @@ final class PositionEmbeddingCache: Sendable {
 /// M = images × tokens.
 public struct CLIPVisionEncoder: Sendable {
     public let configuration: CLIPVisionConfiguration
-    public let positionInterpolation: CLIPPositionInterpolation
+    public private(set) var positionInterpolation: CLIPPositionInterpolation
     let classEmbedding: Tensor
     /// Patch-embedding weight as a `[width, 3·p·p]` matrix in `(c, ky, kx)` order.
     let patchWeight: Tensor
@@ -133,7 +165,7 @@ public struct CLIPVisionEncoder: Sendable {
     let layers: [CLIPEncoderLayer]
     let postLayerNorm: (weight: Tensor, bias: Tensor)
     let projection: Tensor?
-    let positionCache = PositionEmbeddingCache()
+    private(set) var positionCache = PositionEmbeddingCache()
 
     /// Reads the vision tower from `file` (keys `vision_model.*`, optional
     /// `visual_projection.weight`, after `options.prefix`). A missing or
@@ -188,6 +220,17 @@ public struct CLIPVisionEncoder: Sendable {
         } catch {
             throw CLIPError.loading(error)
         }
+    }
+
+    /// The same encoder (weights shared) with another position-embedding
+    /// interpolation, e.g. the DINO recipe of the training-free mode on a
+    /// model loaded for CAT-Seg. The copy has its own interpolation cache.
+    public func withPositionInterpolation(_ interpolation: CLIPPositionInterpolation) -> CLIPVisionEncoder {
+        if interpolation == positionInterpolation { return self }
+        var copy = self
+        copy.positionInterpolation = interpolation
+        copy.positionCache = PositionEmbeddingCache()
+        return copy
     }
 
     /// Position embeddings for a `rows × columns` grid: `[1 + rows·columns, width]`,
@@ -302,6 +345,12 @@ public struct CLIPVisionEncoder: Sendable {
                         let z = try layer.denseValuePath(h, activation: c.activation, epsilon: c.layerNormEpsilon)
                         output.dense = try projectAllTokens(z)
                     }
+                    if let mode = request.dense, let sources = mode.selfSimilaritySources {
+                        let z = try layer.selfSimilarityBlock(
+                            h, sources: sources, heads: c.heads, residual: request.denseResidual,
+                            activation: c.activation, epsilon: c.layerNormEpsilon)
+                        output.dense = try projectAllTokens(z)
+                    }
                     if needLastStandard {
                         let z = try layer(h, heads: c.heads, causal: false, activation: c.activation, epsilon: c.layerNormEpsilon)
                         if wanted.contains(c.layers) { hidden[c.layers] = z }
@@ -339,6 +388,32 @@ public struct CLIPVisionEncoder: Sendable {
 }
 
 extension CLIPEncoderLayer {
+    /// A training-free last block (§3.6, SegEarth-OV `custom_attn`) on
+    /// `h [B, T, D]`: `out_proj(A v)` with `A = Σ softmax(X Xᵀ s)` over
+    /// `sources` per head (identity for no source, MaskCLIP), then, with
+    /// `residual`, `z' = h + ·` and `z = z' + fc2(act(fc1(LN2(z'))))`.
+    func selfSimilarityBlock(
+        _ h: Tensor, sources: SelfSimilaritySources, heads: Int, residual: Bool,
+        activation: CLIPActivation, epsilon: Float
+    ) throws(TensorError) -> Tensor {
+        let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
+        let mixed: Tensor
+        if sources.isEmpty {
+            let value = try valueProjection()
+            mixed = try Tensor.linear(normed1, weight: value.weight, bias: value.bias)
+        } else {
+            let projected = try Tensor.linear(normed1, weight: qkv.weight, bias: qkv.bias)
+            mixed = try Tensor.selfSimilarityAttention(projected, heads: heads, sources: sources)
+        }
+        let attended = try Tensor.linear(mixed, weight: output.weight, bias: output.bias)
+        guard residual else { return attended }
+        let z = try h + attended
+        let normed2 = try z.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
+        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
+        let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
+        return try z + Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias)
+    }
+
     /// CAT-Seg's dense last block (`forward_dense`, §3.6) on `h [B, T, D]`:
     /// `z' = out_proj(v_proj(LN1(h))) + h[b, 0]` (the CLS row of the input
     /// broadcast to every token), then `z = z' + fc2(act(fc1(LN2(z'))))`.

@@ -54,7 +54,7 @@ struct Embed: ParsableCommand {
     @Flag(help: "With --image: write dense patch features instead of the image embedding.")
     var dense = false
 
-    @Option(help: "With --dense: catseg (value path, default) or vanilla (plain last-layer tokens).")
+    @Option(help: "With --dense: catseg (value path, default), vanilla (plain last-layer tokens), or a training-free last block: segearth, sclip, clearclip, maskclip.")
     var denseMode: CLIPDenseMode = .catSeg
 
     @Option(help: "BLAS threads (default: OpenBLAS's choice).")

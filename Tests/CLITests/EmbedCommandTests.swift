@@ -59,6 +59,56 @@ struct EmbedCommandTests {
         #expect(denseWritten.values == Array(dense.scalars[12...]))
     }
 
+    /// Text and vocabulary embeddings of a tiny CLIP with the real 49408-token
+    /// vocabulary (F16 weights) against Hugging Face transformers on the same
+    /// weights and open_clip token ids (scripts/fixtures/make_training_free_fixtures.py):
+    /// the real tokenizer, the text tower and the template averaging end to end.
+    @Test func textAndVocabularyEmbeddingsMatchTransformers() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let checkpoint = try #require(Bundle.module.url(
+            forResource: "clip_text_vocab49408_f16", withExtension: "safetensors", subdirectory: "Fixtures")).path
+        let expectedURL = try #require(Bundle.module.url(
+            forResource: "clip_text_vocab49408_expected", withExtension: "safetensors", subdirectory: "Fixtures"))
+        let expected = try SafeTensorsFile(path: expectedURL.path)
+        let textsJSON = try #require(expected.metadata["texts"])
+        let texts = try JSONDecoder().decode([String].self, from: Data(textsJSON.utf8))
+        #expect(texts.count == 3)
+
+        var command = try Embed.parse(["--checkpoint", checkpoint, "--text"] + texts + ["-o", directory + "texts.npy"])
+        try command.run()
+        let written = try readNPY(directory + "texts.npy")
+        #expect(written.shape == [3, 8])
+        expectSameRows(written.values, try expected.tensor("texts"), "texts")
+
+        command = try Embed.parse(["--checkpoint", checkpoint, "--vocab", "potsdam", "-o", directory + "potsdam.npy"])
+        try command.run()
+        let vocabulary = try readNPY(directory + "potsdam.npy")
+        #expect(vocabulary.shape == [6, 8])
+        expectSameRows(vocabulary.values, try expected.tensor("vocab.potsdam"), "vocab potsdam")
+    }
+
+    /// Row-wise cosine ≥ 0.999999 and `max|Δ| ≤ 1e-5` (segmentation-core.md
+    /// §11.3, normalised embeddings).
+    func expectSameRows(_ actual: [Float], _ expected: Tensor, _ label: String) {
+        #expect(actual.count == expected.count, "\(label): \(actual.count) values vs \(expected.count)")
+        guard actual.count == expected.count, let width = expected.shape.last, width > 0 else { return }
+        var worstCosine = 1.0, worstDifference: Float = 0
+        for row in 0..<(actual.count / width) {
+            var dot = 0.0, na = 0.0, nb = 0.0
+            for i in (row * width)..<((row + 1) * width) {
+                let a = Double(actual[i]), b = Double(expected.scalars[i])
+                dot += a * b
+                na += a * a
+                nb += b * b
+                worstDifference = max(worstDifference, abs(actual[i] - expected.scalars[i]))
+            }
+            worstCosine = min(worstCosine, dot / (na * nb).squareRoot())
+        }
+        #expect(worstCosine >= 0.999999, "\(label): cosine \(worstCosine)")
+        #expect(worstDifference <= 1e-5, "\(label): max |Δ| \(worstDifference)")
+        print("\(label): min cosine \(worstCosine), max |Δ| \(worstDifference)")
+    }
+
     @Test func argumentErrors() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(throws: (any Error).self) { try Embed.parse(["--checkpoint", "x", "-o", "y.npy"]) }

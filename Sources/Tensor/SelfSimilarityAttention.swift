@@ -1,0 +1,98 @@
+import Foundation
+
+/// Which projections contribute a self-similarity term to
+/// `Tensor.selfSimilarityAttention` (the training-free attention modes of
+/// segmentation-core.md §3.6: SCLIP uses query and key, ClearCLIP the query,
+/// SegEarth-OV all three).
+public struct SelfSimilaritySources: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let query = SelfSimilaritySources(rawValue: 1)
+    public static let key = SelfSimilaritySources(rawValue: 2)
+    public static let value = SelfSimilaritySources(rawValue: 4)
+}
+
+extension Tensor {
+    /// "Self-self" attention on packed projections `qkv [B, S, 3D]` (query,
+    /// key and value column blocks, as `packedSelfAttention` takes them):
+    /// per batch entry and head `h`,
+    /// `A = Σ_{X ∈ sources} softmax(X_h·X_hᵀ·scale)` (row softmax in Float32,
+    /// `scale = d^(-1/2)` unless given) and the output is `A·V_h`, written to
+    /// the head's columns of `[B, S, D]`.
+    ///
+    /// The rows of `A` sum to the number of sources (SegEarth-OV adds the
+    /// softmaxes without renormalising). Heads are read in place through BLAS
+    /// leading dimensions; one `S×S` score and one accumulator buffer are
+    /// reused for every head.
+    public static func selfSimilarityAttention(
+        _ qkv: Tensor, heads: Int, sources: SelfSimilaritySources, scale: Float? = nil
+    ) throws(TensorError) -> Tensor {
+        let op = "selfSimilarityAttention"
+        guard qkv.rank == 3, qkv.shape[2] % 3 == 0 else {
+            throw .shapeMismatch(operation: op, detail: "expected packed [B, S, 3D] projections, got \(qkv.shape)")
+        }
+        guard !sources.isEmpty else {
+            throw .invalidArgument(operation: op, detail: "at least one of query, key or value must be a source")
+        }
+        let b = qkv.shape[0], s = qkv.shape[1], d = qkv.shape[2] / 3
+        guard heads > 0, d % heads == 0 else {
+            throw .invalidArgument(operation: op, detail: "width \(d) is not divisible by \(heads) heads")
+        }
+        if s == 0 || b == 0 || d == 0 { return Tensor(validShape: [b, s, d], scalars: []) }
+        let headWidth = d / heads
+        let factor = scale ?? 1 / Float(headWidth).squareRoot()
+        try BLAS.validate([(s, "M"), (s, "N"), (headWidth, "K"), (3 * d, "lda"), (s * s, "scores")])
+        let offsets = [(SelfSimilaritySources.query, 0), (.key, d), (.value, 2 * d)]
+            .filter { sources.contains($0.0) }.map(\.1)
+        var scores = [Float](repeating: 0, count: s * s)
+        var weights = [Float](repeating: 0, count: s * s)
+        return qkv.scalars.withUnsafeBufferPointer { packed in
+            Tensor(validShape: [b, s, d], fill: { out in
+                out.initialize(repeating: 0)
+                scores.withUnsafeMutableBufferPointer { scoreBuffer in
+                    weights.withUnsafeMutableBufferPointer { weightBuffer in
+                        let sc = scoreBuffer.baseAddress!, acc = weightBuffer.baseAddress!
+                        for batch in 0..<b {
+                            for h in 0..<heads {
+                                let head = packed.baseAddress! + batch * s * 3 * d + h * headWidth
+                                for (index, offset) in offsets.enumerated() {
+                                    let target = index == 0 ? acc : sc
+                                    // target = scale · X_h · X_hᵀ   (S × S)
+                                    BLAS.sgemmUnchecked(
+                                        transposeA: false, transposeB: true, m: s, n: s, k: headWidth, alpha: factor,
+                                        a: head + offset, lda: 3 * d, b: head + offset, ldb: 3 * d, c: target, ldc: s)
+                                    softmaxRows(target, rows: s, width: s)
+                                    if index > 0 {
+                                        for i in 0..<(s * s) { acc[i] += sc[i] }
+                                    }
+                                }
+                                // out_h = A · V_h   (S × headWidth)
+                                BLAS.sgemmUnchecked(
+                                    transposeA: false, transposeB: false, m: s, n: headWidth, k: s,
+                                    a: acc, lda: s, b: head + 2 * d, ldb: 3 * d,
+                                    c: out.baseAddress! + batch * s * d + h * headWidth, ldc: d)
+                            }
+                        }
+                    }
+                }
+            })
+        }
+    }
+
+    /// In-place row softmax of a `rows × width` matrix, split over the BLAS
+    /// thread budget when it is large (values do not depend on the split).
+    static func softmaxRows(_ base: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let workers = min(BLAS.threadCount, rows * width / 16_384)
+        if workers < 2 {
+            for i in 0..<rows { softmaxRow(base + i * width, count: width) }
+            return
+        }
+        let shared = UnsafeSendable(base)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in (rows * w / workers)..<(rows * (w + 1) / workers) {
+                Tensor.softmaxRow(shared.value + i * width, count: width)
+            }
+        }
+    }
+}
