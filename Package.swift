@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "SafeTensors", dependencies: ["Tensor"]),
         .target(name: "CLIP", dependencies: ["Tensor", "SafeTensors", "CLIPTokenizer"]),
+        .target(name: "CostAggregation", dependencies: ["Tensor", "SafeTensors"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"]),
         .target(
@@ -63,6 +64,9 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CostAggregationTests", dependencies: ["CostAggregation", "SafeTensors", "Tensor"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "FileOutputTests", dependencies: ["FileOutput"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
     ],

@@ -30,7 +30,12 @@ public enum BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C`, row-major, where `op(A)` is
     /// `m×k` and `op(B)` is `k×n`. Leading dimensions are the row strides of
     /// the stored (untransposed) matrices.
-    static func sgemm(
+    ///
+    /// Public for modules that run many small products on strided views of
+    /// their own buffers (window attention, per-class sequences); prefer the
+    /// `Tensor` operations elsewhere. The caller guarantees that the pointers
+    /// cover the described matrices.
+    public static func sgemm(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,

@@ -188,3 +188,120 @@ extension Tensor {
         return result
     }
 }
+
+extension Tensor {
+    /// PyTorch `F.conv_transpose2d` on `[N, C_in, H, W]` with
+    /// `weight [C_in, C_out/groups, kh, kw]` (input channels first) and
+    /// optional `bias [C_out]`.
+    ///
+    /// Output size per axis is
+    /// `(in − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1`.
+    /// Implemented as GEMM + col2im: per sample and group, one GEMM
+    /// `(C_out/g·kh·kw × C_in/g)·(C_in/g × H·W)` gives every kernel tap's
+    /// contribution, which is then scattered (summed) into the output at
+    /// `y·stride − padding + tap·dilation`. When the windows cannot overlap
+    /// (`stride == kernel`, no padding, output padding or dilation, one group,
+    /// square kernel) the faster `convTranspose2dNonOverlapping` runs instead.
+    ///
+    /// - Throws: `TensorError` naming the operand shapes when ranks, channel
+    ///   counts or the bias do not fit, and `invalidArgument` for non-positive
+    ///   stride/dilation/groups, negative padding, an output padding not
+    ///   smaller than the stride or the dilation (PyTorch's rule), or an empty
+    ///   output.
+    public static func convTranspose2d(
+        _ input: Tensor, weight: Tensor, bias: Tensor? = nil,
+        stride: Pair = Pair(1), padding: Pair = Pair(0), outputPadding: Pair = Pair(0),
+        dilation: Pair = Pair(1), groups: Int = 1
+    ) throws(TensorError) -> Tensor {
+        let op = "convTranspose2d"
+        guard input.rank == 4, weight.rank == 4 else {
+            throw .shapeMismatch(operation: op, detail: "input \(input.shape) and weight \(weight.shape) must be rank 4")
+        }
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (ci, cog, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        guard groups > 0 else {
+            throw .invalidArgument(operation: op, detail: "groups = \(groups) must be positive")
+        }
+        guard ci == c else {
+            throw .shapeMismatch(operation: op, detail: "weight \(weight.shape) expects \(ci) input channels, input \(input.shape) has \(c)")
+        }
+        guard c % groups == 0 else {
+            throw .invalidArgument(operation: op, detail: "groups = \(groups) must divide the \(c) input channels")
+        }
+        guard stride.height > 0, stride.width > 0, dilation.height > 0, dilation.width > 0 else {
+            throw .invalidArgument(operation: op, detail: "stride \(stride.height)×\(stride.width) and dilation \(dilation.height)×\(dilation.width) must be positive")
+        }
+        guard padding.height >= 0, padding.width >= 0, outputPadding.height >= 0, outputPadding.width >= 0 else {
+            throw .invalidArgument(operation: op, detail: "padding \(padding.height)×\(padding.width) and output padding \(outputPadding.height)×\(outputPadding.width) must be non-negative")
+        }
+        guard outputPadding.height < max(stride.height, dilation.height),
+              outputPadding.width < max(stride.width, dilation.width) else {
+            throw .invalidArgument(operation: op, detail: "output padding \(outputPadding.height)×\(outputPadding.width) must be smaller than the stride or the dilation on each axis")
+        }
+        let o = cog * groups
+        if let bias, bias.shape != [o] {
+            throw .shapeMismatch(operation: op, detail: "bias \(bias.shape) does not match \(o) output channels")
+        }
+        let ho = (h - 1) * stride.height - 2 * padding.height + dilation.height * (kh - 1) + outputPadding.height + 1
+        let wo = (w - 1) * stride.width - 2 * padding.width + dilation.width * (kw - 1) + outputPadding.width + 1
+        guard h > 0, w > 0, kh > 0, kw > 0, ho > 0, wo > 0 else {
+            throw .invalidArgument(operation: op, detail: "input \(input.shape) with kernel \(kh)×\(kw), stride, padding and dilation gives an empty \(ho)×\(wo) output")
+        }
+        if groups == 1, kh == kw, stride == Pair(kh), padding == Pair(0), outputPadding == Pair(0), dilation == Pair(1) {
+            return try convTranspose2dNonOverlapping(input, weight: weight, bias: bias)
+        }
+        let cg = c / groups
+        let rows = cog * kh * kw, pixels = h * w
+        try BLAS.validate([(rows, "M"), (pixels, "N"), (cg, "K")])
+        let outShape = [n, o, ho, wo]
+        if n * o == 0 { return Tensor(validShape: outShape, scalars: []) }
+        var columns = [Float](repeating: 0, count: rows * pixels)
+        return Tensor(validShape: outShape, fill: { out in
+            for sample in 0..<n {
+                for channel in 0..<o {
+                    let value = bias?.scalars[channel] ?? 0
+                    (out.baseAddress! + (sample * o + channel) * ho * wo).initialize(repeating: value, count: ho * wo)
+                }
+            }
+            if cg == 0 { return }
+            input.scalars.withUnsafeBufferPointer { px in
+            weight.scalars.withUnsafeBufferPointer { pw in
+            columns.withUnsafeMutableBufferPointer { pc in
+                let col = pc.baseAddress!
+                for sample in 0..<n {
+                    for g in 0..<groups {
+                        // columns[(o, ky, kx), (iy, ix)] = Σ_c W[c, (o, ky, kx)] · x[c, (iy, ix)]
+                        BLAS.sgemmUnchecked(
+                            transposeA: true, transposeB: false, m: rows, n: pixels, k: cg,
+                            a: pw.baseAddress! + g * cg * rows, lda: rows,
+                            b: px.baseAddress! + (sample * c + g * cg) * pixels, ldb: pixels,
+                            c: col, ldc: pixels)
+                        // col2im: sum each tap's contribution into the output plane.
+                        for oc in 0..<cog {
+                            let plane = out.baseAddress! + (sample * o + g * cog + oc) * ho * wo
+                            for ky in 0..<kh {
+                                for kx in 0..<kw {
+                                    let src = col + ((oc * kh + ky) * kw + kx) * pixels
+                                    let xOffset = kx * dilation.width - padding.width
+                                    // Input columns whose output column lands inside [0, wo).
+                                    let firstX = xOffset >= 0 ? 0 : (-xOffset + stride.width - 1) / stride.width
+                                    let lastX = min(w - 1, (wo - 1 - xOffset) >= 0 ? (wo - 1 - xOffset) / stride.width : -1)
+                                    if firstX > lastX { continue }
+                                    for iy in 0..<h {
+                                        let oy = iy * stride.height - padding.height + ky * dilation.height
+                                        if oy < 0 || oy >= ho { continue }
+                                        let dst = plane + oy * wo
+                                        let srcRow = src + iy * w
+                                        for ix in firstX...lastX { dst[ix * stride.width + xOffset] += srcRow[ix] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            }
+            }
+        })
+    }
+}

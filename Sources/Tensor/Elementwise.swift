@@ -93,8 +93,10 @@ extension Tensor {
         return result
     }
 
-    /// In-place stable softmax of `count` contiguous values.
-    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
+    /// In-place stable softmax of `count` contiguous values (max subtraction,
+    /// vectorised exp). Public for modules that run attention on their own
+    /// buffers.
+    public static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
         var maximum = -Float.infinity
         for i in 0..<count where row[i] > maximum { maximum = row[i] }
         let sum = FastExp.expShiftedSum(row, count: count, shift: maximum)

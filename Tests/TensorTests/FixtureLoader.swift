@@ -38,18 +38,22 @@ struct FixtureSet: Sendable {
     let cases: [Case]
     let values: [Float]
 
-    static let shared: FixtureSet = {
-        guard let json = Bundle.module.url(forResource: "tensor_fixtures", withExtension: "json", subdirectory: "Fixtures"),
-              let bin = Bundle.module.url(forResource: "tensor_fixtures", withExtension: "bin", subdirectory: "Fixtures"),
+    static let shared: FixtureSet = load("tensor_fixtures", generator: "make_tensor_fixtures.py")
+    /// General transposed-convolution cases (`scripts/fixtures/make_head_fixtures.py`).
+    static let convTranspose: FixtureSet = load("conv_transpose_fixtures", generator: "make_head_fixtures.py")
+
+    static func load(_ name: String, generator: String) -> FixtureSet {
+        guard let json = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
+              let bin = Bundle.module.url(forResource: name, withExtension: "bin", subdirectory: "Fixtures"),
               let manifestData = try? Data(contentsOf: json),
               let manifest = try? JSONDecoder().decode(Manifest.self, from: manifestData),
               let raw = try? Data(contentsOf: bin)
-        else { fatalError("tensor fixtures missing or unreadable: run scripts/fixtures/make_tensor_fixtures.py") }
+        else { fatalError("\(name) fixtures missing or unreadable: run scripts/fixtures/\(generator)") }
         let floats = raw.withUnsafeBytes { bytes in
             (0..<(raw.count / 4)).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
         }
         return FixtureSet(cases: manifest.cases, values: floats)
-    }()
+    }
 
     func cases(op: String) -> [Case] { cases.filter { $0.op == op } }
 
