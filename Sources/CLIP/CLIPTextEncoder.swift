@@ -78,7 +78,9 @@ public struct CLIPTextLoadOptions: Sendable {
 /// The query, key and value projections are stacked at load time into one
 /// `[3D, D]` matrix (the layout of OpenAI's `in_proj_weight`), so the three
 /// projections are a single GEMM and attention reads the heads in place.
-struct CLIPEncoderLayer: Sendable {
+/// Package-visible so that towers with other key names (EVA02's OpenCLIP text
+/// tower) reuse the block.
+package struct CLIPEncoderLayer: Sendable {
     var layerNorm1: (weight: Tensor, bias: Tensor)
     /// `q_proj | k_proj | v_proj` stacked: weight `[3D, D]`, bias `[3D]`.
     var qkv: (weight: Tensor, bias: Tensor)
@@ -86,6 +88,21 @@ struct CLIPEncoderLayer: Sendable {
     var layerNorm2: (weight: Tensor, bias: Tensor)
     var fc1: (weight: Tensor, bias: Tensor)
     var fc2: (weight: Tensor, bias: Tensor)
+
+    /// A block from weights whose shapes the caller has checked (`qkv` is
+    /// `[3D, D]`/`[3D]`, `output` `[D, D]`, `fc1` `[I, D]`, `fc2` `[D, I]`).
+    package init(
+        layerNorm1: (weight: Tensor, bias: Tensor), qkv: (weight: Tensor, bias: Tensor),
+        output: (weight: Tensor, bias: Tensor), layerNorm2: (weight: Tensor, bias: Tensor),
+        fc1: (weight: Tensor, bias: Tensor), fc2: (weight: Tensor, bias: Tensor)
+    ) {
+        self.layerNorm1 = layerNorm1
+        self.qkv = qkv
+        self.output = output
+        self.layerNorm2 = layerNorm2
+        self.fc1 = fc1
+        self.fc2 = fc2
+    }
 
     /// The optional `[E, width]` projection at `key` (absent in towers saved without one).
     static func loadProjection(_ file: SafeTensorsFile, key: String, width: Int) throws -> Tensor? {
@@ -186,6 +203,26 @@ public struct CLIPTextEncoder: Sendable {
     let layers: [CLIPEncoderLayer]
     let finalLayerNorm: (weight: Tensor, bias: Tensor)
     let projection: Tensor?
+
+    /// Assembles a tower from weights read under other key names (EVA02's
+    /// OpenCLIP text tower), sizes taken from the shapes the caller checked:
+    /// `tokenEmbedding [vocab, D]`, `positionEmbedding [positions, D]`,
+    /// `projection [E, D]` (used as `x·projectionᵀ`).
+    package init(
+        heads: Int, activation: CLIPActivation, layerNormEpsilon: Float, tokenEmbedding: Tensor,
+        positionEmbedding: Tensor, layers: [CLIPEncoderLayer], finalLayerNorm: (weight: Tensor, bias: Tensor),
+        projection: Tensor?
+    ) {
+        configuration = CLIPTextConfiguration(
+            vocabularySize: tokenEmbedding.shape[0], width: tokenEmbedding.shape[1], layers: layers.count, heads: heads,
+            intermediateSize: layers.first?.fc1.weight.shape[0] ?? 0, maxPositions: positionEmbedding.shape[0],
+            projectionSize: projection?.shape[0], activation: activation, layerNormEpsilon: layerNormEpsilon)
+        self.tokenEmbedding = tokenEmbedding
+        self.positionEmbedding = positionEmbedding
+        self.layers = layers
+        self.finalLayerNorm = finalLayerNorm
+        self.projection = projection
+    }
 
     /// Reads the text tower from `file` (keys `text_model.*`, optional
     /// `text_projection.weight`, after `options.prefix`). Sizes come from the

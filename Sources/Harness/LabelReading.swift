@@ -55,13 +55,10 @@ struct LabelReading: Sendable {
 
     /// Counts one pair; `nil` when the sizes differ and skipping was allowed.
     func score(_ pair: ImagePair) throws(HarnessError) -> (record: ImageRecord, matrix: ConfusionMatrix)? {
-        let groundTruthBytes = try readBytes(pair.groundTruthPath)
+        let (groundTruth, groundTruthBytes) = try readGroundTruth(pair.groundTruthPath)
         let predictionBytes = try readBytes(pair.predictionPath)
-        let groundTruth: LabelMap
         let prediction: LabelMap
         do {
-            groundTruth = try LabelMapReader.decode(
-                bytes: groundTruthBytes, name: pair.groundTruthPath, colors: groundTruthColors)
             prediction = try LabelMapReader.decode(
                 bytes: predictionBytes, name: pair.predictionPath, colors: predictionColors)
         } catch {
@@ -74,6 +71,46 @@ struct LabelReading: Sendable {
                     + "\(groundTruth.width)×\(groundTruth.height), prediction \(pair.predictionPath) is "
                     + "\(prediction.width)×\(prediction.height) (use --skip-size-mismatch to skip such pairs)")
         }
+        let matrix = try count(
+            groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
+            predictionName: pair.predictionPath)
+        let record = ImageRecord(
+            id: pair.id,
+            groundTruthSHA256: Fingerprint.sha256(groundTruthBytes),
+            predictionSHA256: Fingerprint.sha256(predictionBytes),
+            width: groundTruth.width, height: groundTruth.height,
+            counts: matrix.classCounts)
+        return (record, matrix)
+    }
+
+    /// Decodes a ground-truth file; also returns its bytes for the dataset fingerprint.
+    func readGroundTruth(_ path: String) throws(HarnessError) -> (map: LabelMap, bytes: [UInt8]) {
+        let bytes = try readBytes(path)
+        do {
+            return (try LabelMapReader.decode(bytes: bytes, name: path, colors: groundTruthColors), bytes)
+        } catch {
+            throw HarnessError("\(error)")
+        }
+    }
+
+    /// Evaluation class id per pixel of a decoded ground truth, −1 where the pixel is not evaluated
+    /// (ignore values, ignore colours, reduce_zero_label's 0, out-of-range values).
+    func evaluationIDs(_ groundTruth: LabelMap) -> [Int32] {
+        let k = vocabulary.classCount
+        let ignored = Set(groundTruth.isColorCoded ? ignoreValues + [colorIgnoreValue] : ignoreValues)
+        let reduce = vocabulary.encoding.reduceZeroLabel && !groundTruth.isColorCoded
+        return groundTruth.values.map { raw in
+            var value = Int(raw)
+            if reduce { value = (value == 0 || value == 255) ? 255 : value - 1 }  // mmseg's rule, as PixelCounter
+            if ignored.contains(value) || value >= k { return -1 }
+            return Int32(value)
+        }
+    }
+
+    /// Counts a decoded pair of equal size into a fresh matrix; errors name the file and the pixel.
+    func count(
+        groundTruth: LabelMap, groundTruthPath: String, prediction: LabelMap, predictionName: String
+    ) throws(HarnessError) -> ConfusionMatrix {
         let counter = groundTruth.isColorCoded ? colorCounter : indexCounter
         var matrix = ConfusionMatrix(classCount: vocabulary.classCount)
         do {
@@ -84,23 +121,17 @@ struct LabelReading: Sendable {
             switch error.side {
             case .groundTruth:
                 throw HarnessError(
-                    "\(pair.groundTruthPath): value \(error.value) at pixel (\(x), \(y)) is not a class id of "
+                    "\(groundTruthPath): value \(error.value) at pixel (\(x), \(y)) is not a class id of "
                         + "\(vocabulary.key) (0–\(vocabulary.classCount - 1)) nor an ignore value "
                         + "\(ignoreValues)\(vocabulary.encoding.reduceZeroLabel && !groundTruth.isColorCoded ? " after reduce_zero_label" : "")"
                         + " (use --out-of-range-gt ignore or mmseg-compatible to accept it)")
             case .prediction:
                 throw HarnessError(
-                    "\(pair.predictionPath): predicted value \(error.value) at pixel (\(x), \(y)) is not a class id of "
+                    "\(predictionName): predicted value \(error.value) at pixel (\(x), \(y)) is not a class id of "
                         + "\(vocabulary.key) (0–\(vocabulary.classCount - 1)) (use --out-of-range-prediction void to accept it)")
             }
         }
-        let record = ImageRecord(
-            id: pair.id,
-            groundTruthSHA256: Fingerprint.sha256(groundTruthBytes),
-            predictionSHA256: Fingerprint.sha256(predictionBytes),
-            width: groundTruth.width, height: groundTruth.height,
-            counts: matrix.classCounts)
-        return (record, matrix)
+        return matrix
     }
 
     private func readBytes(_ path: String) throws(HarnessError) -> [UInt8] {

@@ -106,6 +106,10 @@ public enum ResultsFile {
             ("pixel_accuracy", .string(Percent.format(scores.pixelAccuracy))),
         ]))
 
+        root["collapse"] = record.collapse.map { Self.encode($0, classNames: record.classNames) } ?? .null
+
+        root["feature_drift"] = record.featureDrift.map(Self.encode) ?? .null
+
         let counts = scores.classCounts
         root["classes"] = .array((0..<k).map { id in
             let c = counts[id]
@@ -157,6 +161,71 @@ public enum ResultsFile {
             ("threads", .int(Int64(p.threads))),
         ]))
         return .object(root)
+    }
+
+    /// Derived from the confusion matrix like `metrics`; written for readers, recomputed on load.
+    static func encode(_ collapse: CollapseDiagnostics, classNames: [String]) -> JSONValue {
+        .object(JSONObject([
+            ("definition", .string(
+                "share of evaluated unseen-class ground-truth pixels predicted as some seen class")),
+            ("rate", .number(collapse.collapseRate)),
+            ("rate_display", .string(Percent.format(collapse.collapseRate))),
+            ("unseen_pixels", .count(collapse.unseenPixels)),
+            ("unseen_predicted_seen", .count(collapse.unseenPredictedSeen)),
+            ("per_class", .array(collapse.classes.map { item in
+                .object(JSONObject([
+                    ("id", .int(Int64(item.id))),
+                    ("name", .string(classNames[item.id])),
+                    ("gt", .count(item.groundTruth)),
+                    ("predicted_seen", .count(item.predictedSeen)),
+                    ("predicted_other_unseen", .count(item.predictedOtherUnseen)),
+                    ("correct", .count(item.correct)),
+                    ("rate", .number(item.collapseRate)),
+                    ("top_seen_target", item.topSeenTarget.map { .string(classNames[$0.id]) } ?? .null),
+                ]))
+            })),
+        ]))
+    }
+
+    static func encode(_ drift: FeatureDrift) -> JSONValue {
+        .object(JSONObject([
+            ("definition", .string(drift.definition)),
+            ("frozen_checkpoint", .string(drift.frozenCheckpoint)),
+            ("frozen_sha256", .string(drift.frozenSHA256)),
+            ("mean_whole", .number(drift.meanWhole)),
+            ("mean_seen_regions", .number(drift.meanSeen)),
+            ("mean_unseen_regions", .number(drift.meanUnseen)),
+            ("images", .array(drift.images.map { image in
+                .object(JSONObject([
+                    ("id", .string(image.id)),
+                    ("whole", .double(image.whole)),
+                    ("seen_regions", .number(image.seen)),
+                    ("unseen_regions", .number(image.unseen)),
+                ]))
+            })),
+        ]))
+    }
+
+    static func decodeDrift(_ value: JSONValue?, reader: FieldReader) throws(HarnessError) -> FeatureDrift? {
+        guard let value, !value.isNull else { return nil }
+        let object = try reader.object(value, "feature_drift")
+        guard let list = object["images"]?.arrayValue else {
+            throw HarnessError("\(reader.source): feature_drift.images is missing or not a list")
+        }
+        var images: [FeatureDrift.Image] = []
+        for (index, item) in list.enumerated() {
+            let entry = try reader.object(item, "feature_drift.images[\(index)]")
+            guard let whole = entry["whole"]?.doubleValue else {
+                throw HarnessError("\(reader.source): feature_drift.images[\(index)].whole is missing or not a number")
+            }
+            images.append(FeatureDrift.Image(
+                id: try reader.string(entry, "feature_drift.images[\(index)].id"), whole: whole,
+                seen: entry["seen_regions"]?.doubleValue, unseen: entry["unseen_regions"]?.doubleValue))
+        }
+        return FeatureDrift(
+            frozenCheckpoint: try reader.string(object, "feature_drift.frozen_checkpoint"),
+            frozenSHA256: try reader.string(object, "feature_drift.frozen_sha256"),
+            definition: try reader.string(object, "feature_drift.definition"), images: images)
     }
 
     private static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }
@@ -301,7 +370,8 @@ public enum ResultsFile {
 
         return RunRecord(
             method: try reader.string(root, "method"), vocabulary: vocabulary, split: split, policy: policy,
-            dataset: dataset, shard: shard, matrix: matrix, images: images, provenance: provenance)
+            dataset: dataset, shard: shard, matrix: matrix, images: images, provenance: provenance,
+            featureDrift: try decodeDrift(root["feature_drift"], reader: reader))
     }
 
     /// The summed per-image counts must equal the matrix's, or the file was edited or damaged.

@@ -17,11 +17,15 @@ public struct RunRecord: Sendable, Equatable {
     /// Per-image counts, sorted by id.
     public var images: [ImageRecord]
     public var provenance: Provenance
+    /// Tuned-versus-frozen feature drift, when `ovseg eval` ran with `--frozen`.
+    public var featureDrift: FeatureDrift?
 
     public init(
         method: String, vocabulary: VocabularyInfo, split: SplitInfo?, policy: EvaluationPolicy,
-        dataset: DatasetInfo, shard: ShardInfo?, matrix: ConfusionMatrix, images: [ImageRecord], provenance: Provenance
+        dataset: DatasetInfo, shard: ShardInfo?, matrix: ConfusionMatrix, images: [ImageRecord], provenance: Provenance,
+        featureDrift: FeatureDrift? = nil
     ) {
+        self.featureDrift = featureDrift
         self.method = method
         self.vocabulary = vocabulary
         self.split = split
@@ -40,6 +44,12 @@ public struct RunRecord: Sendable, Equatable {
     public var splitScores: SplitScores? {
         guard let split else { return nil }
         return scores.split(seen: split.seenIDs, unseen: split.unseenIDs)
+    }
+
+    /// How much of the unseen classes' area went to seen classes, when the run has a split.
+    public var collapse: CollapseDiagnostics? {
+        guard let split else { return nil }
+        return CollapseDiagnostics(matrix: matrix, seen: split.seenIDs, unseen: split.unseenIDs)
     }
 
     public var classNames: [String] { vocabulary.classNames }

@@ -79,6 +79,14 @@ public enum ShardMerger {
             shardInfo = ShardInfo(indices: covered.keys.sorted(), count: count, partial: partial)
         }
         images.sort { $0.id < $1.id }
+        // Drift is kept only when every shard measured it against the same frozen checkpoint.
+        var drift: FeatureDrift?
+        if let firstDrift = first.record.featureDrift,
+           inputs.allSatisfy({ $0.record.featureDrift?.frozenSHA256 == firstDrift.frozenSHA256 }) {
+            drift = FeatureDrift(
+                frozenCheckpoint: firstDrift.frozenCheckpoint, frozenSHA256: firstDrift.frozenSHA256,
+                definition: firstDrift.definition, images: inputs.flatMap { $0.record.featureDrift?.images ?? [] })
+        }
         var provenance = first.record.provenance
         provenance.command = command
         provenance.date = Provenance.now()
@@ -91,6 +99,6 @@ public enum ShardMerger {
                 predictionDirectory: first.record.dataset.predictionDirectory,
                 fingerprint: Fingerprint.dataset(images.map { ($0.id, $0.groundTruthSHA256) }),
                 missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted()),
-            shard: shardInfo, matrix: matrix, images: images, provenance: provenance)
+            shard: shardInfo, matrix: matrix, images: images, provenance: provenance, featureDrift: drift)
     }
 }

@@ -34,6 +34,8 @@ public enum HTMLReport {
             html.line()
             table(section.summary, level: level, into: &html)
             table(section.perClass, level: level, into: &html)
+            if let collapse = section.collapse { table(collapse, level: level, into: &html) }
+            if let drift = section.featureDrift { table(drift, level: level, into: &html) }
             if section.bootstrapNote != nil || section.deltas != nil {
                 html.element("h\(level)", text: "Confidence intervals")
                 if let note = section.bootstrapNote { html.element("p", [("class", "note")], text: note) }

@@ -18,6 +18,8 @@ public enum MarkdownReport {
             }
             table(section.summary, level: level, into: &lines)
             table(section.perClass, level: level, into: &lines)
+            if let collapse = section.collapse { table(collapse, level: level, into: &lines) }
+            if let drift = section.featureDrift { table(drift, level: level, into: &lines) }
             if section.bootstrapNote != nil || section.deltas != nil {
                 lines.append("\(level) Confidence intervals")
                 lines.append("")

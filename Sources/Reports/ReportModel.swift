@@ -1,3 +1,4 @@
+import Foundation
 import Harness
 import Metrics
 
@@ -99,6 +100,10 @@ public struct ReportSection: Sendable {
     public var baseline: Int
     public var summary: ReportTable
     public var perClass: ReportTable
+    /// Unseen pixels predicted as seen classes, per method; nil without a split.
+    public var collapse: ReportTable?
+    /// Tuned-versus-frozen feature drift, for runs evaluated with a frozen checkpoint.
+    public var featureDrift: ReportTable?
     /// Deltas against the baseline with bootstrap intervals; nil when not computed.
     public var deltas: ReportTable?
     /// Bootstrap intervals of each method's own figures.
@@ -127,6 +132,8 @@ public struct ReportSection: Sendable {
 
         summary = Self.summaryTable(records: records, scores: scores, number: number)
         perClass = Self.perClassTable(records: records, scores: scores, number: number)
+        collapse = Self.collapseTable(records: records, number: number)
+        featureDrift = Self.driftTable(records: records, number: number)
         policy = Self.policyLines(first)
         provenance = Self.provenanceTable(inputs: inputs, number: number)
 
@@ -191,6 +198,63 @@ public struct ReportSection: Sendable {
         return ReportTable(
             id: "summary-\(number)", caption: "Summary (%, best per column in bold)", columns: columns, rows: rows,
             footnotes: hasSplit ? ["hIoU = 2·seen·unseen / (seen + unseen), from the unrounded means."] : [])
+    }
+
+    /// Collapse onto seen classes; lower is better, so the lowest rate per column is marked.
+    static func collapseTable(records: [RunRecord], number: Int) -> ReportTable? {
+        let first = records[0]
+        guard let split = first.split, !split.unseenIDs.isEmpty else { return nil }
+        let diagnostics = records.compactMap(\.collapse)
+        guard diagnostics.count == records.count else { return nil }
+        let columns = [ReportColumn("Method", numeric: false), ReportColumn("All unseen")]
+            + split.unseenIDs.map { ReportColumn(first.classNames[$0]) }
+        var values: [[Double?]] = []
+        for item in diagnostics {
+            values.append([item.collapseRate] + item.classes.map(\.collapseRate))
+        }
+        let best = bestMarks(values.map { $0.map { $0.map { -$0 } } })
+        let rows = records.indices.map { r in
+            var cells = [ReportCell(records[r].method), ReportCell(Percent.format(values[r][0]), best: best[r][0])]
+            for (index, item) in diagnostics[r].classes.enumerated() {
+                var text = Percent.format(item.collapseRate)
+                if let target = item.topSeenTarget, item.collapseRate != nil {
+                    text += " → " + first.classNames[target.id]
+                } else if item.groundTruth == 0 {
+                    text = "absent"
+                }
+                cells.append(ReportCell(text, best: best[r][index + 1]))
+            }
+            return cells
+        }
+        return ReportTable(
+            id: "collapse-\(number)", caption: "Collapse onto seen classes (%, lower is better, best per column in bold)",
+            columns: columns, rows: rows,
+            footnotes: [
+                "Share of the unseen classes' ground-truth pixels that were predicted as some seen class; "
+                    + "“→” names the seen class that received most of them."
+            ])
+    }
+
+    /// Compensation distances of the runs that measured them (lower = closer to the frozen encoder).
+    static func driftTable(records: [RunRecord], number: Int) -> ReportTable? {
+        let measured = records.filter { $0.featureDrift != nil }
+        guard !measured.isEmpty else { return nil }
+        func value(_ x: Double?) -> String { x.map { String(format: "%.6f", $0) } ?? "—" }
+        let rows: [[ReportCell]] = measured.compactMap { record in
+            guard let drift = record.featureDrift else { return nil }
+            return [
+                ReportCell(record.method), ReportCell(String(drift.frozenSHA256.prefix(12))),
+                ReportCell(value(drift.meanWhole)), ReportCell(value(drift.meanSeen)), ReportCell(value(drift.meanUnseen)),
+                ReportCell(String(drift.images.count)),
+            ]
+        }
+        return ReportTable(
+            id: "drift-\(number)", caption: "Feature drift from the frozen encoder (compensation distance, lower is closer)",
+            columns: [
+                ReportColumn("Method", numeric: false), ReportColumn("Frozen checkpoint", numeric: false),
+                ReportColumn("Whole image"), ReportColumn("Seen regions"), ReportColumn("Unseen regions"), ReportColumn("Images"),
+            ],
+            rows: rows, footnotes: measured.first?.featureDrift.map { [$0.definition] } ?? [])
     }
 
     static func perClassTable(records: [RunRecord], scores: [Scores], number: Int) -> ReportTable {

@@ -1,3 +1,4 @@
+import Foundation
 import Harness
 import Metrics
 
@@ -33,6 +34,20 @@ public enum TerminalSummary {
         lines.append(headline)
         if counts.contains(where: { $0.groundTruth == 0 && $0.predicted > 0 }) {
             lines.append("* predicted but absent from the ground truth (counts as 0 under union-present)")
+        }
+        if let collapse = record.collapse, let rate = collapse.collapseRate {
+            var line = "collapse: \(Percent.format(rate))% of unseen pixels predicted as seen classes"
+            let worst = collapse.classes.filter { $0.collapseRate != nil }.max { ($0.collapseRate ?? 0) < ($1.collapseRate ?? 0) }
+            if let worst, let target = worst.topSeenTarget {
+                line += " (worst: \(record.classNames[worst.id]) \(Percent.format(worst.collapseRate))%, mostly as \(record.classNames[target.id]))"
+            }
+            lines.append(line)
+        }
+        if let drift = record.featureDrift, let whole = drift.meanWhole {
+            func show(_ x: Double?) -> String { x.map { String(format: "%.6f", $0) } ?? "—" }
+            lines.append(
+                "feature drift from the frozen encoder: \(show(whole)) (seen regions \(show(drift.meanSeen)), "
+                    + "unseen regions \(show(drift.meanUnseen)))")
         }
         if let split = record.split {
             lines.append("split \(split.name): \(split.source ?? "no source")\(split.inferred ? " (inferred)" : "")")

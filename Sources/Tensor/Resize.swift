@@ -124,3 +124,47 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The channel argmax of `resized(to: .size(height, width), mode: .bilinear, alignCorners:)`
+    /// for a `[C, H, W]` tensor (per-class score maps), without materialising the `C×height×width`
+    /// resized tensor: one output row is interpolated for every channel at a time.
+    ///
+    /// Each value is computed with exactly the arithmetic of `resized`, so the result equals
+    /// resize-then-argmax. Ties go to the lowest channel, as `torch.argmax` does on CPU.
+    public func bilinearResizedArgmax(height: Int, width: Int, alignCorners: Bool = false) throws(TensorError) -> [Int32] {
+        let op = "bilinearResizedArgmax"
+        guard rank == 3 else { throw .shapeMismatch(operation: op, detail: "expected [C, H, W], got \(shape)") }
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        guard c > 0, h > 0, w > 0, height > 0, width > 0 else {
+            throw .invalidArgument(operation: op, detail: "input \(shape) and output \(height)×\(width) must be non-empty")
+        }
+        let ys = Tensor.taps(input: h, output: height, factor: nil, alignCorners: alignCorners, mode: .bilinear)
+        let xs = Tensor.taps(input: w, output: width, factor: nil, alignCorners: alignCorners, mode: .bilinear)
+        var labels = [Int32](repeating: 0, count: height * width)
+        var best = [Float](repeating: 0, count: width)
+        scalars.withUnsafeBufferPointer { src in
+            labels.withUnsafeMutableBufferPointer { out in
+                for oy in 0..<height {
+                    let ty = ys[oy]
+                    for channel in 0..<c {
+                        let plane = src.baseAddress! + channel * h * w
+                        let row0 = plane + ty.index[0] * w
+                        let row1 = plane + ty.index[1] * w
+                        for ox in 0..<width {
+                            let tx = xs[ox]
+                            let inner0 = tx.weight[0] * row0[tx.index[0]] + tx.weight[1] * row0[tx.index[1]]
+                            let inner1 = tx.weight[0] * row1[tx.index[0]] + tx.weight[1] * row1[tx.index[1]]
+                            let value = ty.weight[0] * inner0 + ty.weight[1] * inner1
+                            if channel == 0 || value > best[ox] || (value.isNaN && !best[ox].isNaN) {
+                                best[ox] = value
+                                out[oy * width + ox] = Int32(channel)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return labels
+    }
+}

@@ -137,3 +137,15 @@ public enum TensorError: Error, Equatable, CustomStringConvertible, Sendable {
         }
     }
 }
+
+extension Tensor {
+    /// Item `index` of the leading (batch) dimension, keeping it as a dimension of 1:
+    /// `[B, …] → [1, …]`.
+    public func batchItem(_ index: Int) throws(TensorError) -> Tensor {
+        guard rank >= 1, index >= 0, index < shape[0] else {
+            throw .invalidArgument(operation: "batchItem", detail: "index \(index) outside a batch of shape \(shape)")
+        }
+        let size = count / shape[0]
+        return Tensor(validShape: [1] + shape.dropFirst(), scalars: Array(scalars[(index * size)..<((index + 1) * size)]))
+    }
+}

@@ -1,0 +1,176 @@
+import Dispatch
+import Foundation
+import LabelMaps
+import Metrics
+import Vocabulary
+
+/// One image handed to a model: where its pixels are and, for diagnostics that need them,
+/// the ground-truth evaluation ids.
+public struct PredictionRequest: Sendable {
+    public let id: String
+    public let imagePath: String
+    public let width: Int
+    public let height: Int
+    /// Evaluation class id per pixel (row-major), −1 where the pixel is not evaluated.
+    public let groundTruthIDs: [Int32]
+}
+
+/// Anything that turns an image into a label map of evaluation ids (a segmentation model).
+///
+/// Called once per image, in id order, from one thread: models use every core themselves.
+public protocol ImagePredictor {
+    /// The predicted label map, the same size as the image.
+    mutating func predict(_ request: PredictionRequest) throws -> LabelMap
+}
+
+/// Where `ovseg eval` finds a dataset: RGB tiles and ground truth matched by file stem.
+public struct EvaluationDataset: Sendable {
+    public let imageDirectory: String
+    public let groundTruthDirectory: String
+
+    /// `root/images` and `root/gt`, the layout `ovseg demo` writes.
+    public init(root: String) {
+        imageDirectory = (root as NSString).appendingPathComponent("images")
+        groundTruthDirectory = (root as NSString).appendingPathComponent("gt")
+    }
+
+    public init(imageDirectory: String, groundTruthDirectory: String) {
+        self.imageDirectory = imageDirectory
+        self.groundTruthDirectory = groundTruthDirectory
+    }
+
+    /// Pairs every ground truth with its image; an unmatched file on either side is an error naming it.
+    public func pairs(groundTruthSuffix: String = "", imageSuffix: String = "") throws(HarnessError) -> [ImagePair] {
+        let groundTruth = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
+        let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix)
+        guard !groundTruth.isEmpty else { throw HarnessError("\(groundTruthDirectory): no PNG ground truth found") }
+        let withoutImage = groundTruth.keys.filter { images[$0] == nil }.sorted()
+        if !withoutImage.isEmpty {
+            throw HarnessError(
+                "\(withoutImage.count) ground-truth file(s) have no image in \(imageDirectory): "
+                    + DatasetScanner.listed(withoutImage.map { groundTruth[$0] ?? $0 }))
+        }
+        let withoutLabels = images.keys.filter { groundTruth[$0] == nil }.sorted()
+        if !withoutLabels.isEmpty {
+            throw HarnessError(
+                "\(withoutLabels.count) image(s) have no ground truth in \(groundTruthDirectory): "
+                    + DatasetScanner.listed(withoutLabels.map { images[$0] ?? $0 }))
+        }
+        return groundTruth.keys.sorted().compactMap { id in
+            guard let gt = groundTruth[id], let image = images[id] else { return nil }
+            return ImagePair(id: id, groundTruthPath: gt, predictionPath: image)
+        }
+    }
+}
+
+/// Runs a model over a dataset and scores it exactly as `ovseg score` scores files.
+public enum ModelEvaluation {
+    /// Predicts every image (one at a time), counts it against its ground truth and returns the
+    /// run. With `savePredictions`, each label map is also written as `<id>.png` (palette PNG of
+    /// evaluation ids in the vocabulary's colours) and its file hash is the image's prediction
+    /// hash, so `ovseg score` on that folder reproduces the same counts and hashes; otherwise the
+    /// hash is SHA-256 of the label values as little-endian UInt16.
+    public static func evaluate(
+        dataset: EvaluationDataset, options: ScoreOptions, predictor: inout some ImagePredictor,
+        savePredictions: String? = nil, provenance: (checkpoint: String?, sha256: String?, configuration: [(String, String)]),
+        command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
+    ) throws(HarnessError) -> RunRecord {
+        let start = DispatchTime.now()
+        var pairs = try dataset.pairs()
+        if let shard = options.shard { pairs = pairs.filter { shard.contains($0.id) } }
+        let reader = LabelReading(vocabulary: options.vocabulary, options: options)
+        let k = options.vocabulary.classCount
+        guard k <= 256 else {
+            throw HarnessError("\(options.vocabulary.key) has \(k) classes; palette predictions hold at most 256")
+        }
+        let palette = options.vocabulary.classes.map(\.color)
+        if let savePredictions {
+            do {
+                try FileManager.default.createDirectory(atPath: savePredictions, withIntermediateDirectories: true)
+            } catch {
+                throw HarnessError("\(savePredictions): cannot create the folder (\(error.localizedDescription))")
+            }
+        }
+
+        var matrix = ConfusionMatrix(classCount: k)
+        var records: [ImageRecord] = []
+        progress?.started(total: pairs.count)
+        for (index, pair) in pairs.enumerated() {
+            let (groundTruth, groundTruthBytes) = try reader.readGroundTruth(pair.groundTruthPath)
+            let request = PredictionRequest(
+                id: pair.id, imagePath: pair.predictionPath, width: groundTruth.width, height: groundTruth.height,
+                groundTruthIDs: reader.evaluationIDs(groundTruth))
+            let prediction: LabelMap
+            do {
+                prediction = try predictor.predict(request)
+            } catch let error as HarnessError {
+                throw error
+            } catch {
+                throw HarnessError("\(pair.predictionPath): \(error)")
+            }
+            guard prediction.width == groundTruth.width, prediction.height == groundTruth.height else {
+                throw HarnessError(
+                    "size mismatch for image \(pair.id): ground truth \(pair.groundTruthPath) is "
+                        + "\(groundTruth.width)×\(groundTruth.height), image \(pair.predictionPath) is "
+                        + "\(prediction.width)×\(prediction.height)")
+            }
+            let name = savePredictions.map { ($0 as NSString).appendingPathComponent(pair.id + ".png") }
+            let predictionHash: String
+            if let name {
+                do {
+                    try LabelMapWriter.writePalette(prediction, palette: palette, to: name)
+                    predictionHash = Fingerprint.sha256(try FileBytes.read(path: name))
+                } catch {
+                    throw HarnessError("\(error)")
+                }
+            } else {
+                predictionHash = Fingerprint.sha256(littleEndianBytes(prediction.values))
+            }
+            let counts = try reader.count(
+                groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
+                predictionName: name ?? "the prediction for \(pair.id)")
+            do {
+                try matrix.add(counts)
+            } catch {
+                throw HarnessError("\(error)")
+            }
+            records.append(ImageRecord(
+                id: pair.id, groundTruthSHA256: Fingerprint.sha256(groundTruthBytes), predictionSHA256: predictionHash,
+                width: groundTruth.width, height: groundTruth.height, counts: counts.classCounts))
+            progress?.advanced(completed: index + 1, total: pairs.count)
+        }
+        progress?.finished()
+        guard !records.isEmpty || options.shard != nil else {
+            throw HarnessError("no image was evaluated")
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return RunRecord(
+            method: options.method,
+            vocabulary: VocabularyInfo(options.vocabulary),
+            split: options.split.map(SplitInfo.init),
+            policy: reader.policy(presence: options.presence),
+            dataset: DatasetInfo(
+                groundTruthDirectory: dataset.groundTruthDirectory,
+                predictionDirectory: savePredictions ?? "(in memory: \(dataset.imageDirectory))",
+                fingerprint: Fingerprint.dataset(records.map { ($0.id, $0.groundTruthSHA256) }),
+                missingPredictions: [], extraPredictions: [], sizeMismatches: []),
+            shard: options.shard.map { ShardInfo(indices: [$0.index], count: $0.count, partial: false) },
+            matrix: matrix,
+            images: records,
+            provenance: Provenance(
+                version: OVSegVersion.current, command: command, date: Provenance.now(),
+                host: ProcessInfo.processInfo.hostName, checkpointPath: provenance.checkpoint,
+                checkpointSHA256: provenance.sha256, configuration: provenance.configuration,
+                seconds: seconds, threads: ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    static func littleEndianBytes(_ values: [UInt16]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(values.count * 2)
+        for value in values {
+            bytes.append(UInt8(truncatingIfNeeded: value))
+            bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,162 @@
+import CLIP
+import Foundation
+import SafeTensors
+
+/// How a checkpoint segments: which backbone and dense features, whether the scene bias
+/// applies, the CLIP input size, guidance taps, prompts and the sliding-window geometry.
+///
+/// Read from the checkpoint's tensors (authoritative for the backbone and the bias) and
+/// its `__metadata__` (`sgseg.*` keys); an unknown value is an error, never a guess.
+public struct SegmenterConfiguration: Sendable, Equatable {
+    public enum Backbone: String, Sendable, CaseIterable { case eva02, openai }
+    public enum DenseMode: String, Sendable, CaseIterable {
+        /// SGSeg: EVA02 clique-self-attention last block, final LN, head, L2 normalisation.
+        case csaL2 = "csa+l2"
+        /// CAT-Seg: the value path of the OpenAI CLIP's last block.
+        case catseg
+    }
+    public enum Bias: String, Sendable, CaseIterable { case memory, none }
+    public enum Inference: String, Sendable, CaseIterable { case sliding, whole }
+
+    /// Key prefixes of the repository layout (sgseg-released.md §12.3).
+    public static let clipPrefix = "sem_seg_head.predictor.clip_model."
+    public static let headPrefix = "sem_seg_head.predictor.transformer."
+    public static let frozenClipPrefix = "teacher_sem_seg_head.predictor.clip_model."
+
+    public var architecture: String
+    public var backbone: Backbone
+    public var dense: DenseMode
+    public var bias: Bias
+    /// Side of the square CLIP input each window is resized to (336 for EVA02-L/14-336, 384 for
+    /// CAT-Seg ViT-B/16); `nil` when the checkpoint does not say (derived from the tower).
+    public var inputSize: Int?
+    /// 0-based blocks whose outputs feed `upsample1` and `upsample2`.
+    public var guidanceLayers: [Int]
+    public var templates: [String]
+    /// Training classes, when the checkpoint records them.
+    public var trainingClasses: [String]?
+    /// Shortest-edge resize the checkpoint declares for its test mapper (`nil`: not declared;
+    /// see `SegmenterOptions.shortestEdge` for the default).
+    public var shortestEdge: Int?
+    public var maximumSize: Int
+    /// Sliding window: the image is resized to `outputResolution²`, cut into `window²` tiles
+    /// at `stride`, plus one global view.
+    public var outputResolution: Int
+    public var window: Int
+    public var stride: Int
+    /// Size divisibility for whole-image inference (padding with zeros after normalisation).
+    public var sizeDivisibility: Int
+    /// Inference-time frozen-encoder compensation weight α (paper-described variant, not in the
+    /// released model); present only when the checkpoint carries a frozen encoder and declares α.
+    public var frozenAlpha: Float?
+
+    /// Reads the configuration of `file`.
+    public static func read(_ file: SafeTensorsFile) throws(SegmenterError) -> SegmenterConfiguration {
+        let meta = file.metadata
+        let name = file.file
+        func value<T: RawRepresentable>(_ key: String, _ type: T.Type) throws(SegmenterError) -> T? where T.RawValue == String {
+            guard let text = meta[key] else { return nil }
+            guard let parsed = T(rawValue: text) else {
+                throw SegmenterError("\(name): metadata \(key) = \"\(text)\" is not a known value")
+            }
+            return parsed
+        }
+        func integer(_ key: String) throws(SegmenterError) -> Int? {
+            guard let text = meta[key] else { return nil }
+            guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)), parsed > 0 else {
+                throw SegmenterError("\(name): metadata \(key) = \"\(text)\" is not a positive integer")
+            }
+            return parsed
+        }
+        func jsonList(_ key: String) throws(SegmenterError) -> [Any]? {
+            guard let text = meta[key] else { return nil }
+            guard let data = text.data(using: .utf8),
+                  let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
+                throw SegmenterError("\(name): metadata \(key) = \"\(text)\" is not a JSON list")
+            }
+            return list
+        }
+
+        let hasEVA = file.contains(clipPrefix + "visual.blocks.0.attn.q_bias")
+        let hasOpenAI = file.contains(clipPrefix + "vision_model.encoder.layers.0.self_attn.q_proj.weight")
+        guard file.contains(headPrefix + "conv1.weight") else {
+            throw SegmenterError(
+                "\(name): no \(headPrefix)conv1.weight, so this is not an SGSeg/CAT-Seg checkpoint "
+                    + "(for a plain Hugging Face CLIP use --mode training-free)")
+        }
+        let detected: Backbone
+        switch (hasEVA, hasOpenAI) {
+        case (true, false): detected = .eva02
+        case (false, true): detected = .openai
+        case (true, true):
+            throw SegmenterError("\(name): holds both an EVA02 and an OpenAI vision tower under \(clipPrefix)")
+        case (false, false):
+            throw SegmenterError(
+                "\(name): unsupported backbone: neither \(clipPrefix)visual.blocks.0.attn.q_bias (EVA02) nor "
+                    + "\(clipPrefix)vision_model.encoder.layers.0.self_attn.q_proj.weight (OpenAI CLIP, HF names) is present")
+        }
+        if let declared = try value("sgseg.backbone", Backbone.self), declared != detected {
+            throw SegmenterError(
+                "\(name): metadata sgseg.backbone = \(declared.rawValue) but the tensors are an \(detected.rawValue) backbone")
+        }
+        let hasMemory = file.contains(headPrefix + "memory.memory")
+        let bias = try value("sgseg.bias", Bias.self) ?? (hasMemory ? .memory : .none)
+        if bias == .memory && !hasMemory {
+            throw SegmenterError("\(name): metadata sgseg.bias = memory but \(headPrefix)memory.memory is missing")
+        }
+        let dense = try value("sgseg.dense", DenseMode.self) ?? (detected == .eva02 ? .csaL2 : .catseg)
+        if (dense == .csaL2) != (detected == .eva02) {
+            throw SegmenterError("\(name): dense mode \(dense.rawValue) is not available for the \(detected.rawValue) backbone")
+        }
+        let architecture = meta["sgseg.arch"] ?? (bias == .memory ? "sgseg" : "catseg")
+        guard ["sgseg", "catseg"].contains(architecture) else {
+            throw SegmenterError("\(name): metadata sgseg.arch = \"\(architecture)\" is not sgseg or catseg")
+        }
+
+        var layers: [Int]? = nil
+        if let list = try jsonList("sgseg.clip.guidance_layers") {
+            let ints = list.compactMap { ($0 as? NSNumber)?.intValue }
+            guard ints.count == 2, ints.count == list.count, ints.allSatisfy({ $0 >= 0 }) else {
+                throw SegmenterError("\(name): metadata sgseg.clip.guidance_layers must list two block indices")
+            }
+            layers = ints
+        }
+        var templates = [CLIPPrompts.catSegTemplate]
+        if let list = try jsonList("sgseg.templates") {
+            let strings = list.compactMap { $0 as? String }
+            guard !strings.isEmpty, strings.count == list.count, strings.allSatisfy({ $0.contains("{}") }) else {
+                throw SegmenterError("\(name): metadata sgseg.templates must be a non-empty list of strings containing {}")
+            }
+            templates = strings
+        }
+        let classes = try jsonList("sgseg.classes")?.compactMap { $0 as? String }
+
+        var shortestEdge: Int? = nil
+        if let text = meta["sgseg.inference.shortest_edge"], text != "none" {
+            shortestEdge = try integer("sgseg.inference.shortest_edge")
+        }
+        var alpha: Float? = nil
+        if let text = meta["sgseg.frozen_alpha"] {
+            guard let parsed = Float(text), parsed.isFinite else {
+                throw SegmenterError("\(name): metadata sgseg.frozen_alpha = \"\(text)\" is not a number")
+            }
+            alpha = parsed
+        }
+        let configuration = SegmenterConfiguration(
+            architecture: architecture, backbone: detected, dense: dense, bias: bias,
+            inputSize: try integer("sgseg.clip.input"),
+            guidanceLayers: layers ?? [],
+            templates: templates, trainingClasses: classes,
+            shortestEdge: shortestEdge, maximumSize: try integer("sgseg.inference.max_size") ?? 2560,
+            outputResolution: try integer("sgseg.inference.out_res") ?? 640,
+            window: try integer("sgseg.inference.window") ?? 384,
+            stride: try integer("sgseg.inference.stride") ?? 256,
+            sizeDivisibility: try integer("sgseg.inference.size_divisibility") ?? 32,
+            frozenAlpha: alpha)
+        guard configuration.window <= configuration.outputResolution else {
+            throw SegmenterError(
+                "\(name): sliding window \(configuration.window) is larger than the output resolution \(configuration.outputResolution)")
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,211 @@
+import ArgumentParser
+import Foundation
+import Harness
+import LabelMaps
+import Reports
+import SafeTensors
+import Segmenter
+import Tensor
+import Vocabulary
+
+/// `ovseg eval`: runs a segmentation checkpoint over RGB tiles and scores it like `ovseg score`.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Segment a dataset with a checkpoint and score it (same metrics and results file as ovseg score).",
+        discussion: """
+            --data DIR holds images/ (8-bit RGB PNG tiles) and gt/ (ground truth), matched by file stem. \
+            The checkpoint is an SGSeg or CAT-Seg safetensors file in the repository's key layout \
+            (reference/ovseg_reference/export.py converts detectron2 model_final.pth files). \
+            Inference follows the released code: shortest edge 640, sliding 384 windows at stride 256 \
+            on a 640² resize plus a global view, per-class sigmoid, argmax. The results file records \
+            the checkpoint's SHA-256 and every inference setting. With --frozen, the drift of the \
+            tuned encoder's dense features from a frozen encoder's is measured per image.
+            """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case auto, sgseg, catseg
+    }
+
+    @OptionGroup var options: ScoringOptions
+
+    @Option(help: "Dataset folder with images/ and gt/ subfolders.")
+    var data: String
+
+    @Option(help: "Checkpoint (safetensors).")
+    var checkpoint: String
+
+    @Option(help: "auto (from the checkpoint, default), sgseg or catseg (checked against the checkpoint).")
+    var mode: Mode = .auto
+
+    @Option(help: "sliding (CAT-Seg evaluation protocol, default) or whole (pad to 32, one view).")
+    var inference: String = "sliding"
+
+    @Option(help: "Class-aggregation pooling: 1 (evaluation scripts, default) or 2.")
+    var pooling: Int = 1
+
+    @Option(help: "Prompt template ('{}' = class name); repeat for an ensemble. Default: the checkpoint's.")
+    var template: [String] = []
+
+    @Option(help: "Resize images so the shorter side has this length first (PIL bilinear, as detectron2's test mapper), or none. Default: the checkpoint's protocol (640 for the released geometry).")
+    var shortestEdge: String?
+
+    @Flag(help: "Fuse the checkpoint's frozen encoder into the dense features (paper-described variant, not in the released model).")
+    var frozenCompensation = false
+
+    @Option(help: "Frozen checkpoint to measure the tuned encoder's feature drift against.")
+    var frozen: String?
+
+    @Option(help: "Also write each prediction as <id>.png (palette PNG of class ids) into this folder.")
+    var savePredictions: String?
+
+    @Option(help: "Method name recorded in the results file (default: the checkpoint's file name).")
+    var method: String?
+
+    @Option(name: .shortAndLong, help: "Results file to write (*.ovseg.json).")
+    var output: String
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        try runReportingErrors {
+            guard let inferenceMode = SegmenterConfiguration.Inference(rawValue: inference) else {
+                throw ValidationError("--inference must be sliding or whole, not \(inference)")
+            }
+            var resize = ShortestEdgeResize.protocolDefault
+            if let shortestEdge {
+                if shortestEdge == "none" {
+                    resize = .none
+                } else if let size = Int(shortestEdge), size > 0 {
+                    resize = .size(size)
+                } else {
+                    throw ValidationError("--shortest-edge must be a positive integer or none, not \(shortestEdge)")
+                }
+            }
+            let segmenterOptions = SegmenterOptions(
+                pooling: pooling, inference: inferenceMode, templates: template.isEmpty ? nil : template,
+                frozenCompensation: frozenCompensation, shortestEdge: resize)
+            let segmenter = try SoftGuidedSegmenter(checkpoint: checkpoint, options: segmenterOptions)
+            if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
+                throw ValidationError(
+                    "--mode \(mode.rawValue) but \(checkpoint) is a \(segmenter.configuration.architecture) checkpoint")
+            }
+            let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
+            let scoreOptions = try options.scoreOptions(method: name)
+            let text = try segmenter.textEmbeddings(classNames: scoreOptions.vocabulary.classes.map(\.name))
+            var drift: DriftMeter?
+            if let frozen {
+                drift = try DriftMeter(
+                    path: frozen, backbone: segmenter.configuration.backbone, guidanceLayers: segmenter.guidanceLayers,
+                    unseen: Set((scoreOptions.split?.unseenIDs ?? []).map(Int32.init)),
+                    seen: Set((scoreOptions.split?.seenIDs ?? []).map(Int32.init)),
+                    classCount: scoreOptions.vocabulary.classCount)
+            }
+            var predictor = SegmenterPredictor(segmenter: segmenter, text: text, drift: drift)
+            let checkpointHash = try Fingerprint.sha256(path: checkpoint)
+            var record = try ModelEvaluation.evaluate(
+                dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
+                savePredictions: savePredictions,
+                provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: configuration(segmenter)),
+                progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
+            if let drift = predictor.drift, let frozen {
+                record.featureDrift = FeatureDrift(
+                    frozenCheckpoint: frozen, frozenSHA256: try Fingerprint.sha256(path: frozen),
+                    definition: DriftMeter.definition, images: drift.images)
+            }
+            try ResultsFile.write(record, to: output)
+            if !quiet {
+                print(TerminalSummary.render(record), terminator: "")
+                print("wrote \(output)")
+            }
+        }
+    }
+
+    func configuration(_ segmenter: SoftGuidedSegmenter) -> [(String, String)] {
+        let c = segmenter.configuration
+        var items: [(String, String)] = [
+            ("architecture", c.architecture), ("backbone", c.backbone.rawValue), ("dense", c.dense.rawValue),
+            ("bias", c.bias.rawValue), ("clip_input", String(segmenter.inputSize)),
+            ("guidance_layers", segmenter.guidanceLayers.map(String.init).joined(separator: ",")),
+            ("inference", segmenter.options.inference.rawValue), ("pooling", String(segmenter.options.pooling)),
+            ("templates", segmenter.templates.joined(separator: " | ")),
+            ("shortest_edge", segmenter.shortestEdge.map(String.init) ?? "none"), ("max_size", String(c.maximumSize)),
+            ("output", "per-class sigmoid, argmax"),
+        ]
+        if segmenter.options.inference == .sliding {
+            items += [
+                ("out_res", String(c.outputResolution)), ("window", String(c.window)), ("stride", String(c.stride)),
+                ("global_view", "true"),
+            ]
+        } else {
+            items.append(("size_divisibility", String(c.sizeDivisibility)))
+        }
+        if segmenter.options.frozenCompensation, let alpha = c.frozenAlpha {
+            items.append(("variant", "frozen compensation (feature_add, alpha \(alpha)); not in the released model"))
+        }
+        return items
+    }
+}
+
+/// Hands each image to the segmenter and, with a frozen checkpoint, measures feature drift.
+struct SegmenterPredictor: ImagePredictor {
+    let segmenter: SoftGuidedSegmenter
+    let text: Tensor
+    var drift: DriftMeter?
+
+    mutating func predict(_ request: PredictionRequest) throws -> LabelMap {
+        let image = try RGBImage.read(path: request.imagePath)
+        guard image.width == request.width, image.height == request.height else {
+            throw HarnessError(
+                "size mismatch for image \(request.id): \(request.imagePath) is \(image.width)×\(image.height), "
+                    + "its ground truth is \(request.width)×\(request.height)")
+        }
+        let result = try segmenter.segment(image, text: text)
+        try drift?.measure(request, segmentation: result)
+        return LabelMap(width: result.width, height: result.height, values: result.labels.map { UInt16(clamping: $0) })
+    }
+}
+
+/// Compensation distance between the tuned features of the global view and a frozen encoder's.
+struct DriftMeter {
+    static let definition =
+        "SmoothL1 (beta 1, mean) between POD(ReLU(F)) of the tuned and the frozen encoder's dense features "
+        + "of the global view (average pools 1x1, 2x2, 4x4; row and column sums), i.e. SGSeg's compensation "
+        + "loss without its 0.1 weight; regions: cells whose most frequent ground-truth class is seen / unseen"
+    let frozen: SegmenterBackbone
+    let guidanceLayers: [Int]
+    let unseen: Set<Int32>
+    let seen: Set<Int32>
+    let classCount: Int
+    var images: [FeatureDrift.Image] = []
+
+    init(
+        path: String, backbone: SegmenterConfiguration.Backbone, guidanceLayers: [Int], unseen: Set<Int32>,
+        seen: Set<Int32>, classCount: Int
+    ) throws {
+        frozen = try SegmenterBackbone.frozen(path: path, backbone: backbone)
+        self.guidanceLayers = guidanceLayers
+        self.unseen = unseen
+        self.seen = seen
+        self.classCount = classCount
+    }
+
+    mutating func measure(_ request: PredictionRequest, segmentation: Segmentation) throws {
+        let views = segmentation.windowPixels.shape[0]
+        let global = try segmentation.windowPixels.batchItem(views - 1)
+        let tuned = try segmentation.dense.batchItem(views - 1)
+        let reference = try frozen.features(global, taps: guidanceLayers).dense
+        let grid = tuned.shape[2]
+        func region(_ classes: Set<Int32>) throws -> Double? {
+            guard !classes.isEmpty else { return nil }
+            let mask = CompensationDistance.regionMask(
+                labels: request.groundTruthIDs, width: request.width, height: request.height, grid: grid,
+                classes: classes, classCount: classCount)
+            guard mask.contains(true) else { return nil }
+            return try CompensationDistance.distance(tuned: tuned, frozen: reference, mask: mask)
+        }
+        images.append(FeatureDrift.Image(
+            id: request.id, whole: try CompensationDistance.distance(tuned: tuned, frozen: reference),
+            seen: try region(seen), unseen: try region(unseen)))
+    }
+}
