@@ -16,8 +16,10 @@ SGSeg hard-codes E = 768, 17 memory rows and the 48/96 guidance sizes, so the
 check uses the real configuration (E 768, H 24, 2 layers) with random weights:
 randomised LayerNorms, a random memory whose `linear` scores are partly
 positive, random padding tokens. It prints max |Δ| of the logits for pooling
-1 and 2, for a pruning case (pad_len 2 < T), and, with --catseg, our
-bias='none' head against CAT-Seg's Aggregator.
+1 and 2, for a pruning case (pad_len 2 < T), of the memory after two EMA
+updates, of the BiAttentionBlock's text output (the live_text_bias variant's
+building block), and, with --catseg, of our bias='none' head against CAT-Seg's
+Aggregator.
 """
 import argparse
 import importlib.util
@@ -103,6 +105,55 @@ def compare_catseg(module, pooling: int) -> float:
     return (a - b).abs().max().item(), b.abs().max().item()
 
 
+def compare_memory_update(module) -> float:
+    """Our `update_memory` against the authors' `FeaturesMemory.update` (EMA of
+    §3.1) from the same start: rows 0–5 zero (first visit = mean), the rest
+    random; labels with the ignore value 255."""
+    ours = Aggregator(AggregatorConfig()).eval()
+    randomise(ours, 9)
+    with torch.no_grad():
+        ours.memory.memory[:6].zero_()
+    start = ours.memory.memory.clone()
+    theirs = build_theirs(module, 1, 256)
+    theirs.load_state_dict(ours.state_dict(), strict=False)
+    g = torch.Generator().manual_seed(13)
+    dense = F.normalize(torch.randn(2, 768, 24, 24, generator=g), dim=1)
+    labels = torch.randint(0, 17, (2, 40, 40), generator=g)
+    labels[:, :5] = 255
+    labels[labels == 3] = 4                      # class 3 absent: stays zero
+    with torch.no_grad():
+        for _ in range(2):                       # first visits, then EMA updates
+            ours.update_memory(dense, labels)
+            theirs.memory.update(features=F.interpolate(dense, size=(40, 40), mode="bilinear", align_corners=False),
+                                 segmentation=labels, text=torch.zeros(1, 17, 1, 768))
+            dense = F.normalize(dense + 0.3 * torch.randn(dense.shape, generator=g), dim=1)
+    moved = (ours.memory.memory - start).abs().amax(dim=(1, 2))
+    assert bool((moved[[3]] == 0).all()) and bool((moved[[0, 1, 2, 4, 5, 6, 16]] > 0).all()), moved
+    return (ours.memory.memory - theirs.memory.memory).abs().max().item()
+
+
+def compare_fusion_block(module) -> float:
+    """Text output of our BiAttentionBlock (live_text_bias variant) against the
+    authors' `feature_fusion_layer` on the same weights and inputs (their
+    forward discards it; here it is called directly)."""
+    ours = Aggregator(AggregatorConfig(live_text_bias=True)).eval()
+    randomise(ours, 10)
+    with torch.no_grad():
+        for name, p in ours.feature_fusion_layer.named_parameters():
+            if name.startswith("gamma"):
+                p.copy_(0.5 + 0.1 * torch.randn(p.shape))
+    theirs = build_theirs(module, 1, 256)
+    missing, unexpected = theirs.load_state_dict(ours.state_dict(), strict=False)
+    assert not unexpected and not [k for k in missing if k.startswith("feature_fusion_layer.")]
+    g = torch.Generator().manual_seed(14)
+    text = F.normalize(torch.randn(2, 5, 768, generator=g), dim=-1)
+    bias = ours.memory.vector().view(1, 1, 768).expand(2, 5, 768)
+    with torch.no_grad():
+        _, a = ours.feature_fusion_layer(bias, text)
+        _, b = theirs.feature_fusion_layer(v=bias, l=text, attention_mask_v=None, attention_mask_l=None)
+    return (a - b).abs().max().item()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sgseg", type=pathlib.Path, required=True)
@@ -115,6 +166,8 @@ def main():
         print(f"SGSeg  pooling {pooling}: max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
     d, m = compare_sgseg(sg, 1, 2, 4)
     print(f"SGSeg  pruning T=4 > pad_len=2: max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
+    print(f"SGSeg  memory EMA update (2 steps): max|Δ memory| = {compare_memory_update(sg):.3e}")
+    print(f"SGSeg  BiAttentionBlock text output: max|Δ| = {compare_fusion_block(sg):.3e}")
     if args.catseg:
         cs = load_package(args.catseg, "authors_catseg")
         for pooling in (1, 2):

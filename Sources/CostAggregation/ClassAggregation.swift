@@ -40,8 +40,9 @@ struct ClassLayer: Sendable {
         let pooled = resolution / pooling
         let pooledPixels = pooled * pooled
         let rows = maps * pooledPixels
-        let residual = pooling == 1 ? x : try averagePool(x, maps: maps, resolution: resolution, pooling: pooling, channels: c)
-        let normed = try residual.layerNorm(weight: norm1.weight, bias: norm1.bias)
+        // s = pool(x); it becomes pool(x) + Δ below (a copy of x is made on its first write).
+        var s = pooling == 1 ? x : try averagePool(x, maps: maps, resolution: resolution, pooling: pooling, channels: c)
+        let normed = try s.layerNorm(weight: norm1.weight, bias: norm1.bias)
         var qkvRows = try Tensor.linear(normed, weight: qkv.weight, bias: qkv.bias)
         let guidanceTerms = try Tensor.linear(textGuidance, weight: guidanceQK)       // [maps, 2C]
         let padCount = padLength > classes ? padLength - classes : 0
@@ -82,47 +83,58 @@ struct ClassLayer: Sendable {
         }
 
         var attended = [Float](repeating: 0, count: rows * c)
-        var kv = [Float](repeating: 0, count: headWidth * headWidth)
-        var keySum = [Float](repeating: 0, count: headWidth)
+        var kvScratch = [Float](repeating: 0, count: headWidth * headWidth)
+        var keySumScratch = [Float](repeating: 0, count: headWidth)
         qkvRows.withUnsafeBufferPointer { pqkv in
-            attended.withUnsafeMutableBufferPointer { pout in
-                let stride = pooledPixels * 3 * c
-                for image in 0..<images {
-                    for pixel in 0..<pooledPixels {
-                        let first = pqkv.baseAddress! + ((image * classes) * pooledPixels + pixel) * 3 * c
-                        for h in 0..<heads {
-                            let offset = h * headWidth
-                            for i in 0..<(headWidth * headWidth) { kv[i] = padKV[h * headWidth * headWidth + i] }
-                            for i in 0..<headWidth { keySum[i] = padKeySum[offset + i] }
-                            for t in 0..<classes {
-                                let token = first + t * stride
-                                let k = token + c + offset, v = token + 2 * c + offset
-                                for i in 0..<headWidth {
-                                    let ki = k[i]
-                                    keySum[i] += ki
-                                    for j in 0..<headWidth { kv[i * headWidth + j] += ki * v[j] }
-                                }
+        attended.withUnsafeMutableBufferPointer { pout in
+        padKV.withUnsafeBufferPointer { ppadKV in
+        padKeySum.withUnsafeBufferPointer { ppadSum in
+        kvScratch.withUnsafeMutableBufferPointer { pkv in
+        keySumScratch.withUnsafeMutableBufferPointer { psum in
+            let kv = pkv.baseAddress!, keySum = psum.baseAddress!
+            let stride = pooledPixels * 3 * c
+            for image in 0..<images {
+                for pixel in 0..<pooledPixels {
+                    let first = pqkv.baseAddress! + ((image * classes) * pooledPixels + pixel) * 3 * c
+                    for h in 0..<heads {
+                        let offset = h * headWidth
+                        // Σ over the padded tokens (constant) and the real classes of φ(k)⊗v and φ(k).
+                        kv.update(from: ppadKV.baseAddress! + h * headWidth * headWidth, count: headWidth * headWidth)
+                        keySum.update(from: ppadSum.baseAddress! + offset, count: headWidth)
+                        for t in 0..<classes {
+                            let token = first + t * stride
+                            let k = token + c + offset, v = token + 2 * c + offset
+                            for i in 0..<headWidth {
+                                let ki = k[i]
+                                keySum[i] += ki
+                                let row = kv + i * headWidth
+                                for j in 0..<headWidth { row[j] += ki * v[j] }
                             }
-                            for t in 0..<classes {
-                                let q = first + t * stride + offset
-                                var denominator: Float = 0
-                                for i in 0..<headWidth { denominator += q[i] * keySum[i] }
-                                let inverse = 1 / (denominator + 1e-6)
-                                let dst = pout.baseAddress! + (((image * classes + t) * pooledPixels + pixel) * c) + offset
-                                for j in 0..<headWidth { dst[j] = 0 }
-                                for i in 0..<headWidth {
-                                    let qi = q[i]
-                                    for j in 0..<headWidth { dst[j] += qi * kv[i * headWidth + j] }
-                                }
-                                for j in 0..<headWidth { dst[j] *= inverse }
+                        }
+                        // out_t = φ(q_t)·KV / (φ(q_t)·Σφ(k) + eps)
+                        for t in 0..<classes {
+                            let q = first + t * stride + offset
+                            var denominator: Float = 0
+                            for i in 0..<headWidth { denominator += q[i] * keySum[i] }
+                            let inverse = 1 / (denominator + 1e-6)
+                            let dst = pout.baseAddress! + ((image * classes + t) * pooledPixels + pixel) * c + offset
+                            for i in 0..<headWidth {
+                                let qi = q[i]
+                                let row = kv + i * headWidth
+                                for j in 0..<headWidth { dst[j] += qi * row[j] }
                             }
+                            for j in 0..<headWidth { dst[j] *= inverse }
                         }
                     }
                 }
             }
         }
+        }
+        }
+        }
+        }
+        }
 
-        var s = residual
         addInPlace(&s, try Tensor(shape: [rows, c], scalars: attended))
         var hidden = try Tensor.linear(try s.layerNorm(weight: norm2.weight, bias: norm2.bias),
                                        weight: mlpIn.weight, bias: mlpIn.bias)

@@ -54,8 +54,8 @@ struct ChannelLastConvolution: Sendable {
         var columns = [Float](repeating: 0, count: chunk * patch)
         var out = [Float](repeating: 0, count: pixels * outputs)
         if let bias {
-            for row in 0..<pixels {
-                for o in 0..<outputs { out[row * outputs + o] = bias[o] }
+            out.withUnsafeMutableBufferPointer { po in
+                for row in 0..<pixels { (po.baseAddress! + row * outputs).update(from: bias, count: outputs) }
             }
         }
         let (inputs, kernel) = (self.inputs, self.kernel)
