@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
 """Train the small synthetic SGSeg demo model and export Demo/sgseg-demo.safetensors.
 
-THIS IS A SYNTHETIC DEMO MODEL. It is trained for a few CPU minutes, from
-random initialisation (no CLIP pre-training), on the synthetic Potsdam-class
-tiles that `ovseg demo` generates; its numbers say nothing about SGSeg. It
-exists so `ovseg demo` / `ovseg eval` can run the whole segmentation core end
+THIS IS A SYNTHETIC DEMO MODEL. It is trained for about two CPU minutes on
+the synthetic Potsdam-class tiles that `ovseg demo` generates; its numbers say
+nothing about SGSeg. It exists so `ovseg demo` / `ovseg eval` can run the whole segmentation core end
 to end (tokenizer → text tower → EVA02 vision → head → sliding windows) on a
 committed file.
 
@@ -18,14 +17,21 @@ Model (reference/ovseg_reference, SGSeg layout and loss):
 * sliding geometry for 256² tiles: out_res 256, window 128, stride 64
   (3×3 windows + the global view), windows resized to 64.
 
+CLIP pre-training stand-in: the random CLIP (all its parameters) is first
+trained for 300 steps to align each patch's dense CSA feature with the text
+embedding of its majority class over ALL six classes — as a real CLIP knows
+every class name — so unseen classes have meaningful text embeddings. The
+frozen teacher of the compensation loss is this aligned CLIP.
+
 Training: the seen classes of the vocabulary's first split (the split
 `ovseg demo` uses: `dlrsd-overlap`, seen = building, tree, car); pixels of the
 other classes and black (ignore) pixels → 255. Random 128² crops and flips of
 the 96 tiles in --train (images/, gt/ RGB colour-coded), batch 8, the
-release's loss (BCE over the training classes + 0.1·compensation distance to
-a frozen copy) and trainable set (vision q/v, text in_proj, head), AdamW;
+release's loss (BCE over the training classes, ignored pixels as all-negative
+targets as in the release, + 0.1·compensation distance to a frozen copy) and
+trainable set (vision q/v, text in_proj, head), AdamW;
 lr and CLIP multiplier as recorded in the metadata (the CLIP multiplier is
-raised from the release's 0.01 because this CLIP is untrained).
+raised from the release's 0.01 because this CLIP is barely pre-trained).
 
 After training, weights are rounded to F16 (the file's dtype) and the rounded
 model is evaluated on --eval (24 tiles, seed 2025, all 6 classes, sliding
@@ -33,7 +39,10 @@ inference as recorded): per-class IoU from the summed confusion matrix (classes
 present in GT or prediction), mIoU seen/unseen. The numbers are printed and
 recorded in the metadata (`sgseg.demo.eval`).
 
+Data: `ovseg demo --out /tmp/demo-train --images 96 --seed 7` (training) and
+`ovseg demo --out /tmp/demo-default` (evaluation, seed 2025).
 Run: /tmp/venv/bin/python scripts/make_demo_checkpoint.py [--steps N] [--threads 1]
+The result is deterministic (same tensors on re-runs with one thread).
 """
 import argparse
 import json
@@ -245,9 +254,10 @@ def main():
               "seed": args.seed, "threads": args.threads, "seconds": round(train_seconds),
               "final_loss": round(float(np.mean([l["loss"] for l in log[-100:]])), 4)}
     export_model(model, args.out, classes=seen, dtype=torch.float16,
-                 source=("SYNTHETIC DEMO MODEL — scripts/make_demo_checkpoint.py: tiny SGSeg trained from random "
-                         "initialisation for a few CPU minutes on 96 synthetic Potsdam-class tiles; "
-                         "not a real SGSeg checkpoint, its scores mean nothing outside the demo"),
+                 source=("SYNTHETIC DEMO MODEL — scripts/make_demo_checkpoint.py: a tiny SGSeg whose random CLIP "
+                         "was first aligned to all 6 class names on 96 synthetic Potsdam-class tiles (a stand-in "
+                         "for CLIP pre-training), then SGSeg-trained on the seen classes building, tree, car for "
+                         "~2 CPU minutes; not a real SGSeg checkpoint, its scores mean nothing outside the demo"),
                  extra_metadata={"sgseg.demo": "synthetic",
                                  "sgseg.demo.split": split["name"],
                                  "sgseg.demo.training": json.dumps(recipe, sort_keys=True),
