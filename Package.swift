@@ -60,6 +60,8 @@ let package = Package(
             ]
         ),
 
+        // Parity helpers shared by the test targets below (not part of any product).
+        .target(name: "ParityTestSupport", dependencies: ["SafeTensors", "Tensor"], path: "Tests/ParityTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "LabelMapsTests", dependencies: ["LabelMaps"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
@@ -68,17 +70,17 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics", "SyntheticData", "LabelMaps"], exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"], exclude: ["Snapshots"]),
         .testTarget(name: "CLITests", dependencies: ["ovseg", "CLIP", "LabelMaps", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["ParityTestSupport", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EVA02Tests", dependencies: ["EVA02", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLIPTests", dependencies: ["ParityTestSupport", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EVA02Tests", dependencies: ["ParityTestSupport", "EVA02", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "CostAggregationTests", dependencies: ["CostAggregation", "SafeTensors", "Tensor"],
+            name: "CostAggregationTests", dependencies: ["ParityTestSupport", "CostAggregation", "SafeTensors", "Tensor"],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "SegmenterTests", dependencies: ["Segmenter", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SegmenterTests", dependencies: ["ParityTestSupport", "Segmenter", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FileOutputTests", dependencies: ["FileOutput"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "TrainingFreeTests", dependencies: ["TrainingFree", "CLIP", "SafeTensors", "Tensor", "Vocabulary"],
+            name: "TrainingFreeTests", dependencies: ["ParityTestSupport", "TrainingFree", "CLIP", "SafeTensors", "Tensor", "Vocabulary"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
     ],

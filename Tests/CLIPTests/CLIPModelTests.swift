@@ -1,3 +1,4 @@
+import ParityTestSupport
 import Foundation
 import Testing
 import SafeTensors
@@ -36,9 +37,9 @@ struct CLIPModelTests {
     /// A mis-shaped tensor is reported with its key and both shapes.
     @Test func misshapenTensorNamesKeyAndShapes() throws {
         let key = "vision_model.encoder.layers.1.mlp.fc1.weight"
-        let bytes = try rebuild(fixture("clip_tiny_vision")) { name, shape, data in
+        let bytes = try rebuiltSafeTensors(fixture("clip_tiny_vision"), edit: { name, shape, data in
             name == key ? ([36, 32], Array(data.prefix(36 * 32 * 4))) : (shape, data)
-        }
+        })
         do {
             _ = try CLIPModel(file: SafeTensorsFile(bytes: bytes))
             Issue.record("misshapen fc1 accepted")

@@ -1,3 +1,4 @@
+import ParityTestSupport
 import Foundation
 import Testing
 import SafeTensors

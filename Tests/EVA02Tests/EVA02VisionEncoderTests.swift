@@ -1,3 +1,4 @@
+import ParityTestSupport
 import Foundation
 import Testing
 import SafeTensors
@@ -79,12 +80,12 @@ struct EVA02VisionEncoderTests {
             expectClose(try #require(result.taps[tap]), try outputs.tensor("vision.tap.\(tap).b2.f16"), "F16 tap \(tap)")
         }
         // The F16 outputs differ from the F32 ones, so the comparison above can tell them apart.
-        #expect(maxDifference(result.dense, try outputs.tensor("vision.dense.b2")) > 1e-4)
+        #expect(deviation(result.dense, try outputs.tensor("vision.dense.b2")).worst > 1e-4)
     }
 
     @Test func missingTensorNamesTheKey() throws {
         let key = EVA02VisionEncoder.checkpointPrefix + "blocks.2.mlp.w3.bias"
-        let bytes = try rebuild(fixture("eva02_tiny"), drop: { $0 == key })
+        let bytes = try rebuiltSafeTensors(fixture("eva02_tiny"), dropping: { $0 == key })
         let error = #expect(throws: EVA02Error.self) {
             _ = try EVA02VisionEncoder(file: SafeTensorsFile(bytes: bytes, name: "damaged.safetensors"))
         }
@@ -95,7 +96,7 @@ struct EVA02VisionEncoderTests {
 
     @Test func misshapenTensorNamesTheKeyAndBothShapes() throws {
         let key = EVA02VisionEncoder.checkpointPrefix + "blocks.1.attn.proj.weight"
-        let bytes = try rebuild(fixture("eva02_tiny"), edit: { name, shape, data in
+        let bytes = try rebuiltSafeTensors(fixture("eva02_tiny"), edit: { name, shape, data in
             name == key ? ([32, 31], Array(data.prefix(32 * 31 * 4))) : (shape, data)
         })
         let error = #expect(throws: EVA02Error.self) {
@@ -108,7 +109,7 @@ struct EVA02VisionEncoderTests {
     /// Without `sgseg.clip.vision_heads` the heads default to width / 64,
     /// which is 0 for this width: a clear configuration error.
     @Test func headsWithoutMetadataFallBackToWidthOver64() throws {
-        let bytes = try rebuild(fixture("eva02_tiny"), keepMetadata: false)
+        let bytes = try rebuiltSafeTensors(fixture("eva02_tiny"), metadata: [:])
         let file = try SafeTensorsFile(bytes: bytes)
         let error = #expect(throws: EVA02Error.self) { _ = try EVA02VisionEncoder(file: file) }
         #expect(error?.description.contains(EVA02MetadataKey.visionHeads) == true, "\(String(describing: error))")

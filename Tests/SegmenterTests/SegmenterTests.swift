@@ -1,6 +1,7 @@
 import Foundation
 import SafeTensors
 import Tensor
+import ParityTestSupport
 import Testing
 
 @testable import Segmenter
@@ -11,19 +12,6 @@ func fixtureURL(_ name: String, _ ext: String) throws -> URL {
 
 func fixture(_ name: String) throws -> SafeTensorsFile {
     try SafeTensorsFile(path: try fixtureURL(name, "safetensors").path)
-}
-
-/// `max|a−b| ≤ rel·max|b| + abs` (segmentation-core.md §11.3).
-func expectClose(
-    _ actual: Tensor, _ expected: Tensor, relative: Float = 1e-4, absolute: Float = 1e-6,
-    _ label: String, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let sameCount = actual.count == expected.count
-    #expect(sameCount, "\(label): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
-    guard sameCount else { return }
-    let scale = expected.scalars.reduce(0) { max($0, abs($1)) }
-    let worst = zip(actual.scalars, expected.scalars).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-    #expect(worst <= relative * scale + absolute, "\(label): max |Δ| = \(worst), max |expected| = \(scale)", sourceLocation: sourceLocation)
 }
 
 /// The fixture image `[3, H, W]` (0–255 floats) as an RGB image.

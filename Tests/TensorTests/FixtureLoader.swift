@@ -1,4 +1,5 @@
 import Foundation
+import ParityTestSupport
 import Testing
 @testable import Tensor
 
@@ -64,16 +65,3 @@ struct FixtureSet: Sendable {
     }
 }
 
-/// `max|a−b| ≤ rel·max|b| + abs` with identical shapes (segmentation-core.md §11.3).
-func expectClose(
-    _ actual: Tensor, _ expected: Tensor, relative: Float = 1e-5, absolute: Float = 1e-6,
-    _ label: String, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(actual.shape == expected.shape, "\(label): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
-    guard actual.shape == expected.shape else { return }
-    let scale = expected.scalars.reduce(0) { max($0, abs($1)) }
-    var worst: Float = 0
-    for (a, b) in zip(actual.scalars, expected.scalars) { worst = max(worst, abs(a - b)) }
-    let bound = relative * scale + absolute
-    #expect(worst <= bound, "\(label): max |Δ| = \(worst) > \(bound) (max |expected| = \(scale))", sourceLocation: sourceLocation)
-}

@@ -2,6 +2,7 @@ import CLIP
 import Foundation
 import SafeTensors
 import Tensor
+import ParityTestSupport
 import Testing
 @testable import TrainingFree
 
@@ -89,22 +90,6 @@ struct StandInTokenizer: CLIPTextTokenizing {
     }
 
     func tokenRow(_ text: String) -> [Int32] { rows[text] ?? [Int32](repeating: 9999, count: 16) }
-}
-
-/// `max|a−b| ≤ rel·max|b| + abs` (segmentation-core.md §11.3, tiny models);
-/// returns the measured `max|a−b| / max|b|`.
-@discardableResult
-func expectClose(
-    _ actual: Tensor, _ expected: Tensor, relative: Float = 1e-5, absolute: Float = 1e-6,
-    _ label: String, sourceLocation: SourceLocation = #_sourceLocation
-) -> Float {
-    #expect(actual.shape == expected.shape, "\(label): shape \(actual.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
-    guard actual.shape == expected.shape else { return .infinity }
-    let scale = expected.scalars.reduce(0) { max($0, abs($1)) }
-    let worst = zip(actual.scalars, expected.scalars).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-    #expect(worst <= relative * scale + absolute, "\(label): max |Δ| = \(worst), max |expected| = \(scale)",
-            sourceLocation: sourceLocation)
-    return scale > 0 ? worst / scale : worst
 }
 
 /// Top-1 minus top-2 class probability per pixel of `[K, H, W]` (∞ for K = 1).

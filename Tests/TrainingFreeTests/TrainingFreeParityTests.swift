@@ -1,3 +1,4 @@
+import ParityTestSupport
 import CLIP
 import Foundation
 import SafeTensors
