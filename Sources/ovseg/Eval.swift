@@ -113,11 +113,7 @@ struct Eval: ParsableCommand {
                     frozenCheckpoint: frozen, frozenSHA256: try Fingerprint.sha256(path: frozen),
                     definition: DriftMeter.definition, images: drift.images)
             }
-            try ResultsFile.write(record, to: output)
-            if !quiet {
-                print(TerminalSummary.render(record), terminator: "")
-                print("wrote \(output)")
-            }
+            try writeResults(record, to: output, quiet: quiet)
         }
     }
 

@@ -74,6 +74,15 @@ struct ScoringOptions: ParsableArguments {
     }
 }
 
+/// Writes a run's results file and, unless quiet, prints its per-class table and the path.
+func writeResults(_ record: RunRecord, to output: String, quiet: Bool) throws {
+    try ResultsFile.write(record, to: output)
+    if !quiet {
+        print(TerminalSummary.render(record), terminator: "")
+        print("wrote \(output)")
+    }
+}
+
 extension PresencePolicy: ExpressibleByArgument {}
 extension OutOfRangeGroundTruth: ExpressibleByArgument {}
 extension OutOfRangePrediction: ExpressibleByArgument {}
@@ -110,11 +119,7 @@ struct Score: ParsableCommand {
             let record = try Scorer.score(
                 groundTruthDirectory: gt, predictionDirectory: pred, options: try options.scoreOptions(method: name),
                 progress: options.progress)
-            try ResultsFile.write(record, to: output)
-            if !quiet {
-                print(TerminalSummary.render(record), terminator: "")
-                print("wrote \(output)")
-            }
+            try writeResults(record, to: output, quiet: quiet)
         }
     }
 }
