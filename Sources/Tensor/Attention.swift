@@ -72,18 +72,10 @@ extension Tensor {
     public static func packedSelfAttention(
         _ qkv: Tensor, heads: Int, causal: Bool = false, scale: Float? = nil
     ) throws(TensorError) -> Tensor {
-        let op = "attention"
-        guard qkv.rank == 3, qkv.shape[2] % 3 == 0 else {
-            throw .shapeMismatch(operation: op, detail: "expected packed [B, S, 3D] projections, got \(qkv.shape)")
-        }
-        let b = qkv.shape[0], s = qkv.shape[1], d = qkv.shape[2] / 3
-        guard heads > 0, d % heads == 0 else {
-            throw .invalidArgument(operation: op, detail: "width \(d) is not divisible by \(heads) heads")
-        }
-        if s == 0 || b == 0 || d == 0 { return Tensor(validShape: [b, s, d], scalars: []) }
-        let headWidth = d / heads
-        let factor = scale ?? 1 / Float(headWidth).squareRoot()
-        try BLAS.validate([(s, "M"), (s, "N"), (headWidth, "K"), (3 * d, "lda"), (s * s, "scores")])
+        let layout = try PackedHeads(qkv, heads: heads, scale: scale, operation: "attention")
+        let (b, s, d, headWidth, factor) = (layout.batch, layout.tokens, layout.width, layout.headWidth, layout.scale)
+        if layout.isEmpty { return Tensor(validShape: [b, s, d], scalars: []) }
+        try layout.validateGEMMs()
         return qkv.scalars.withUnsafeBufferPointer { p in
             attentionCore(
                 q: p.baseAddress!, k: p.baseAddress! + d, v: p.baseAddress! + 2 * d, rowStride: 3 * d,
@@ -160,5 +152,38 @@ extension Tensor {
         let v = try linear(x, weight: weights.value.weight, bias: weights.value.bias)
         let attended = try scaledDotProductAttention(query: q, key: k, value: v, heads: heads, causal: causal)
         return try linear(attended, weight: weights.output.weight, bias: weights.output.bias)
+    }
+}
+
+/// The layout of packed `[B, S, 3D]` query/key/value projections split into heads, validated
+/// once for every attention that reads heads in place.
+struct PackedHeads {
+    let batch: Int
+    let tokens: Int
+    /// D, the width of each of q, k and v.
+    let width: Int
+    let headWidth: Int
+    /// The score scale: the one given, else `headWidth^(-1/2)`.
+    let scale: Float
+
+    init(_ qkv: Tensor, heads: Int, scale: Float?, operation op: String) throws(TensorError) {
+        guard qkv.rank == 3, qkv.shape[2] % 3 == 0 else {
+            throw .shapeMismatch(operation: op, detail: "expected packed [B, S, 3D] projections, got \(qkv.shape)")
+        }
+        batch = qkv.shape[0]
+        tokens = qkv.shape[1]
+        width = qkv.shape[2] / 3
+        guard heads > 0, width % heads == 0 else {
+            throw .invalidArgument(operation: op, detail: "width \(width) is not divisible by \(heads) heads")
+        }
+        headWidth = width / heads
+        self.scale = scale ?? 1 / Float(max(headWidth, 1)).squareRoot()
+    }
+
+    var isEmpty: Bool { tokens == 0 || batch == 0 || width == 0 }
+
+    /// The sizes of the per-head `S×S` products, checked against BLAS's 32-bit limits.
+    func validateGEMMs() throws(TensorError) {
+        try BLAS.validate([(tokens, "M"), (tokens, "N"), (headWidth, "K"), (3 * width, "lda"), (tokens * tokens, "scores")])
     }
 }

@@ -29,20 +29,13 @@ extension Tensor {
         _ qkv: Tensor, heads: Int, sources: SelfSimilaritySources, scale: Float? = nil
     ) throws(TensorError) -> Tensor {
         let op = "selfSimilarityAttention"
-        guard qkv.rank == 3, qkv.shape[2] % 3 == 0 else {
-            throw .shapeMismatch(operation: op, detail: "expected packed [B, S, 3D] projections, got \(qkv.shape)")
-        }
+        let layout = try PackedHeads(qkv, heads: heads, scale: scale, operation: op)
         guard !sources.isEmpty else {
             throw .invalidArgument(operation: op, detail: "at least one of query, key or value must be a source")
         }
-        let b = qkv.shape[0], s = qkv.shape[1], d = qkv.shape[2] / 3
-        guard heads > 0, d % heads == 0 else {
-            throw .invalidArgument(operation: op, detail: "width \(d) is not divisible by \(heads) heads")
-        }
-        if s == 0 || b == 0 || d == 0 { return Tensor(validShape: [b, s, d], scalars: []) }
-        let headWidth = d / heads
-        let factor = scale ?? 1 / Float(headWidth).squareRoot()
-        try BLAS.validate([(s, "M"), (s, "N"), (headWidth, "K"), (3 * d, "lda"), (s * s, "scores")])
+        let (b, s, d, headWidth, factor) = (layout.batch, layout.tokens, layout.width, layout.headWidth, layout.scale)
+        if layout.isEmpty { return Tensor(validShape: [b, s, d], scalars: []) }
+        try layout.validateGEMMs()
         let offsets = [(SelfSimilaritySources.query, 0), (.key, d), (.value, 2 * d)]
             .filter { sources.contains($0.0) }.map(\.1)
         var scores = [Float](repeating: 0, count: s * s)
