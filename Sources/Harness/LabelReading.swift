@@ -19,7 +19,6 @@ struct LabelReading: Sendable {
     let colorCounter: PixelCounter
     let skipSizeMismatches: Bool
     let ignoreValues: [Int]
-    let colorIgnoreValue: Int
 
     init(vocabulary: Vocabulary, options: ScoreOptions) {
         self.vocabulary = vocabulary
@@ -34,7 +33,6 @@ struct LabelReading: Sendable {
         groundTruthColors = ColorTable(gtColors)
         predictionColors = ColorTable(classColors)
         self.ignoreValues = ignoreValues
-        self.colorIgnoreValue = colorIgnore
         indexCounter = PixelCounter(policy: PixelPolicy(
             classCount: k, ignoreValues: ignoreValues, reduceZeroLabel: vocabulary.encoding.reduceZeroLabel,
             outOfRangeGroundTruth: options.outOfRangeGroundTruth, outOfRangePrediction: options.outOfRangePrediction))
@@ -96,15 +94,7 @@ struct LabelReading: Sendable {
     /// Evaluation class id per pixel of a decoded ground truth, −1 where the pixel is not evaluated
     /// (ignore values, ignore colours, reduce_zero_label's 0, out-of-range values).
     func evaluationIDs(_ groundTruth: LabelMap) -> [Int32] {
-        let k = vocabulary.classCount
-        let ignored = Set(groundTruth.isColorCoded ? ignoreValues + [colorIgnoreValue] : ignoreValues)
-        let reduce = vocabulary.encoding.reduceZeroLabel && !groundTruth.isColorCoded
-        return groundTruth.values.map { raw in
-            var value = Int(raw)
-            if reduce { value = (value == 0 || value == 255) ? 255 : value - 1 }  // mmseg's rule, as PixelCounter
-            if ignored.contains(value) || value >= k { return -1 }
-            return Int32(value)
-        }
+        (groundTruth.isColorCoded ? colorCounter : indexCounter).evaluationClasses(ofGroundTruth: groundTruth.values)
     }
 
     /// Counts a decoded pair of equal size into a fresh matrix; errors name the file and the pixel.

@@ -84,6 +84,14 @@ public struct PixelCounter: Sendable {
         groundTruthTable = table
     }
 
+    /// The evaluation class of each ground-truth value under the policy, −1 where the pixel is
+    /// not evaluated (ignored, reduced zero, out of range): the classification `count` uses.
+    public func evaluationClasses(ofGroundTruth values: [UInt16]) -> [Int32] {
+        groundTruthTable.withUnsafeBufferPointer { table in
+            values.map { raw in max(table[Int(raw)], -1) }
+        }
+    }
+
     /// Counts one image pair into `matrix`. Both buffers hold the same number of pixels.
     /// On an out-of-range value nothing is added to `matrix`.
     public func count(
