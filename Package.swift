@@ -41,7 +41,9 @@ let package = Package(
         .executableTarget(name: "EVA02Bench", dependencies: ["EVA02", "SafeTensors", "Tensor"]),
         .target(name: "TrainingFree", dependencies: ["CLIP", "Tensor", "SafeTensors", "CLIPTokenizer"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
-        .target(name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"]),
+        .target(
+            name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"],
+            resources: [.copy("../../Demo")]),
         .target(
             name: "Harness",
             dependencies: [
@@ -69,7 +71,9 @@ let package = Package(
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics", "SyntheticData", "LabelMaps"], exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"], exclude: ["Snapshots"]),
-        .testTarget(name: "CLITests", dependencies: ["ovseg", "CLIP", "LabelMaps", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CLITests", dependencies: ["ovseg", "CLIP", "LabelMaps", "SafeTensors", "Tensor", "ParityTestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["ParityTestSupport", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["ParityTestSupport", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),

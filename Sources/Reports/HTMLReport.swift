@@ -20,6 +20,10 @@ public enum HTMLReport {
         html.line()
         html.element("h1", text: report.title)
         html.line()
+        for note in report.notes {
+            html.element("p", [("class", "intro")], text: note)
+            html.line()
+        }
         for warning in report.warnings {
             html.element("p", [("class", "warning")]) { $0.element("strong", text: "Warning: "); $0.text(warning) }
             html.line()
@@ -173,7 +177,7 @@ public enum HTMLReport {
         th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}th{background:#f0f3f7}\
         td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.best{background:#e8f4e8}\
         td.seen{color:#2a5d9f}td.unseen{color:#a3521b}tbody tr:nth-child(even){background:#fafafa}\
-        .footnote,.note{font-size:.88em;color:#444}.warning{background:#fff4e5;border-left:4px solid #f28e2b;padding:.5em .8em}\
+        .footnote,.note{font-size:.88em;color:#444}.intro{max-width:56em;line-height:1.45}.warning{background:#fff4e5;border-left:4px solid #f28e2b;padding:.5em .8em}\
         figure.chart{margin:1em 0;overflow-x:auto}figure.chart svg{max-width:100%;height:auto}.chart-grid{display:flex;flex-wrap:wrap;gap:0 1.5em}\
         table[id^="provenance"] td:nth-child(3),table[id^="provenance"] td:nth-child(5){white-space:nowrap}figcaption{font-size:.85em;color:#555}\
         dl.policy{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;font-size:.92em}dl.policy dt{font-weight:600}dl.policy dd{margin:0;overflow-wrap:anywhere}\

@@ -5,6 +5,10 @@ public enum MarkdownReport {
         var lines: [String] = []
         lines.append("# " + MarkdownText.escape(report.title))
         lines.append("")
+        for note in report.notes {
+            lines.append(MarkdownText.escape(note))
+            lines.append("")
+        }
         for warning in report.warnings {
             lines.append("> **Warning:** " + MarkdownText.escape(warning))
             lines.append("")

@@ -24,13 +24,16 @@ public struct ReportOptions: Sendable {
     public var allowMixed: Bool
     /// Where to find images for the qualitative panel; nil for no panel.
     public var qualitative: QualitativeSources?
+    /// Paragraphs shown under the title, e.g. what the data and the methods are.
+    public var notes: [String]
 
     public init(
         title: String = "ovseg report", baseline: String? = nil,
         bootstrap: BootstrapConfiguration? = BootstrapConfiguration(), allowMixed: Bool = false,
-        qualitative: QualitativeSources? = nil
+        qualitative: QualitativeSources? = nil, notes: [String] = []
     ) {
         self.title = title
+        self.notes = notes
         self.baseline = baseline
         self.bootstrap = bootstrap
         self.allowMixed = allowMixed
@@ -48,6 +51,8 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
 /// Markdown and the HTML cannot disagree.
 public struct Report: Sendable {
     public var title: String
+    /// The author's paragraphs under the title (`ReportOptions.notes`).
+    public var notes: [String]
     /// Shown prominently, e.g. that runs were split into sections.
     public var warnings: [String]
     public var sections: [ReportSection]
@@ -77,6 +82,7 @@ public struct Report: Sendable {
             groups.append([input])
         }
         title = options.title
+        notes = options.notes
         warnings = []
         if groups.count > 1 {
             warnings.append(

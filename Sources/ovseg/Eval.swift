@@ -106,7 +106,7 @@ struct Eval: ParsableCommand {
             var record = try ModelEvaluation.evaluate(
                 dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
                 savePredictions: savePredictions,
-                provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: configuration(segmenter)),
+                provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: Self.configuration(segmenter)),
                 progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
             if let drift = predictor.drift, let frozen {
                 record.featureDrift = FeatureDrift(
@@ -117,7 +117,8 @@ struct Eval: ParsableCommand {
         }
     }
 
-    func configuration(_ segmenter: SoftGuidedSegmenter) -> [(String, String)] {
+    /// The inference settings recorded in the results file's provenance.
+    static func configuration(_ segmenter: SoftGuidedSegmenter) -> [(String, String)] {
         let c = segmenter.configuration
         var items: [(String, String)] = [
             ("architecture", c.architecture), ("backbone", c.backbone.rawValue), ("dense", c.dense.rawValue),

@@ -23,6 +23,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Title of the report.")
     var title: String = "ovseg report"
 
+    @Option(help: "A paragraph to show under the title, e.g. what the data and the methods are (repeatable).")
+    var note: [String] = []
+
     @Option(help: "Method the others are compared with (default: the first run).")
     var baseline: String?
 
@@ -76,7 +79,7 @@ struct ReportCommand: ParsableCommand {
             let options = ReportOptions(
                 title: title, baseline: baseline,
                 bootstrap: bootstrap > 0 ? BootstrapConfiguration(resamples: bootstrap, level: level, seed: seed) : nil,
-                allowMixed: allowMixed, qualitative: qualitative)
+                allowMixed: allowMixed, qualitative: qualitative, notes: note)
             let report = try Report(inputs: inputs, options: options)
             let written = try ReportFiles.write(report, to: out)
             print("wrote \(written.count) files to \(out): report.md, report.html and \(written.count - 2) charts")

@@ -53,20 +53,28 @@ final class Workspace {
 struct CLITests {
     /// Generates a small demo dataset once per test that needs it.
     func demo(_ workspace: Workspace, images: Int = 6) throws {
-        let outcome = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "\(images)", "--size", "64"])
+        let outcome = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "\(images)", "--size", "64", "--skip-model"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
     }
 
     @Test func demoPrintsTablesAndWritesResults() throws {
         let workspace = try Workspace()
-        let outcome = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "4", "--size", "64"])
+        let outcome = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "2", "--size", "64"])
         #expect(outcome.status == 0)
         #expect(outcome.stdout.contains("hIoU"))
         #expect(outcome.stdout.contains("seen-collapse"))
+        #expect(outcome.stdout.contains("sgseg-demo"))
         #expect(!outcome.stderr.contains("\u{1B}["), "no progress bar escapes outside a terminal")
-        for method in ["boundary-drift", "class-confusion", "small-object-misses", "seen-collapse"] {
+        for method in ["boundary-drift", "class-confusion", "small-object-misses", "seen-collapse", "sgseg-demo"] {
             #expect(workspace.exists("d/results/\(method).ovseg.json"))
         }
+        // The segmentation core's run: palette predictions for the report, and a report that says
+        // plainly that the model is synthetic.
+        let predictions = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/d/predictions/sgseg-demo")
+        #expect(predictions.count == 2)
+        let markdown = try String(contentsOfFile: workspace.path + "/d/report/report.md", encoding: .utf8)
+        #expect(markdown.contains("bundled synthetic checkpoint"))
+        #expect(markdown.contains("they say nothing about SGSeg"))
     }
 
     @Test func scorePrintsTheSameFiguresItWrites() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import SafeTensors
 import Tensor
 import Testing
@@ -40,7 +41,7 @@ public func rebuiltSafeTensors(
     var header: [String] = []
     let meta = metadata ?? file.metadata
     if !meta.isEmpty {
-        let pairs = meta.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }
+        let pairs = meta.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }
         header.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
     }
     var data: [UInt8] = []
@@ -56,4 +57,19 @@ public func rebuiltSafeTensors(
     out += json
     out += data
     return out
+}
+
+/// `text` as a JSON string literal (metadata values hold JSON lists with quotes).
+private func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
 }

@@ -5,7 +5,8 @@ import Reports
 import Testing
 
 private let goldenOptions = ReportOptions(
-    title: "Fixture report", baseline: "boundary-drift", bootstrap: BootstrapConfiguration(resamples: 200, level: 0.95, seed: 7))
+    title: "Fixture report", baseline: "boundary-drift", bootstrap: BootstrapConfiguration(resamples: 200, level: 0.95, seed: 7),
+    notes: ["Fixture runs of the synthetic demo data.", "A second paragraph with <markup> & a | pipe."])
 
 @Suite("Report goldens")
 struct ReportGoldenTests {
@@ -144,5 +145,35 @@ struct ReportComparabilityTests {
         #expect(throws: ReportError.self) {
             try Report(inputs: [ReportInput(record: a, path: "a")], options: ReportOptions(baseline: "nope"))
         }
+    }
+}
+
+@Suite("Report feature drift")
+struct ReportFeatureDriftTests {
+    /// Means over the images that have each region, by hand: whole (0.1 + 0.3) / 2, seen 0.2 (one
+    /// image), unseen 0.5 (one image); runs without a measurement get no row.
+    @Test func driftTableShowsHandComputedMeansAndItsDefinition() throws {
+        var inputs = try Fixtures.inputs()
+        inputs[1].record.featureDrift = FeatureDrift(
+            frozenCheckpoint: "frozen.safetensors", frozenSHA256: String(repeating: "ab", count: 32),
+            definition: "SmoothL1 between POD features (test definition)",
+            images: [
+                FeatureDrift.Image(id: "a", whole: 0.1, seen: 0.2, unseen: nil),
+                FeatureDrift.Image(id: "b", whole: 0.3, seen: nil, unseen: 0.5),
+            ])
+        let report = try Report(inputs: inputs, options: ReportOptions(title: "drift", bootstrap: nil))
+        let table = try #require(report.sections.first?.featureDrift)
+        let texts = table.rows.map { $0.map(\.text) }
+        #expect(texts == [[inputs[1].record.method, "abababababab", "0.200000", "0.200000", "0.500000", "2"]])
+        #expect(table.footnotes == ["SmoothL1 between POD features (test definition)"])
+        let markdown = MarkdownReport.render(report)
+        #expect(markdown.contains("Feature drift from the frozen encoder"))
+        #expect(markdown.contains("| \(inputs[1].record.method) | abababababab | 0.200000 | 0.200000 | 0.500000 | 2 |"))
+        let html = HTMLReport.render(report)
+        #expect(html.contains("id=\"drift-1\""))
+
+        let withoutDrift = try Report(inputs: try Fixtures.inputs(), options: ReportOptions(title: "none", bootstrap: nil))
+        #expect(withoutDrift.sections.first?.featureDrift == nil)
+        #expect(!MarkdownReport.render(withoutDrift).contains("Feature drift"))
     }
 }

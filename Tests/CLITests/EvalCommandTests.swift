@@ -1,0 +1,154 @@
+import Foundation
+import LabelMaps
+import ParityTestSupport
+import SafeTensors
+import Testing
+
+/// The committed synthetic SGSeg checkpoint (Demo/README.md), read from the source tree.
+private let demoCheckpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Demo/sgseg-demo.safetensors").path
+
+private func json(_ path: String) throws -> [String: Any] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+}
+
+@Suite("ovseg eval", .serialized)
+struct EvalCommandTests {
+    /// Two synthetic 64² tiles (images/ and gt/) without running the model in the demo itself.
+    func tiles(_ workspace: Workspace) throws -> String {
+        let outcome = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "2", "--size", "64", "--skip-model"])
+        try #require(outcome.status == 0, "\(outcome.stderr)")
+        return workspace.path + "/d"
+    }
+
+    /// A copy of the demo checkpoint with tensors dropped or metadata replaced.
+    func damagedCheckpoint(
+        _ workspace: Workspace, dropping: @escaping (String) -> Bool = { _ in false },
+        metadata edit: (inout [String: String]) -> Void = { _ in }
+    ) throws -> String {
+        let file = try SafeTensorsFile(path: demoCheckpoint)
+        var metadata = file.metadata
+        edit(&metadata)
+        let path = workspace.path + "/damaged.safetensors"
+        try Data(try rebuiltSafeTensors(file, dropping: dropping, metadata: metadata)).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func savedPredictionsRescoreToTheSameCountsAndHashes() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let evalRun = workspace.path + "/eval.ovseg.json"
+        let eval = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint,
+            "--save-predictions", workspace.path + "/pred", "-o", evalRun,
+        ])
+        try #require(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains("hIoU"))
+        #expect(eval.stdout.contains("collapse:"))
+        let scoreRun = workspace.path + "/score.ovseg.json"
+        let score = try CLI.run([
+            "score", "--vocab", "potsdam", "--gt", data + "/gt", "--pred", workspace.path + "/pred", "-o", scoreRun,
+        ])
+        try #require(score.status == 0, "\(score.stderr)")
+        let evaluated = try json(evalRun)
+        let scored = try json(scoreRun)
+        let evaluatedMatrix = try #require(evaluated["confusion_matrix"] as? [String: Any])
+        let scoredMatrix = try #require(scored["confusion_matrix"] as? [String: Any])
+        #expect(evaluatedMatrix["rows"] as? [[Int]] == scoredMatrix["rows"] as? [[Int]])
+        let hashes = { (run: [String: Any]) in
+            (run["images"] as? [[String: Any]])?.map { "\($0["id"] ?? "")=\($0["prediction_sha256"] ?? "")" }
+        }
+        #expect(hashes(evaluated) != nil)
+        #expect(hashes(evaluated) == hashes(scored))
+        let rows = try #require(evaluatedMatrix["rows"] as? [[Int]])
+        #expect(rows.joined().reduce(0, +) > 0)
+
+        let provenance = try #require(evaluated["provenance"] as? [String: Any])
+        let sha = try #require(provenance["checkpoint_sha256"] as? String)
+        #expect(sha.count == 64 && sha.allSatisfy(\.isHexDigit))
+        let config = try #require(provenance["config"] as? [String: String])
+        #expect(config["architecture"] == "sgseg")
+        #expect(config["inference"] == "sliding")
+        #expect(config["templates"] == "A photo of a {} in the scene")
+    }
+
+    /// The demo gate's committed baseline of the segmentation core equals the PyTorch reference's
+    /// scores stored in the checkpoint (`sgseg.demo.eval`, computed by scripts/make_demo_checkpoint.py).
+    @Test func demoBaselineEqualsThePyTorchReference() throws {
+        let metadata = try SafeTensorsFile(path: demoCheckpoint).metadata
+        let reference = try #require(
+            try JSONSerialization.jsonObject(with: Data((metadata["sgseg.demo.eval"] ?? "").utf8)) as? [String: Any])
+        let referenceIoU = try #require(reference["iou"] as? [String: Double])
+        let baseline = URL(fileURLWithPath: demoCheckpoint).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Reports/demo/results/sgseg-demo.ovseg.json").path
+        let classes = try #require(try json(baseline)["classes"] as? [[String: Any]])
+        #expect(classes.count == referenceIoU.count)
+        for entry in classes {
+            let name = try #require(entry["name"] as? String)
+            let iou = try #require(entry["iou"] as? Double)
+            let expected = try #require(referenceIoU[name], "\(name) missing from sgseg.demo.eval")
+            #expect(abs(iou * 100 - expected) <= 0.005, "\(name): ovseg \(iou * 100), PyTorch reference \(expected)")
+        }
+    }
+
+    @Test func imageAndGroundTruthOfDifferentSizesAreRefused() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let stem = try #require(try FileManager.default.contentsOfDirectory(atPath: data + "/images").sorted().first)
+        let pixels = [UInt8](repeating: 90, count: 40 * 30 * 3)
+        try LabelMapWriter.writeRGB(width: 40, height: 30, pixels: pixels, to: data + "/images/" + stem)
+        let outcome = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint, "-o", workspace.path + "/r.ovseg.json",
+        ])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains(stem))
+        #expect(outcome.stderr.contains("40×30"))
+        #expect(outcome.stderr.contains("64×64"))
+        #expect(!workspace.exists("r.ovseg.json"))
+    }
+
+    @Test func unsupportedBackboneIsRefusedByName() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let checkpoint = try damagedCheckpoint(workspace, metadata: { $0["sgseg.backbone"] = "convnext" })
+        let outcome = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", checkpoint, "-o", workspace.path + "/r.ovseg.json",
+        ])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("convnext"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("sgseg.backbone"), "\(outcome.stderr)")
+    }
+
+    @Test func missingTensorIsNamed() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let key = "sem_seg_head.predictor.transformer.decoder1.conv.double_conv.0.weight"
+        #expect(try SafeTensorsFile(path: demoCheckpoint).names.contains(key))
+        let checkpoint = try damagedCheckpoint(workspace, dropping: { $0 == key })
+        let outcome = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", checkpoint, "-o", workspace.path + "/r.ovseg.json",
+        ])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains(key), "\(outcome.stderr)")
+    }
+
+    @Test func unknownOptionValuesAreRefused() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let base = ["eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint, "-o", workspace.path + "/r.ovseg.json"]
+        let cases: [([String], String)] = [
+            (["--inference", "diagonal"], "diagonal"),
+            (["--mode", "maskformer"], "maskformer"),
+            (["--mode", "catseg"], "sgseg checkpoint"),
+            (["--pooling", "3"], "pooling"),
+            (["--shortest-edge", "0"], "positive integer or none, not 0"),
+        ]
+        for (extra, needle) in cases {
+            let outcome = try CLI.run(base + extra)
+            #expect(outcome.status != 0, "\(extra)")
+            #expect(outcome.stderr.contains(needle), "\(extra): \(outcome.stderr)")
+        }
+        #expect(!workspace.exists("r.ovseg.json"))
+    }
+}
