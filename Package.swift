@@ -57,7 +57,7 @@ let package = Package(
             name: "ovseg",
             dependencies: [
                 "Harness", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
-                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter",
+                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +72,11 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics", "SyntheticData", "LabelMaps"], exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"], exclude: ["Snapshots"]),
         .testTarget(
-            name: "CLITests", dependencies: ["ovseg", "CLIP", "LabelMaps", "SafeTensors", "Tensor", "ParityTestSupport"],
+            name: "CLITests",
+            dependencies: [
+                "ovseg", "CLIP", "CLIPTokenizer", "LabelMaps", "SafeTensors", "Segmenter", "Tensor", "TrainingFree", "Vocabulary",
+                "ParityTestSupport",
+            ],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["ParityTestSupport", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),

@@ -20,10 +20,19 @@ struct Eval: ParsableCommand {
             on a 640² resize plus a global view, per-class sigmoid, argmax. The results file records \
             the checkpoint's SHA-256 and every inference setting. With --frozen, the drift of the \
             tuned encoder's dense features from a frozen encoder's is measured per image.
+
+            --mode training-free (chosen automatically for a plain Hugging Face CLIP model.safetensors) \
+            segments with the frozen CLIP alone, SegEarth-OV's recipe: SegEarth attention in the last \
+            block, long side 448, 224 windows at stride 112, every class name and synonym of the \
+            vocabulary as a query with the 80 OpenAI ImageNet templates, and the dataset's threshold \
+            and background class where SegEarth-OV configures them (potsdam, vaihingen, loveda, isaid, \
+            openearthmap, udd5, uavid, vdd). --attention, --threshold, --background, --long-side, \
+            --crop and --stride override them.
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
         case auto, sgseg, catseg
+        case trainingFree = "training-free"
     }
 
     @OptionGroup var options: ScoringOptions
@@ -34,14 +43,14 @@ struct Eval: ParsableCommand {
     @Option(help: "Checkpoint (safetensors).")
     var checkpoint: String
 
-    @Option(help: "auto (from the checkpoint, default), sgseg or catseg (checked against the checkpoint).")
+    @Option(help: "auto (from the checkpoint, default), sgseg, catseg (checked against the checkpoint) or training-free (a plain CLIP).")
     var mode: Mode = .auto
 
     @Option(help: "sliding (CAT-Seg evaluation protocol, default) or whole (pad to 32, one view).")
-    var inference: String = "sliding"
+    var inference: String?
 
     @Option(help: "Class-aggregation pooling: 1 (evaluation scripts, default) or 2.")
-    var pooling: Int = 1
+    var pooling: Int?
 
     @Option(help: "Prompt template ('{}' = class name); repeat for an ensemble. Default: the checkpoint's.")
     var template: [String] = []
@@ -58,6 +67,24 @@ struct Eval: ParsableCommand {
     @Option(help: "Also write each prediction as <id>.png (palette PNG of class ids) into this folder.")
     var savePredictions: String?
 
+    @Option(help: "Training-free: last-block attention, segearth (default), sclip, clearclip, maskclip or vanilla.")
+    var attention: String?
+
+    @Option(help: "Training-free: pixels whose best class probability is below this get the background class.")
+    var threshold: Float?
+
+    @Option(help: "Training-free: the background class (id or name) for pixels under the threshold.")
+    var background: String?
+
+    @Option(help: "Training-free: resize so the long side has this many pixels first (default 448), or none.")
+    var longSide: String?
+
+    @Option(help: "Training-free: sliding-window side (default 224).")
+    var crop: Int?
+
+    @Option(help: "Training-free: sliding-window step (default 112).")
+    var stride: Int?
+
     @Option(help: "Method name recorded in the results file (default: the checkpoint's file name).")
     var method: String?
 
@@ -69,52 +96,104 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let inferenceMode = SegmenterConfiguration.Inference(rawValue: inference) else {
-                throw ValidationError("--inference must be sliding or whole, not \(inference)")
+            if try resolvedMode() == .trainingFree {
+                try evaluateTrainingFree()
+            } else {
+                try evaluateSegmenter()
             }
-            var resize = ShortestEdgeResize.protocolDefault
-            if let shortestEdge {
-                if shortestEdge == "none" {
-                    resize = .none
-                } else if let size = Int(shortestEdge), size > 0 {
-                    resize = .size(size)
-                } else {
-                    throw ValidationError("--shortest-edge must be a positive integer or none, not \(shortestEdge)")
-                }
-            }
-            let segmenterOptions = SegmenterOptions(
-                pooling: pooling, inference: inferenceMode, templates: template.isEmpty ? nil : template,
-                frozenCompensation: frozenCompensation, shortestEdge: resize)
-            let segmenter = try SoftGuidedSegmenter(checkpoint: checkpoint, options: segmenterOptions)
-            if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
-                throw ValidationError(
-                    "--mode \(mode.rawValue) but \(checkpoint) is a \(segmenter.configuration.architecture) checkpoint")
-            }
-            let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
-            let scoreOptions = try options.scoreOptions(method: name)
-            let text = try segmenter.textEmbeddings(classNames: scoreOptions.vocabulary.classes.map(\.name))
-            var drift: DriftMeter?
-            if let frozen {
-                drift = try DriftMeter(
-                    path: frozen, backbone: segmenter.configuration.backbone, guidanceLayers: segmenter.guidanceLayers,
-                    unseen: Set((scoreOptions.split?.unseenIDs ?? []).map(Int32.init)),
-                    seen: Set((scoreOptions.split?.seenIDs ?? []).map(Int32.init)),
-                    classCount: scoreOptions.vocabulary.classCount)
-            }
-            var predictor = SegmenterPredictor(segmenter: segmenter, text: text, drift: drift)
-            let checkpointHash = try Fingerprint.sha256(path: checkpoint)
-            var record = try ModelEvaluation.evaluate(
-                dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
-                savePredictions: savePredictions,
-                provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: Self.configuration(segmenter)),
-                progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
-            if let drift = predictor.drift, let frozen {
-                record.featureDrift = FeatureDrift(
-                    frozenCheckpoint: frozen, frozenSHA256: try Fingerprint.sha256(path: frozen),
-                    definition: DriftMeter.definition, images: drift.images)
-            }
-            try writeResults(record, to: output, quiet: quiet)
         }
+    }
+
+    /// The mode asked for, or for `auto` training-free when the checkpoint is a plain CLIP.
+    func resolvedMode() throws -> Mode {
+        guard mode == .auto else { return mode }
+        let file = try SafeTensorsFile(path: checkpoint)
+        let plainCLIP = file.metadata["sgseg.arch"] == nil
+            && file.contains("vision_model.embeddings.patch_embedding.weight")
+        return plainCLIP ? .trainingFree : .auto
+    }
+
+    /// Options of the other mode are refused rather than silently ignored.
+    func refuse(_ options: [(String, Bool)], in mode: String) throws {
+        let given = options.filter(\.1).map(\.0)
+        guard given.isEmpty else {
+            throw ValidationError("\(given.joined(separator: ", ")) do not apply to --mode \(mode)")
+        }
+    }
+
+    func evaluateTrainingFree() throws {
+        try refuse(
+            [("--inference", inference != nil), ("--pooling", pooling != nil), ("--shortest-edge", shortestEdge != nil),
+             ("--frozen-compensation", frozenCompensation), ("--frozen", frozen != nil)],
+            in: "training-free")
+        let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
+        let scoreOptions = try options.scoreOptions(method: name)
+        let overrides = TrainingFreeOverrides(
+            attention: attention, threshold: threshold, background: background, longSide: longSide, crop: crop, stride: stride)
+        let evaluation = try TrainingFreeEvaluation(
+            checkpoint: checkpoint, vocabulary: scoreOptions.vocabulary, overrides: overrides, templates: template)
+        var predictor = TrainingFreePredictor(evaluation: evaluation)
+        let record = try ModelEvaluation.evaluate(
+            dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
+            savePredictions: savePredictions,
+            provenance: (
+                checkpoint: checkpoint, sha256: try Fingerprint.sha256(path: checkpoint),
+                configuration: evaluation.configuration(vocabulary: scoreOptions.vocabulary)),
+            progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
+        try writeResults(record, to: output, quiet: quiet)
+    }
+
+    func evaluateSegmenter() throws {
+        try refuse(
+            [("--attention", attention != nil), ("--threshold", threshold != nil), ("--background", background != nil),
+             ("--long-side", longSide != nil), ("--crop", crop != nil), ("--stride", stride != nil)],
+            in: "sgseg or catseg")
+        let inference = self.inference ?? "sliding"
+        guard let inferenceMode = SegmenterConfiguration.Inference(rawValue: inference) else {
+            throw ValidationError("--inference must be sliding or whole, not \(inference)")
+        }
+        var resize = ShortestEdgeResize.protocolDefault
+        if let shortestEdge {
+            if shortestEdge == "none" {
+                resize = .none
+            } else if let size = Int(shortestEdge), size > 0 {
+                resize = .size(size)
+            } else {
+                throw ValidationError("--shortest-edge must be a positive integer or none, not \(shortestEdge)")
+            }
+        }
+        let segmenterOptions = SegmenterOptions(
+            pooling: pooling ?? 1, inference: inferenceMode, templates: template.isEmpty ? nil : template,
+            frozenCompensation: frozenCompensation, shortestEdge: resize)
+        let segmenter = try SoftGuidedSegmenter(checkpoint: checkpoint, options: segmenterOptions)
+        if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
+            throw ValidationError(
+                "--mode \(mode.rawValue) but \(checkpoint) is a \(segmenter.configuration.architecture) checkpoint")
+        }
+        let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
+        let scoreOptions = try options.scoreOptions(method: name)
+        let text = try segmenter.textEmbeddings(classNames: scoreOptions.vocabulary.classes.map(\.name))
+        var drift: DriftMeter?
+        if let frozen {
+            drift = try DriftMeter(
+                path: frozen, backbone: segmenter.configuration.backbone, guidanceLayers: segmenter.guidanceLayers,
+                unseen: Set((scoreOptions.split?.unseenIDs ?? []).map(Int32.init)),
+                seen: Set((scoreOptions.split?.seenIDs ?? []).map(Int32.init)),
+                classCount: scoreOptions.vocabulary.classCount)
+        }
+        var predictor = SegmenterPredictor(segmenter: segmenter, text: text, drift: drift)
+        let checkpointHash = try Fingerprint.sha256(path: checkpoint)
+        var record = try ModelEvaluation.evaluate(
+            dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
+            savePredictions: savePredictions,
+            provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: Self.configuration(segmenter)),
+            progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
+        if let drift = predictor.drift, let frozen {
+            record.featureDrift = FeatureDrift(
+                frozenCheckpoint: frozen, frozenSHA256: try Fingerprint.sha256(path: frozen),
+                definition: DriftMeter.definition, images: drift.images)
+        }
+        try writeResults(record, to: output, quiet: quiet)
     }
 
     /// The inference settings recorded in the results file's provenance.

@@ -1,12 +1,23 @@
+import CLIP
+import CLIPTokenizer
 import Foundation
 import LabelMaps
 import ParityTestSupport
 import SafeTensors
+import Segmenter
 import Testing
+import TrainingFree
+import Vocabulary
 
 /// The committed synthetic SGSeg checkpoint (Demo/README.md), read from the source tree.
 private let demoCheckpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Demo/sgseg-demo.safetensors").path
+
+/// A fixture of another test target, read from the source tree.
+private func fixture(_ target: String, _ name: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("\(target)/Fixtures/\(name)").path
+}
 
 private func json(_ path: String) throws -> [String: Any] {
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -143,6 +154,84 @@ struct EvalCommandTests {
             (["--mode", "catseg"], "sgseg checkpoint"),
             (["--pooling", "3"], "pooling"),
             (["--shortest-edge", "0"], "positive integer or none, not 0"),
+        ]
+        for (extra, needle) in cases {
+            let outcome = try CLI.run(base + extra)
+            #expect(outcome.status != 0, "\(extra)")
+            #expect(outcome.stderr.contains(needle), "\(extra): \(outcome.stderr)")
+        }
+        #expect(!workspace.exists("r.ovseg.json"))
+    }
+
+    /// A plain Hugging Face CLIP whose text tower has the real 49 408-token vocabulary: the text
+    /// tower of the embed fixture and the vision tower of the training-free fixture (both project
+    /// to 8 dimensions).
+    func plainCLIP(_ workspace: Workspace) throws -> String {
+        let text = try SafeTensorsFile(path: fixture("CLITests", "clip_text_vocab49408_f16.safetensors"))
+        let vision = try SafeTensorsFile(path: fixture("TrainingFreeTests", "clip_tiny.safetensors"))
+        let bytes = try mergedSafeTensors(
+            [(text, { $0.hasPrefix("text_") }), (vision, { $0.hasPrefix("vision_model.") || $0 == "visual_projection.weight" })],
+            metadata: [
+                "format": "pt", "sgseg.clip.text_heads": "2", "sgseg.clip.vision_heads": "2", "sgseg.clip.hidden_act": "quick_gelu",
+            ])
+        let path = workspace.path + "/clip.safetensors"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// `--mode auto` picks training-free for a plain CLIP; the saved labels are what the library
+    /// computes with the vocabulary's names and synonyms and SegEarth-OV's Potsdam preset.
+    @Test func trainingFreeModeRunsTheLibraryWithThePreset() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let checkpoint = try plainCLIP(workspace)
+        let run = workspace.path + "/tf.ovseg.json"
+        let outcome = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", checkpoint, "--template", "a photo of a {}.",
+            "--template", "an aerial image of {}.", "--long-side", "48", "--crop", "32", "--stride", "16",
+            "--save-predictions", workspace.path + "/pred", "-o", run,
+        ])
+        try #require(outcome.status == 0, "\(outcome.stderr)")
+        let config = try #require((try json(run)["provenance"] as? [String: Any])?["config"] as? [String: String])
+        #expect(config["preset"] == "SegEarth-OV potsdam")
+        #expect(config["probability_threshold"] == "0.1")
+        #expect(config["background"] == "clutter/background")
+        #expect(config["attention"] == "segearth")
+        #expect(config["long_side"] == "48" && config["crop"] == "32" && config["stride"] == "16")
+        #expect(config["queries"]?.contains("impervious surfaces/impervious surface/road/parking lot") == true)
+
+        let vocabulary = try Vocabulary.load(key: "potsdam")
+        var settings = try #require(TrainingFreeSettings.preset(vocabulary: "potsdam"))
+        settings.longSide = 48
+        settings.crop = 32
+        settings.stride = 16
+        let segmenter = try TrainingFreeSegmenter(model: try CLIPModel(file: SafeTensorsFile(path: checkpoint)), settings: settings)
+        let queries = try segmenter.queries(
+            synonyms: vocabulary.classes.map(\.allNames), templates: ["a photo of a {}.", "an aerial image of {}."],
+            tokenizer: try CLIPTokenizer())
+        let images = try FileManager.default.contentsOfDirectory(atPath: data + "/images").sorted()
+        #expect(images.count == 2)
+        for name in images {
+            let image = try RGBImage.read(path: data + "/images/" + name)
+            let expected = try segmenter.predict(image: image.pixels, height: image.height, width: image.width, queries: queries)
+            let saved = try LabelMapReader.read(path: workspace.path + "/pred/" + name, colors: nil)
+            #expect(saved.values == expected, "\(name)")
+        }
+    }
+
+    @Test func trainingFreeOptionsAreCheckedAgainstTheCheckpoint() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let clip = try plainCLIP(workspace)
+        let base = ["eval", "--vocab", "potsdam", "--data", data, "-o", workspace.path + "/r.ovseg.json"]
+        let cases: [([String], String)] = [
+            (["--checkpoint", demoCheckpoint, "--mode", "training-free"], "needs a plain CLIP checkpoint"),
+            (["--checkpoint", clip, "--pooling", "2"], "--pooling do not apply to --mode training-free"),
+            (["--checkpoint", demoCheckpoint, "--threshold", "0.2"], "--threshold do not apply to --mode sgseg or catseg"),
+            (["--checkpoint", clip, "--attention", "dino"], "--attention must be segearth"),
+            (["--checkpoint", clip, "--background", "lake"], "--background lake is neither"),
+            (["--checkpoint", clip, "--crop", "100", "--stride", "200"], "stride 200 must be between 1 and the crop 100"),
+            (["--checkpoint", clip, "--mode", "sgseg"], clip),
         ]
         for (extra, needle) in cases {
             let outcome = try CLI.run(base + extra)

@@ -36,20 +36,32 @@ public func rebuiltSafeTensors(
     _ file: SafeTensorsFile, dropping: (String) -> Bool = { _ in false }, metadata: [String: String]? = nil,
     edit: (String, [Int], [UInt8]) -> ([Int], [UInt8]) = { ($1, $2) }
 ) throws -> [UInt8] {
-    let names = file.names.filter { !dropping($0) }
-        .sorted { (file.entries[$0]?.dataRange.lowerBound ?? 0) < (file.entries[$1]?.dataRange.lowerBound ?? 0) }
+    try withoutActuallyEscaping(dropping) { dropping in
+        try mergedSafeTensors([(file, { !dropping($0) })], metadata: metadata ?? file.metadata, edit: edit)
+    }
+}
+
+/// One safetensors file holding the tensors that `keep` selects from each part (in part order, then
+/// data order) with `metadata` as `__metadata__`, e.g. a text tower and a vision tower of two fixtures.
+public func mergedSafeTensors(
+    _ parts: [(file: SafeTensorsFile, keep: (String) -> Bool)], metadata: [String: String],
+    edit: (String, [Int], [UInt8]) -> ([Int], [UInt8]) = { ($1, $2) }
+) throws -> [UInt8] {
     var header: [String] = []
-    let meta = metadata ?? file.metadata
-    if !meta.isEmpty {
-        let pairs = meta.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }
+    if !metadata.isEmpty {
+        let pairs = metadata.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }
         header.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
     }
     var data: [UInt8] = []
-    for name in names {
-        let entry = try file.entry(name)
-        let (shape, bytes) = edit(name, entry.shape, try file.rawBytes(name))
-        header.append("\"\(name)\":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":\(shape),\"data_offsets\":[\(data.count),\(data.count + bytes.count)]}")
-        data += bytes
+    for (file, keep) in parts {
+        let names = file.names.filter(keep)
+            .sorted { (file.entries[$0]?.dataRange.lowerBound ?? 0) < (file.entries[$1]?.dataRange.lowerBound ?? 0) }
+        for name in names {
+            let entry = try file.entry(name)
+            let (shape, bytes) = edit(name, entry.shape, try file.rawBytes(name))
+            header.append("\"\(name)\":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":\(shape),\"data_offsets\":[\(data.count),\(data.count + bytes.count)]}")
+            data += bytes
+        }
     }
     var json = Array(("{" + header.joined(separator: ",") + "}").utf8)
     while json.count % 8 != 0 { json.append(0x20) }
