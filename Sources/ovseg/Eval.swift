@@ -117,7 +117,8 @@ struct Eval: ParsableCommand {
     func refuse(_ options: [(String, Bool)], in mode: String) throws {
         let given = options.filter(\.1).map(\.0)
         guard given.isEmpty else {
-            throw ValidationError("\(given.joined(separator: ", ")) do not apply to --mode \(mode)")
+            let verb = given.count == 1 ? "does" : "do"
+            throw ValidationError("\(given.joined(separator: ", ")) \(verb) not apply to --mode \(mode)")
         }
     }
 

@@ -226,8 +226,8 @@ struct EvalCommandTests {
         let base = ["eval", "--vocab", "potsdam", "--data", data, "-o", workspace.path + "/r.ovseg.json"]
         let cases: [([String], String)] = [
             (["--checkpoint", demoCheckpoint, "--mode", "training-free"], "needs a plain CLIP checkpoint"),
-            (["--checkpoint", clip, "--pooling", "2"], "--pooling do not apply to --mode training-free"),
-            (["--checkpoint", demoCheckpoint, "--threshold", "0.2"], "--threshold do not apply to --mode sgseg or catseg"),
+            (["--checkpoint", clip, "--pooling", "2"], "--pooling does not apply to --mode training-free"),
+            (["--checkpoint", demoCheckpoint, "--threshold", "0.2"], "--threshold does not apply to --mode sgseg or catseg"),
             (["--checkpoint", clip, "--attention", "dino"], "--attention must be segearth"),
             (["--checkpoint", clip, "--background", "lake"], "--background lake is neither"),
             (["--checkpoint", clip, "--crop", "100", "--stride", "200"], "stride 200 must be between 1 and the crop 100"),
