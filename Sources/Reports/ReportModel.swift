@@ -389,11 +389,15 @@ public struct ReportSection: Sendable {
             if !d.sizeMismatches.isEmpty { skipped.append("\(d.sizeMismatches.count) size mismatches") }
             return [
                 ReportCell(record.method), ReportCell(input.path), ReportCell("\(p.tool) \(p.version)"),
-                ReportCell(p.checkpointSHA256 ?? "—"), ReportCell(p.date), ReportCell(d.predictionDirectory),
+                ReportCell(p.checkpointSHA256.map { String($0.prefix(16)) } ?? "—"), ReportCell(p.date),
+                ReportCell(d.predictionDirectory),
                 ReportCell(skipped.isEmpty ? "none" : skipped.joined(separator: ", ")),
             ]
         }
-        return ReportTable(id: "provenance-\(number)", caption: "Runs", columns: columns, rows: rows, footnotes: [])
+        let hashed = inputs.contains { $0.record.provenance.checkpointSHA256 != nil }
+        return ReportTable(
+            id: "provenance-\(number)", caption: "Runs", columns: columns, rows: rows,
+            footnotes: hashed ? ["Checkpoint SHA-256: the first 16 hex digits; the results file holds all 64."] : [])
     }
 
     static func policyLines(_ record: RunRecord) -> [(label: String, value: String)] {

@@ -177,3 +177,19 @@ struct ReportFeatureDriftTests {
         #expect(!MarkdownReport.render(withoutDrift).contains("Feature drift"))
     }
 }
+
+@Suite("Report runs table")
+struct ReportRunsTableTests {
+    /// A checkpoint hash is shortened so the table fits a page; the footnote says where the rest is.
+    @Test func checkpointHashesAreShortenedWithAFootnote() throws {
+        var inputs = try Fixtures.inputs()
+        inputs[0].record.provenance.checkpointSHA256 = String(repeating: "0123456789abcdef", count: 4)
+        let table = try Report(inputs: inputs, options: ReportOptions(bootstrap: nil)).sections[0].provenance
+        let hashColumn = try #require(table.columns.firstIndex { $0.title == "Checkpoint SHA-256" })
+        #expect(table.rows[0][hashColumn].text == "0123456789abcdef")
+        #expect(table.rows[1][hashColumn].text == "—")
+        #expect(table.footnotes.count == 1)
+        let plain = try Report(inputs: try Fixtures.inputs(), options: ReportOptions(bootstrap: nil)).sections[0].provenance
+        #expect(plain.footnotes.isEmpty)
+    }
+}
