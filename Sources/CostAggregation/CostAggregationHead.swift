@@ -47,17 +47,20 @@ public struct CostAggregationHead: Sendable {
     ///     NOT in the released model; see `LiveTextBias`). Requires its keys.
     ///   - featureResolution: the dense-map size whose scene-bias maps are
     ///     precomputed (24 for the released models; other sizes are computed per call).
+    ///   - sceneBias: `false` runs an SGSeg head without its scene bias (the paper's ablation:
+    ///     the memory and bias projections are ignored, as `sgseg.bias = none` would).
     /// - Throws: `CostAggregationError.checkpoint` naming a missing key or a
     ///   key with its expected and actual shapes; `.invalidMetadata` for an
     ///   unknown `sgseg.bias` or a non-integer size; `.unsupportedConfiguration`
     ///   for inconsistent sizes.
     public init(
         file: SafeTensorsFile, prefix: String = "sem_seg_head.predictor.transformer.", upsamplePrefix: String = "",
-        liveTextBias: Bool = false, featureResolution: Int = 24
+        liveTextBias: Bool = false, featureResolution: Int = 24, sceneBias: Bool = true
     ) throws(CostAggregationError) {
         let reader = WeightReader(file: file, prefix: prefix)
         let top = WeightReader(file: file, prefix: upsamplePrefix)
-        let cfg = try CostAggregationConfiguration.read(from: reader, upsample: top, liveTextBias: liveTextBias)
+        let cfg = try CostAggregationConfiguration.read(
+            from: reader, upsample: top, liveTextBias: liveTextBias, sceneBias: sceneBias)
         guard featureResolution > 0 else {
             throw .invalidInput("feature resolution \(featureResolution) must be positive")
         }

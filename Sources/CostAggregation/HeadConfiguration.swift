@@ -93,7 +93,7 @@ extension CostAggregationConfiguration {
     /// heads/window/pad_len/bias from metadata (defaults of the real model
     /// when absent).
     static func read(
-        from reader: WeightReader, upsample: WeightReader, liveTextBias: Bool
+        from reader: WeightReader, upsample: WeightReader, liveTextBias: Bool, sceneBias: Bool = true
     ) throws(CostAggregationError) -> CostAggregationConfiguration {
         let metadata = reader.file.metadata
         func integer(_ key: String, default value: Int, minimum: Int) throws(CostAggregationError) -> Int {
@@ -134,7 +134,7 @@ extension CostAggregationConfiguration {
             throw .unsupportedConfiguration("hidden width \(hidden) (conv1.weight) is not divisible by \(heads) heads (\(MetadataKey.heads))")
         }
 
-        let bias: SceneBiasKind
+        var bias: SceneBiasKind
         if let declared = metadata[MetadataKey.bias] {
             guard let kind = SceneBiasKind(rawValue: declared) else {
                 throw .invalidMetadata(key: MetadataKey.bias, value: declared, expected: "\"memory\" or \"none\"")
@@ -142,6 +142,10 @@ extension CostAggregationConfiguration {
             bias = kind
         } else {
             bias = reader.contains("memory.memory") || reader.contains("projection1.0.weight") ? .memory : .none
+        }
+        if !sceneBias && bias == .memory {
+            // Ablation: the SGSeg weights run as a CAT-Seg head, the memory and projections unused.
+            bias = .none
         }
         var memoryRows = 0
         if bias == .memory {
@@ -152,7 +156,9 @@ extension CostAggregationConfiguration {
             memoryRows = memory[0]
         }
         if liveTextBias && bias != .memory {
-            throw .unsupportedConfiguration("the live text bias needs the prototype memory (bias = memory)")
+            throw .unsupportedConfiguration(
+                sceneBias ? "the live text bias needs the prototype memory (bias = memory)"
+                    : "the live text bias needs the scene bias, which was switched off")
         }
         return CostAggregationConfiguration(
             embedDim: embedDim, prompts: prompts, hidden: hidden, heads: heads, window: window, layers: layers,

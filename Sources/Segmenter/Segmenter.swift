@@ -18,11 +18,19 @@ public struct SegmenterOptions: Sendable, Equatable {
     public var frozenCompensation: Bool
     /// detectron2's test-time `ResizeShortestEdge` (PIL bilinear) before inference.
     public var shortestEdge: ShortestEdgeResize
+    /// `false` runs an SGSeg checkpoint without its scene bias (ablation; the released model uses it).
+    public var sceneBias: Bool
+    /// Bias the text with the scene prototypes before the aggregation (paper-described variant the
+    /// release computes and discards; needs `feature_fusion_layer.*`). Not in the released model.
+    public var liveTextBias: Bool
 
     public init(
         pooling: Int = 1, inference: SegmenterConfiguration.Inference = .sliding, templates: [String]? = nil,
-        frozenCompensation: Bool = false, shortestEdge: ShortestEdgeResize = .protocolDefault
+        frozenCompensation: Bool = false, shortestEdge: ShortestEdgeResize = .protocolDefault,
+        sceneBias: Bool = true, liveTextBias: Bool = false
     ) {
+        self.sceneBias = sceneBias
+        self.liveTextBias = liveTextBias
         self.shortestEdge = shortestEdge
         self.pooling = pooling
         self.inference = inference

@@ -91,7 +91,7 @@ public struct SoftGuidedSegmenter: Sendable {
         do {
             head = try CostAggregationHead(
                 file: file, prefix: SegmenterConfiguration.headPrefix, upsamplePrefix: "",
-                featureResolution: inputSize / patch)
+                liveTextBias: options.liveTextBias, featureResolution: inputSize / patch, sceneBias: options.sceneBias)
         } catch {
             throw SegmenterError("\(error)")
         }

@@ -61,6 +61,12 @@ struct Eval: ParsableCommand {
     @Flag(help: "Fuse the checkpoint's frozen encoder into the dense features (paper-described variant, not in the released model).")
     var frozenCompensation = false
 
+    @Flag(help: "Run an SGSeg checkpoint without its scene bias (ablation; the released model uses it).")
+    var noSceneBias = false
+
+    @Flag(help: "Bias the text with the scene prototypes before aggregation (paper-described variant the release computes and discards; not in the released model). Needs feature_fusion_layer.* (convert with export.py --live-text).")
+    var liveTextBias = false
+
     @Option(help: "Frozen checkpoint to measure the tuned encoder's feature drift against.")
     var frozen: String?
 
@@ -125,7 +131,8 @@ struct Eval: ParsableCommand {
     func evaluateTrainingFree() throws {
         try refuse(
             [("--inference", inference != nil), ("--pooling", pooling != nil), ("--shortest-edge", shortestEdge != nil),
-             ("--frozen-compensation", frozenCompensation), ("--frozen", frozen != nil)],
+             ("--frozen-compensation", frozenCompensation), ("--frozen", frozen != nil),
+             ("--no-scene-bias", noSceneBias), ("--live-text-bias", liveTextBias)],
             in: "training-free")
         let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
         let scoreOptions = try options.scoreOptions(method: name)
@@ -165,7 +172,8 @@ struct Eval: ParsableCommand {
         }
         let segmenterOptions = SegmenterOptions(
             pooling: pooling ?? 1, inference: inferenceMode, templates: template.isEmpty ? nil : template,
-            frozenCompensation: frozenCompensation, shortestEdge: resize)
+            frozenCompensation: frozenCompensation, shortestEdge: resize, sceneBias: !noSceneBias,
+            liveTextBias: liveTextBias)
         let segmenter = try SoftGuidedSegmenter(checkpoint: checkpoint, options: segmenterOptions)
         if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
             throw ValidationError(
@@ -202,7 +210,8 @@ struct Eval: ParsableCommand {
         let c = segmenter.configuration
         var items: [(String, String)] = [
             ("architecture", c.architecture), ("backbone", c.backbone.rawValue), ("dense", c.dense.rawValue),
-            ("bias", c.bias.rawValue), ("clip_input", String(segmenter.inputSize)),
+            ("bias", segmenter.head.configuration.bias.rawValue == c.bias.rawValue
+                ? c.bias.rawValue : "none (the checkpoint's scene bias switched off: ablation)"), ("clip_input", String(segmenter.inputSize)),
             ("guidance_layers", segmenter.guidanceLayers.map(String.init).joined(separator: ",")),
             ("inference", segmenter.options.inference.rawValue), ("pooling", String(segmenter.options.pooling)),
             ("templates", segmenter.templates.joined(separator: " | ")),
@@ -217,8 +226,15 @@ struct Eval: ParsableCommand {
         } else {
             items.append(("size_divisibility", String(c.sizeDivisibility)))
         }
+        var variants: [String] = []
         if segmenter.options.frozenCompensation, let alpha = c.frozenAlpha {
-            items.append(("variant", "frozen compensation (feature_add, alpha \(alpha)); not in the released model"))
+            variants.append("frozen compensation (feature_add, alpha \(alpha))")
+        }
+        if segmenter.head.configuration.liveTextBias {
+            variants.append("live bias-guided text (feature_fusion_layer)")
+        }
+        if !variants.isEmpty {
+            items.append(("variant", variants.joined(separator: "; ") + "; not in the released model"))
         }
         return items
     }

@@ -240,4 +240,30 @@ struct EvalCommandTests {
         }
         #expect(!workspace.exists("r.ovseg.json"))
     }
+
+    /// The scene-bias ablation runs and is recorded; the live text bias names what the checkpoint lacks.
+    @Test func sceneBiasAblationAndLiveTextBiasVariant() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let base = ["eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint]
+        let withBias = try CLI.run(base + ["-o", workspace.path + "/bias.ovseg.json"])
+        let ablation = try CLI.run(base + ["--no-scene-bias", "-o", workspace.path + "/ablation.ovseg.json"])
+        try #require(withBias.status == 0 && ablation.status == 0, "\(withBias.stderr) \(ablation.stderr)")
+        let config = { (name: String) throws -> [String: String] in
+            try #require((try json(workspace.path + "/" + name)["provenance"] as? [String: Any])?["config"] as? [String: String])
+        }
+        #expect(try config("bias.ovseg.json")["bias"] == "memory")
+        #expect(try config("ablation.ovseg.json")["bias"]?.hasPrefix("none (the checkpoint's scene bias switched off") == true)
+        let matrix = { (name: String) throws -> [[Int]]? in
+            (try json(workspace.path + "/" + name)["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]]
+        }
+        #expect(try matrix("bias.ovseg.json") != matrix("ablation.ovseg.json"), "switching the bias off changes predictions")
+
+        let live = try CLI.run(base + ["--live-text-bias", "-o", workspace.path + "/live.ovseg.json"])
+        #expect(live.status == 2)
+        #expect(live.stderr.contains("feature_fusion_layer"), "\(live.stderr)")
+        let both = try CLI.run(base + ["--live-text-bias", "--no-scene-bias", "-o", workspace.path + "/live.ovseg.json"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("the live text bias needs the scene bias"), "\(both.stderr)")
+    }
 }

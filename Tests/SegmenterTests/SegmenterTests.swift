@@ -121,11 +121,13 @@ struct EndToEndTests {
     /// Runs one checkpoint over the fixture image and compares every recorded stage.
     func check(
         checkpoint: String, outputs name: String, inference: SegmenterConfiguration.Inference, bias: String,
-        pooling: Int, frozenCompensation: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+        pooling: Int, frozenCompensation: Bool = false, sceneBias: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let outputs = try fixture(name)
         let options = SegmenterOptions(
-            pooling: pooling, inference: inference, frozenCompensation: frozenCompensation, shortestEdge: .none)
+            pooling: pooling, inference: inference, frozenCompensation: frozenCompensation, shortestEdge: .none,
+            sceneBias: sceneBias)
         let segmenter = try SoftGuidedSegmenter(file: try fixture(checkpoint), options: options)
         let text = try segmenter.textEmbeddings(tokenRows: try tokenRows(outputs), classes: 3)
         expectClose(text, try outputs.tensor("text.embeddings"), relative: 1e-5, "text", sourceLocation: sourceLocation)
@@ -160,6 +162,14 @@ struct EndToEndTests {
     @Test(arguments: [1, 2])
     func sgsegWhole(pooling: Int) throws {
         try check(checkpoint: "sgseg_tiny", outputs: "sgseg_tiny_outputs", inference: .whole, bias: "memory", pooling: pooling)
+    }
+
+    /// The reference's `bias="none"` on the SGSeg weights: the ablation without the scene bias.
+    @Test(arguments: [SegmenterConfiguration.Inference.sliding, .whole], [1, 2])
+    func sgsegWithoutSceneBias(inference: SegmenterConfiguration.Inference, pooling: Int) throws {
+        try check(
+            checkpoint: "sgseg_tiny", outputs: "sgseg_tiny_outputs", inference: inference, bias: "none", pooling: pooling,
+            sceneBias: false)
     }
 
     @Test(arguments: [SegmenterConfiguration.Inference.sliding, .whole])
