@@ -62,12 +62,7 @@ struct Demo: ParsableCommand {
                     groundTruthDirectory: dataset.groundTruthDirectory(in: root),
                     predictionDirectory: dataset.predictionDirectory(in: root, method: method),
                     options: options, progress: Terminal.showsProgress ? ProgressBar(label: method.rawValue) : nil)
-                let path = resultsFolder + "/\(method.rawValue).ovseg.json"
-                try ResultsFile.write(record, to: path)
-                print("\n" + TerminalSummary.render(record), terminator: "")
-                print("(\(method.summary))")
-                print("wrote \(path)")
-                inputs.append(ReportInput(record: record, path: "results/\(method.rawValue).ovseg.json"))
+                inputs.append(try publish(record, name: method.rawValue, summary: method.summary, in: resultsFolder))
             }
             var predictionDirectories = SimulatedMethod.allCases.map {
                 ($0.rawValue, dataset.predictionDirectory(in: root, method: $0))
@@ -75,12 +70,10 @@ struct Demo: ParsableCommand {
             if !skipModel {
                 let predictions = root + "/predictions/" + Self.modelMethod
                 let record = try evaluateDemoCheckpoint(root: root, vocabulary: vocabulary, predictions: predictions)
-                let path = resultsFolder + "/\(Self.modelMethod).ovseg.json"
-                try ResultsFile.write(record, to: path)
-                print("\n" + TerminalSummary.render(record), terminator: "")
-                print("(the segmentation core on a synthetic checkpoint: a tiny model trained briefly on synthetic tiles)")
-                print("wrote \(path)")
-                inputs.append(ReportInput(record: record, path: "results/\(Self.modelMethod).ovseg.json"))
+                inputs.append(try publish(
+                    record, name: Self.modelMethod,
+                    summary: "the segmentation core on a synthetic checkpoint: a tiny model trained briefly on synthetic tiles",
+                    in: resultsFolder))
                 predictionDirectories.append((Self.modelMethod, predictions))
             }
             let qualitative = QualitativeSources(
@@ -105,6 +98,16 @@ struct Demo: ParsableCommand {
         + "scene-bias cost aggregation, sliding windows with a global view) running the bundled synthetic checkpoint "
         + "Demo/sgseg-demo.safetensors, a tiny model trained for two CPU minutes on synthetic tiles with building, "
         + "tree and car as seen classes. Its numbers show the pipeline working end to end; they say nothing about SGSeg."
+
+    /// Writes `results/<name>.ovseg.json`, prints its summary and returns it for the report.
+    private func publish(_ record: RunRecord, name: String, summary: String, in folder: String) throws -> ReportInput {
+        let path = folder + "/\(name).ovseg.json"
+        try ResultsFile.write(record, to: path)
+        print("\n" + TerminalSummary.render(record), terminator: "")
+        print("(\(summary))")
+        print("wrote \(path)")
+        return ReportInput(record: record, path: "results/\(name).ovseg.json")
+    }
 
     /// Segments the RGB tiles with the bundled checkpoint, exactly as `ovseg eval` would.
     private func evaluateDemoCheckpoint(root: String, vocabulary: Vocabulary, predictions: String) throws -> RunRecord {

@@ -247,15 +247,23 @@ struct SegmenterPredictor: ImagePredictor {
     var drift: DriftMeter?
 
     mutating func predict(_ request: PredictionRequest) throws -> LabelMap {
-        let image = try RGBImage.read(path: request.imagePath)
-        guard image.width == request.width, image.height == request.height else {
-            throw HarnessError(
-                "size mismatch for image \(request.id): \(request.imagePath) is \(image.width)×\(image.height), "
-                    + "its ground truth is \(request.width)×\(request.height)")
-        }
+        let image = try request.readImage()
         let result = try segmenter.segment(image, text: text)
         try drift?.measure(request, segmentation: result)
         return LabelMap(width: result.width, height: result.height, values: result.labels.map { UInt16(clamping: $0) })
+    }
+}
+
+extension PredictionRequest {
+    /// The request's RGB image; it must have the size of its ground truth.
+    func readImage() throws -> RGBImage {
+        let image = try RGBImage.read(path: imagePath)
+        guard image.width == width, image.height == height else {
+            throw HarnessError(
+                "size mismatch for image \(id): \(imagePath) is \(image.width)×\(image.height), "
+                    + "its ground truth is \(width)×\(height)")
+        }
+        return image
     }
 }
 

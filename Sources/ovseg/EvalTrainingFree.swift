@@ -110,12 +110,7 @@ struct TrainingFreePredictor: ImagePredictor {
     let evaluation: TrainingFreeEvaluation
 
     mutating func predict(_ request: PredictionRequest) throws -> LabelMap {
-        let image = try RGBImage.read(path: request.imagePath)
-        guard image.width == request.width, image.height == request.height else {
-            throw HarnessError(
-                "size mismatch for image \(request.id): \(request.imagePath) is \(image.width)×\(image.height), "
-                    + "its ground truth is \(request.width)×\(request.height)")
-        }
+        let image = try request.readImage()
         let labels = try evaluation.segmenter.predict(
             image: image.pixels, height: image.height, width: image.width, queries: evaluation.queries)
         return LabelMap(width: image.width, height: image.height, values: labels)
