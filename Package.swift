@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "EVA02", dependencies: ["Tensor", "SafeTensors", "CLIP"]),
         // Timing harness driven by scripts/bench/eva02_vs_torch.py.
         .executableTarget(name: "EVA02Bench", dependencies: ["EVA02", "SafeTensors", "Tensor"]),
+        // Stage timing of the whole core, driven by scripts/bench/core_vs_torch.py.
+        .executableTarget(name: "SegmenterBench", dependencies: ["Segmenter", "Tensor"]),
         .target(name: "TrainingFree", dependencies: ["CLIP", "Tensor", "SafeTensors", "CLIPTokenizer"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(

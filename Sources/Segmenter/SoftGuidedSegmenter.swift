@@ -20,6 +20,8 @@ public struct Segmentation: Sendable {
     public var windowPixels: Tensor
     /// Dense features of the tuned encoder `[B, E, g, g]` (after frozen compensation, if enabled).
     public var dense: Tensor
+    /// Where the time went.
+    public var timings: SegmentationTimings
 }
 
 /// The SGSeg / CAT-Seg segmenter of a checkpoint in the repository layout (sgseg-released.md §12):
@@ -147,6 +149,8 @@ public struct SoftGuidedSegmenter: Sendable {
 
     /// Segments one image with precomputed text embeddings `[T, P, E]`.
     public func segment(_ image: RGBImage, text: Tensor) throws(SegmenterError) -> Segmentation {
+        var clock = StageClock()
+        var timings = SegmentationTimings()
         var working = image
         if let short = shortestEdge {
             let size = PILResize.shortestEdgeSize(
@@ -161,44 +165,50 @@ public struct SoftGuidedSegmenter: Sendable {
             let plan = try WindowPlan(
                 resolution: configuration.outputResolution, window: configuration.window, stride: configuration.stride)
             let windows = try plan.windows(of: pixels)
-            let (logits, clipPixels, dense) = try headLogits(windows, text: text)
+            let (logits, clipPixels, dense) = try headLogits(windows, text: text, clock: &clock, timings: &timings)
             let probabilities = try Self.sigmoid(try Self.resize(logits, to: plan.window))
             let combined = try plan.combine(probabilities)
             let labels = try Self.argmax(combined, width: image.width, height: image.height)
+            timings.postprocessing = clock.lap()
             return Segmentation(
                 labels: labels, width: image.width, height: image.height, probabilities: combined,
-                windowLogits: logits, windowPixels: clipPixels, dense: dense)
+                windowLogits: logits, windowPixels: clipPixels, dense: dense, timings: timings)
         case .whole:
             let divisor = configuration.sizeDivisibility
             let paddedH = (working.height + divisor - 1) / divisor * divisor
             let paddedW = (working.width + divisor - 1) / divisor * divisor
             let (logits, clipPixels, dense) = try headLogits(
-                pixels, text: text, padTo: (paddedH, paddedW))
+                pixels, text: text, padTo: (paddedH, paddedW), clock: &clock, timings: &timings)
             let probabilities = try Self.sigmoid(logits)
             // sem_seg_postprocess crops the output to the unpadded size before the final resize.
             let cropped = try Self.crop(probabilities, height: min(working.height, logits.shape[2]), width: min(working.width, logits.shape[3]))
             let labels = try Self.argmax(cropped, width: image.width, height: image.height)
+            timings.postprocessing = clock.lap()
             return Segmentation(
                 labels: labels, width: image.width, height: image.height, probabilities: cropped,
-                windowLogits: logits, windowPixels: clipPixels, dense: dense)
+                windowLogits: logits, windowPixels: clipPixels, dense: dense, timings: timings)
         }
     }
 
     /// Normalises 0–255 windows, resizes them to the CLIP input, runs the towers and the head.
     func headLogits(
-        _ windows: Tensor, text: Tensor, padTo padded: (Int, Int)? = nil
+        _ windows: Tensor, text: Tensor, padTo padded: (Int, Int)? = nil, clock: inout StageClock,
+        timings: inout SegmentationTimings
     ) throws(SegmenterError) -> (logits: Tensor, pixels: Tensor, dense: Tensor) {
         do {
             var normalised = Self.normalise(windows)
             if let padded { normalised = try Self.padBottomRight(normalised, height: padded.0, width: padded.1) }
             let clipPixels = try normalised.resized(to: .size(height: inputSize, width: inputSize), mode: .bilinear)
+            timings.preprocessing = clock.lap()
             var features = try backbone.features(clipPixels, taps: guidanceLayers)
             if let frozen, let alpha = configuration.frozenAlpha {
                 let frozenDense = try frozen.features(clipPixels, taps: guidanceLayers).dense
                 features.dense = try FrozenCompensation.fuse(tuned: features.dense, frozen: frozenDense, alpha: alpha)
             }
+            timings.backbone = clock.lap()
             let logits = try head.logits(
                 dense: features.dense, text: text, taps: features.taps, pooling: options.pooling)
+            timings.head = clock.lap()
             return (logits, clipPixels, features.dense)
         } catch let error as SegmenterError {
             throw error
@@ -267,7 +277,7 @@ public struct SoftGuidedSegmenter: Sendable {
     }
 
     static func sigmoid(_ x: Tensor) throws(SegmenterError) -> Tensor {
-        x.map { 1 / (1 + Foundation.exp(-$0)) }
+        x.sigmoid()
     }
 
     /// `[1, T, H, W]` → `[T, height, width]` top-left crop.

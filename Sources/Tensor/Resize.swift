@@ -58,6 +58,9 @@ extension Tensor {
         let xs = Tensor.taps(input: w, output: outW, factor: factors?.1, alignCorners: alignCorners, mode: mode)
         let tapCount = mode == .bilinear ? 2 : 4
         if n * c == 0 { return Tensor(validShape: [n, c, outH, outW], scalars: []) }
+        if mode == .bilinear {
+            return bilinear(planes: n * c, height: h, width: w, ys: ys, xs: xs, outShape: [n, c, outH, outW])
+        }
         return Tensor(validShape: [n, c, outH, outW], fill: { out in
             scalars.withUnsafeBufferPointer { src in
                 for plane in 0..<(n * c) {
@@ -75,6 +78,65 @@ extension Tensor {
                                 total += ty.weight[i] * inner
                             }
                             output[oy * outW + ox] = total
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// Bilinear resampling of `planes` planes with the arithmetic of the general loop (horizontal
+    /// sums `(0 + w₀a) + w₁b` first, then the vertical one), but with flat tap tables, each
+    /// source row interpolated once per output row, and the planes split over the BLAS thread budget.
+    private func bilinear(planes: Int, height h: Int, width w: Int, ys: [Taps], xs: [Taps], outShape: [Int]) -> Tensor {
+        let (outH, outW) = (outShape[2], outShape[3])
+        let y0 = ys.map { $0.index[0] }, y1 = ys.map { $0.index[1] }
+        let wy0 = ys.map { $0.weight[0] }, wy1 = ys.map { $0.weight[1] }
+        let x0 = xs.map { $0.index[0] }, x1 = xs.map { $0.index[1] }
+        let wx0 = xs.map { $0.weight[0] }, wx1 = xs.map { $0.weight[1] }
+        let workers = max(1, min(BLAS.threadCount, planes, planes * outH * outW / 65_536))
+        return Tensor(validShape: outShape, fill: { out in
+            let source = UnsafeSendable(scalars)
+            let target = UnsafeSendable(out)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let first = planes * worker / workers, last = planes * (worker + 1) / workers
+                guard last > first, let outBase = target.value.baseAddress else { return }
+                var upper = [Float](repeating: 0, count: outW), lower = [Float](repeating: 0, count: outW)
+                source.value.withUnsafeBufferPointer { src in
+                    guard let srcBase = src.baseAddress else { return }
+                    upper.withUnsafeMutableBufferPointer { upper in
+                        lower.withUnsafeMutableBufferPointer { lower in
+                            func interpolate(_ row: UnsafePointer<Float>, into line: UnsafeMutableBufferPointer<Float>) {
+                                for ox in 0..<outW {
+                                    var inner: Float = 0
+                                    inner += wx0[ox] * row[x0[ox]]
+                                    inner += wx1[ox] * row[x1[ox]]
+                                    line[ox] = inner
+                                }
+                            }
+                            for plane in first..<last {
+                                let input = srcBase + plane * h * w
+                                let output = outBase + plane * outH * outW
+                                var upperRow = -1, lowerRow = -1
+                                for oy in 0..<outH {
+                                    if upperRow != y0[oy] {
+                                        upperRow = y0[oy]
+                                        interpolate(input + upperRow * w, into: upper)
+                                    }
+                                    if lowerRow != y1[oy] {
+                                        lowerRow = y1[oy]
+                                        interpolate(input + lowerRow * w, into: lower)
+                                    }
+                                    let (a, b) = (wy0[oy], wy1[oy])
+                                    let line = output + oy * outW
+                                    for ox in 0..<outW {
+                                        var total: Float = 0
+                                        total += a * upper[ox]
+                                        total += b * lower[ox]
+                                        line[ox] = total
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -18,6 +18,55 @@ struct ParallelElementwiseTests {
         #expect(x.gelu().scalars == x.map { 0.5 * $0 * (1 + erf($0 * 0.70710678118654752440)) }.scalars)
     }
 
+    @Test func sigmoidMatchesTheScalarFormula() throws {
+        let previous = BLAS.threadCount
+        defer { BLAS.threadCount = previous }
+        BLAS.threadCount = 2
+        var values = (0..<70_001).map { Float($0 % 1201) / 40 - 15 }
+        values += [0, -0.0, 30, -30, 80, -80, 1e-8]
+        let x = try Tensor(shape: [values.count], scalars: values)
+        let reference = x.map { 1 / (1 + exp(-$0)) }
+        let worst = zip(x.sigmoid().scalars, reference.scalars).map { abs($0 - $1) / max(abs($1), 1e-30) }.max() ?? 0
+        #expect(worst <= 4e-7, "sigmoid relative error \(worst)")
+        #expect(x.sigmoid().shape == [values.count])
+        BLAS.threadCount = 1
+        let one = try Tensor(shape: [3, 5], scalars: (0..<15).map { Float($0) - 7 }).sigmoid()
+        #expect(abs(one.scalars[7] - 0.5) == 0)
+    }
+
+    /// The bilinear fast path (flat taps, cached rows, planes over workers) keeps the arithmetic
+    /// of the general interpolation loop, written out here: equal to the last bit.
+    @Test(arguments: [(7, 9, 23, 5), (96, 96, 384, 384), (40, 30, 13, 41)])
+    func bilinearResizeEqualsTheTapLoop(sizes: (Int, Int, Int, Int)) throws {
+        let previous = BLAS.threadCount
+        defer { BLAS.threadCount = previous }
+        BLAS.threadCount = 2
+        let (h, w, outH, outW) = sizes
+        let planes = 3
+        let x = try Tensor(shape: [1, planes, h, w], scalars: (0..<(planes * h * w)).map { sin(Float($0) * 0.61) * 3 })
+        for alignCorners in [false, true] {
+            let fast = try x.resized(to: .size(height: outH, width: outW), mode: .bilinear, alignCorners: alignCorners)
+            let ys = Tensor.taps(input: h, output: outH, factor: nil, alignCorners: alignCorners, mode: .bilinear)
+            let xs = Tensor.taps(input: w, output: outW, factor: nil, alignCorners: alignCorners, mode: .bilinear)
+            var expected = [Float]()
+            for plane in 0..<planes {
+                for oy in 0..<outH {
+                    for ox in 0..<outW {
+                        var total: Float = 0
+                        for i in 0..<2 {
+                            var inner: Float = 0
+                            for j in 0..<2 { inner += xs[ox].weight[j] * x.scalars[plane * h * w + ys[oy].index[i] * w + xs[ox].index[j]] }
+                            total += ys[oy].weight[i] * inner
+                        }
+                        expected.append(total)
+                    }
+                }
+            }
+            #expect(fast.shape == [1, planes, outH, outW])
+            #expect(fast.scalars == expected, "\(sizes) alignCorners \(alignCorners)")
+        }
+    }
+
     @Test func attentionSoftmaxSplitMatchesOneThread() throws {
         let previous = BLAS.threadCount
         defer { BLAS.threadCount = previous }
