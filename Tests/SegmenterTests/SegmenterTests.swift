@@ -121,13 +121,13 @@ struct EndToEndTests {
     /// Runs one checkpoint over the fixture image and compares every recorded stage.
     func check(
         checkpoint: String, outputs name: String, inference: SegmenterConfiguration.Inference, bias: String,
-        pooling: Int, frozenCompensation: Bool = false, sceneBias: Bool = true,
+        pooling: Int, frozenCompensation: Bool = false, sceneBias: Bool = true, liveTextBias: Bool = false,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         let outputs = try fixture(name)
         let options = SegmenterOptions(
             pooling: pooling, inference: inference, frozenCompensation: frozenCompensation, shortestEdge: .none,
-            sceneBias: sceneBias)
+            sceneBias: sceneBias, liveTextBias: liveTextBias)
         let segmenter = try SoftGuidedSegmenter(file: try fixture(checkpoint), options: options)
         let text = try segmenter.textEmbeddings(tokenRows: try tokenRows(outputs), classes: 3)
         expectClose(text, try outputs.tensor("text.embeddings"), relative: 1e-5, "text", sourceLocation: sourceLocation)
@@ -170,6 +170,14 @@ struct EndToEndTests {
         try check(
             checkpoint: "sgseg_tiny", outputs: "sgseg_tiny_outputs", inference: inference, bias: "none", pooling: pooling,
             sceneBias: false)
+    }
+
+    /// The paper-described live bias-guided text (not in the released model), end to end.
+    @Test(arguments: [SegmenterConfiguration.Inference.sliding, .whole])
+    func liveTextBiasVariant(inference: SegmenterConfiguration.Inference) throws {
+        try check(
+            checkpoint: "sgseg_tiny_live", outputs: "sgseg_tiny_live_outputs", inference: inference, bias: "memory",
+            pooling: 1, liveTextBias: true)
     }
 
     @Test(arguments: [SegmenterConfiguration.Inference.sliding, .whole])
