@@ -43,6 +43,14 @@ extension Tensor {
     /// QuickGELU, `x·σ(1.702·x)` (OpenAI CLIP's activation), with the
     /// vectorised `FastExp` and split over the BLAS thread budget.
     public func quickGELU() -> Tensor {
+        parallelKernel(FastExp.quickGELU)
+    }
+
+    /// Runs a vectorised element-wise `kernel(input, output, count)` over contiguous chunks split
+    /// over the BLAS thread budget (one chunk below 16 384 elements per worker).
+    func parallelKernel(
+        _ kernel: @escaping @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    ) -> Tensor {
         let count = scalars.count
         let workers = max(1, min(BLAS.threadCount, count / 16_384))
         return Tensor(validShape: shape, fill: { out in
@@ -52,7 +60,7 @@ extension Tensor {
                 let start = count * worker / workers, end = count * (worker + 1) / workers
                 guard end > start, let base = target.value.baseAddress else { return }
                 source.value.withUnsafeBufferPointer { input in
-                    FastExp.quickGELU(input.baseAddress! + start, base + start, count: end - start)
+                    kernel(input.baseAddress! + start, base + start, end - start)
                 }
             }
         })

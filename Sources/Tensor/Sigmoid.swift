@@ -5,22 +5,10 @@ extension Tensor {
     /// segmentation heads), with the vectorised `FastExp` and split over the BLAS thread budget.
     /// Relative difference from `1 / (1 + Foundation.exp(−x))` ≤ 4e-7.
     public func sigmoid() -> Tensor {
-        let count = scalars.count
-        let workers = max(1, min(BLAS.threadCount, count / 16_384))
-        return Tensor(validShape: shape, fill: { out in
-            let source = UnsafeSendable(scalars)
-            let target = UnsafeSendable(out)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let start = count * worker / workers, end = count * (worker + 1) / workers
-                guard end > start, let base = target.value.baseAddress else { return }
-                source.value.withUnsafeBufferPointer { input in
-                    Tensor.sigmoid(input.baseAddress! + start, base + start, count: end - start)
-                }
-            }
-        })
+        parallelKernel(Tensor.sigmoid)
     }
 
-    static func sigmoid(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+    @Sendable static func sigmoid(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         let src = UnsafeRawPointer(input), dst = UnsafeMutableRawPointer(output)
         while i + 8 <= count {
