@@ -76,7 +76,8 @@ public enum ModelEvaluation {
         command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
-        var pairs = try dataset.pairs()
+        var pairs = try dataset.pairs(
+            groundTruthSuffix: options.pairing.groundTruthSuffix, imageSuffix: options.pairing.predictionSuffix)
         if let shard = options.shard { pairs = pairs.filter { shard.contains($0.id) } }
         let reader = LabelReading(vocabulary: options.vocabulary, options: options)
         let k = options.vocabulary.classCount

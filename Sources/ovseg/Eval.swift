@@ -28,6 +28,10 @@ struct Eval: ParsableCommand {
             and background class where SegEarth-OV configures them (potsdam, vaihingen, loveda, isaid, \
             openearthmap, udd5, uavid, vdd). --attention, --threshold, --background, --long-side, \
             --crop and --stride override them.
+
+            --gt-suffix and --pred-suffix strip naming conventions from ground-truth and image file \
+            names before matching; --jobs sets the BLAS threads of the model. Every image needs its \
+            ground truth of the same size: the --skip-* options of ovseg score do not apply.
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -102,6 +106,12 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            try refuse(
+                [("--skip-missing", options.skipMissing), ("--skip-extra", options.skipExtra),
+                 ("--skip-size-mismatch", options.skipSizeMismatch)],
+                in: "ovseg eval (every image is segmented and needs its ground truth)", flagPrefix: false)
+            guard options.jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+            BLAS.threadCount = options.jobs
             if try resolvedMode() == .trainingFree {
                 try evaluateTrainingFree()
             } else {
@@ -120,11 +130,12 @@ struct Eval: ParsableCommand {
     }
 
     /// Options of the other mode are refused rather than silently ignored.
-    func refuse(_ options: [(String, Bool)], in mode: String) throws {
+    func refuse(_ options: [(String, Bool)], in mode: String, flagPrefix: Bool = true) throws {
         let given = options.filter(\.1).map(\.0)
         guard given.isEmpty else {
             let verb = given.count == 1 ? "does" : "do"
-            throw ValidationError("\(given.joined(separator: ", ")) \(verb) not apply to --mode \(mode)")
+            let target = flagPrefix ? "--mode \(mode)" : mode
+            throw ValidationError("\(given.joined(separator: ", ")) \(verb) not apply to \(target)")
         }
     }
 

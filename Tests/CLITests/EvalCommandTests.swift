@@ -266,4 +266,31 @@ struct EvalCommandTests {
         #expect(both.status == 2)
         #expect(both.stderr.contains("the live text bias needs the scene bias"), "\(both.stderr)")
     }
+
+    /// Naming conventions are stripped before matching; the --skip-* options of score are refused.
+    @Test func suffixesMatchAndSkipOptionsAreRefused() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let manager = FileManager.default
+        for name in try manager.contentsOfDirectory(atPath: data + "/gt") {
+            let stem = (name as NSString).deletingPathExtension
+            try manager.moveItem(atPath: data + "/gt/" + name, toPath: data + "/gt/" + stem + "_label.png")
+        }
+        for name in try manager.contentsOfDirectory(atPath: data + "/images") {
+            let stem = (name as NSString).deletingPathExtension
+            try manager.moveItem(atPath: data + "/images/" + name, toPath: data + "/images/" + stem + "_RGB.png")
+        }
+        let base = ["eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint, "--jobs", "1"]
+        let unmatched = try CLI.run(base + ["-o", workspace.path + "/r.ovseg.json"])
+        #expect(unmatched.status == 2)
+        #expect(unmatched.stderr.contains("have no image"), "\(unmatched.stderr)")
+        let matched = try CLI.run(base + ["--gt-suffix", "_label", "--pred-suffix", "_RGB", "-o", workspace.path + "/r.ovseg.json"])
+        #expect(matched.status == 0, "\(matched.stderr)")
+        let images = try #require(try json(workspace.path + "/r.ovseg.json")["images"] as? [[String: Any]])
+        #expect(images.compactMap { $0["id"] as? String }.sorted() == ["tile_0000", "tile_0001"])
+
+        let skipping = try CLI.run(base + ["--skip-missing", "-o", workspace.path + "/s.ovseg.json"])
+        #expect(skipping.status == 2)
+        #expect(skipping.stderr.contains("--skip-missing does not apply to ovseg eval"), "\(skipping.stderr)")
+    }
 }

@@ -132,6 +132,9 @@ struct EndToEndTests {
         let text = try segmenter.textEmbeddings(tokenRows: try tokenRows(outputs), classes: 3)
         expectClose(text, try outputs.tensor("text.embeddings"), relative: 1e-5, "text", sourceLocation: sourceLocation)
         let result = try segmenter.segment(try fixtureImage(outputs), text: text)
+        let t = result.timings
+        #expect([t.preprocessing, t.backbone, t.head, t.postprocessing].allSatisfy { $0 >= 0 } && t.head > 0)
+        #expect(abs(t.total - (t.preprocessing + t.backbone + t.head + t.postprocessing)) < 1e-12)
         let mode = inference.rawValue
         let stage = "\(mode).\(bias).pool\(pooling)"
         if outputs.contains("\(mode).pixels") {
