@@ -56,7 +56,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Class-aggregation pooling: 1 (evaluation scripts, default) or 2.")
     var pooling: Int?
 
-    @Option(help: "Prompt template ('{}' = class name); repeat for an ensemble. Default: the checkpoint's.")
+    @Option(help: "Prompt template ('{}' = class name); repeat for an ensemble. Default: the checkpoint's (training-free: the 80 OpenAI ImageNet templates).")
     var template: [String] = []
 
     @Option(help: "Resize images so the shorter side has this length first (PIL bilinear, as detectron2's test mapper), or none. Default: the checkpoint's protocol (640 for the released geometry).")
