@@ -160,11 +160,11 @@ package struct CLIPEncoderLayer: Sendable {
         let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
         let projected = try Tensor.linear(normed1, weight: qkv.weight, bias: qkv.bias)
         let mixed = try Tensor.packedSelfAttention(projected, heads: heads, causal: causal)
-        let h1 = try h + Tensor.linear(mixed, weight: output.weight, bias: output.bias)
+        let h1 = try Tensor.linear(mixed, weight: output.weight, bias: output.bias, adding: h)
         let normed2 = try h1.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
         let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
         let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
-        return try h1 + Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias)
+        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: h1)
     }
 }
 

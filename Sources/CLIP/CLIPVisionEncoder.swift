@@ -405,13 +405,12 @@ extension CLIPEncoderLayer {
             let projected = try Tensor.linear(normed1, weight: qkv.weight, bias: qkv.bias)
             mixed = try Tensor.selfSimilarityAttention(projected, heads: heads, sources: sources)
         }
-        let attended = try Tensor.linear(mixed, weight: output.weight, bias: output.bias)
-        guard residual else { return attended }
-        let z = try h + attended
+        guard residual else { return try Tensor.linear(mixed, weight: output.weight, bias: output.bias) }
+        let z = try Tensor.linear(mixed, weight: output.weight, bias: output.bias, adding: h)
         let normed2 = try z.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
         let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
         let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
-        return try z + Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias)
+        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: z)
     }
 
     /// CAT-Seg's dense last block (`forward_dense`, §3.6) on `h [B, T, D]`:
@@ -437,6 +436,6 @@ extension CLIPEncoderLayer {
         let normed2 = try z.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
         let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
         let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
-        return try z + Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias)
+        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: z)
     }
 }

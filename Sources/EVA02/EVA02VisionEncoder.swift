@@ -284,12 +284,12 @@ public struct EVA02VisionEncoder: Sendable {
         applyRoPE(&qkv)
         let mixed = try Tensor.packedSelfAttention(qkv, heads: c.heads)
         let attended = try mixed.layerNorm(weight: block.innerNorm.weight, bias: block.innerNorm.bias, epsilon: eps)
-        let h1 = try h + Tensor.linear(attended, weight: block.projection.weight, bias: block.projection.bias)
+        let h1 = try Tensor.linear(attended, weight: block.projection.weight, bias: block.projection.bias, adding: h)
         let u2 = try h1.layerNorm(weight: block.norm2.weight, bias: block.norm2.bias, epsilon: eps)
         let gateAndValue = try Tensor.linear(u2, weight: block.gateAndValue.weight, bias: block.gateAndValue.bias)
         let hidden = try EVA02VisionEncoder.swiGLU(gateAndValue, hidden: c.mlpHidden)
             .layerNorm(weight: block.ffnNorm.weight, bias: block.ffnNorm.bias, epsilon: eps)
-        return try h1 + Tensor.linear(hidden, weight: block.down.weight, bias: block.down.bias)
+        return try Tensor.linear(hidden, weight: block.down.weight, bias: block.down.bias, adding: h1)
     }
 
     /// The last block in CSA mode on `h [B, 1 + N, D]`, patch rows only:
@@ -376,7 +376,7 @@ public struct EVA02VisionEncoder: Sendable {
         gateAndValue.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let source = UnsafeShared(src), target = UnsafeShared(dst)
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                Parallel.forEach(workers) { worker in
                     for r in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
                         let input = r * 2 * hidden, output = r * hidden
                         for i in 0..<hidden {
@@ -391,7 +391,7 @@ public struct EVA02VisionEncoder: Sendable {
     }
 }
 
-/// A buffer pointer handed to `concurrentPerform` workers that read it, or
+/// A buffer pointer handed to `Parallel.forEach` workers that read it, or
 /// write disjoint ranges of it.
 struct UnsafeShared<Pointer>: @unchecked Sendable {
     let value: Pointer

@@ -73,7 +73,7 @@ extension Tensor {
         _ qkv: Tensor, heads: Int, causal: Bool = false, scale: Float? = nil
     ) throws(TensorError) -> Tensor {
         let layout = try PackedHeads(qkv, heads: heads, scale: scale, operation: "attention")
-        let (b, s, d, headWidth, factor) = (layout.batch, layout.tokens, layout.width, layout.headWidth, layout.scale)
+        let (b, s, d, factor) = (layout.batch, layout.tokens, layout.width, layout.scale)
         if layout.isEmpty { return Tensor(validShape: [b, s, d], scalars: []) }
         try layout.validateGEMMs()
         return qkv.scalars.withUnsafeBufferPointer { p in
@@ -87,56 +87,59 @@ extension Tensor {
     /// Per batch entry and head: `softmax(Q·Kᵀ·factor)·V` into `[B, S, D]`.
     /// `q`, `k`, `v` point at column 0 of head 0 of batch 0; rows are
     /// `rowStride` apart, batch entries `batchStride*` apart.
+    ///
+    /// The work is cut into tasks of one head and a block of queries whose
+    /// scores fit `scoreBlockFloats`, shared out to the threads; each task runs two
+    /// single-threaded products and the softmax on a score block that stays
+    /// in the worker's cache.
     static func attentionCore(
         q pqBase: UnsafePointer<Float>, k pkBase: UnsafePointer<Float>, v pvBase: UnsafePointer<Float>,
         rowStride: Int, batchStrideQ: Int, batchStrideKV: Int,
         batch b: Int, queries s: Int, keys t: Int, width d: Int, heads: Int, causal: Bool, factor: Float
     ) -> Tensor {
         let headWidth = d / heads
-        var scores = [Float](repeating: 0, count: s * t)
+        let blocksPerHead = (s + max(16, scoreBlockFloats / t) - 1) / max(16, scoreBlockFloats / t)
+        let blockRows = (s + blocksPerHead - 1) / blocksPerHead
+        let tasks = b * heads * blocksPerHead
+        let work = 2 * b * s * t * d
+        // A few pieces per thread, so a thread slowed by other work does not hold the rest up.
+        let pieces = max(1, min(4 * BLAS.threadCount, tasks, work / BLAS.Split.minimumWork))
+        let (pq, pk, pv) = (pqBase, pkBase, pvBase)
         return Tensor(validShape: [b, s, d], fill: { out in
-            out.initialize(repeating: 0)
-            scores.withUnsafeMutableBufferPointer { ps in
-                let sc = ps.baseAddress!
-                for batch in 0..<b {
-                    for h in 0..<heads {
-                        let offsetQ = batch * batchStrideQ + h * headWidth
-                        let offsetKV = batch * batchStrideKV + h * headWidth
-                        // scores = scale · Q_h · K_hᵀ   (S × T)
-                        BLAS.sgemmUnchecked(
-                            transposeA: false, transposeB: true, m: s, n: t, k: headWidth, alpha: factor,
-                            a: pqBase + offsetQ, lda: rowStride,
-                            b: pkBase + offsetKV, ldb: rowStride,
-                            c: sc, ldc: t)
-                        // Row softmax, split over the BLAS thread budget for large score matrices.
-                        let workers = min(BLAS.threadCount, s * t / 16_384)
-                        let rowsOf = { @Sendable (first: Int, last: Int, base: UnsafeSendable<UnsafeMutablePointer<Float>>) in
-                            for i in first..<last {
-                                let row = base.value + i * t
-                                let visible = causal ? i + 1 : t
-                                Tensor.softmaxRow(row, count: visible)
-                                for j in visible..<t { row[j] = 0 }
-                            }
-                        }
-                        if workers < 2 {
-                            rowsOf(0, s, UnsafeSendable(sc))
-                        } else {
-                            let base = UnsafeSendable(sc)
-                            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                rowsOf(s * w / workers, s * (w + 1) / workers, base)
-                            }
-                        }
-                        // out_h = P · V_h   (S × headWidth), written into the head's columns.
-                        BLAS.sgemmUnchecked(
-                            transposeA: false, transposeB: false, m: s, n: headWidth, k: t,
-                            a: sc, lda: t,
-                            b: pvBase + offsetKV, ldb: rowStride,
-                            c: out.baseAddress! + batch * s * d + h * headWidth, ldc: d)
+            let target = out.baseAddress!
+            Parallel.forEach(pieces) { piece in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * t)
+                defer { scores.deallocate() }
+                for task in (tasks * piece / pieces)..<(tasks * (piece + 1) / pieces) {
+                    let block = task % blocksPerHead, h = task / blocksPerHead % heads, batch = task / (blocksPerHead * heads)
+                    let first = block * blockRows, rows = min(s, first + blockRows) - first
+                    // Causal: the block's last query sees keys 0…first+rows−1 only.
+                    let visibleKeys = causal ? first + rows : t
+                    let query = pq + batch * batchStrideQ + first * rowStride + h * headWidth
+                    let offsetKV = batch * batchStrideKV + h * headWidth
+                    // scores = factor · Q_block · K_hᵀ   (rows × visibleKeys)
+                    BLAS.serialSGEMM(
+                        transposeA: false, transposeB: true, m: rows, n: visibleKeys, k: headWidth, alpha: factor,
+                        a: query, lda: rowStride, b: pk + offsetKV, ldb: rowStride, c: scores, ldc: visibleKeys)
+                    for i in 0..<rows {
+                        let row = scores + i * visibleKeys
+                        let visible = causal ? first + i + 1 : visibleKeys
+                        Tensor.softmaxRow(row, count: visible)
+                        for j in visible..<visibleKeys { row[j] = 0 }
                     }
+                    // out_block,h = P · V_h   (rows × headWidth), into the head's columns.
+                    BLAS.serialSGEMM(
+                        transposeA: false, transposeB: false, m: rows, n: headWidth, k: visibleKeys,
+                        a: scores, lda: visibleKeys, b: pv + offsetKV, ldb: rowStride,
+                        c: target + (batch * s + first) * d + h * headWidth, ldc: d)
                 }
             }
         })
     }
+
+    /// Scores per attention task (256 KB): the block stays in a core's L2
+    /// cache between its softmax and its product with `V`.
+    static let scoreBlockFloats = 65_536
 
     /// Multi-head self-attention as in `nn.MultiheadAttention` / HF
     /// `CLIPAttention`: `out_proj(attention(q_proj(x), k_proj(x), v_proj(x)))`

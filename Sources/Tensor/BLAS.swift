@@ -1,4 +1,5 @@
 import CBLAS
+import Synchronization
 
 /// The only place the package talks to the BLAS library.
 ///
@@ -6,13 +7,32 @@ import CBLAS
 /// leading dimension is converted with `Int32(exactly:)`; a value that does not
 /// fit becomes `TensorError.tooLargeForBLAS` instead of a trap or a silent
 /// truncation.
+///
+/// OpenBLAS always runs single-threaded here. A large product is split into
+/// column (or row) blocks, each an independent OpenBLAS call on one of
+/// `threadCount` threads (`Parallel.forEach`). The products of the encoders are short and
+/// many, and OpenBLAS's own threads synchronise inside every call and spin
+/// between calls, competing with the element-wise kernels for the same cores;
+/// independent blocks need neither. (As with OpenBLAS's own threads, an
+/// element's last bits can depend on the split, hence on the thread count.)
 public enum BLAS {
-    /// Number of threads OpenBLAS uses for one call. Process-wide: set it once,
-    /// from the command-line layer, never from concurrent tasks.
+    /// Workers one product, one attention or one element-wise kernel may use.
+    /// Process-wide; the default is OpenBLAS's own default (the core count or
+    /// `OPENBLAS_NUM_THREADS`).
     public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(clamping: max(1, newValue))) }
+        get { budget.load(ordering: .relaxed) }
+        set { budget.store(max(1, newValue), ordering: .relaxed) }
     }
+
+    private static let budget = Atomic<Int>(openBLASDefaultThreads)
+
+    /// OpenBLAS's default thread count, read once before OpenBLAS is switched
+    /// to one thread for good.
+    private static let openBLASDefaultThreads: Int = {
+        let threads = Int(openblas_get_num_threads())
+        openblas_set_num_threads(1)
+        return max(1, threads)
+    }()
 
     /// A short description of the BLAS build (e.g. "OpenBLAS 0.3.21 … Zen").
     public static var configuration: String {
@@ -56,8 +76,51 @@ public enum BLAS {
         for (value, name) in values { _ = try checked(value, name) }
     }
 
-    /// `sgemm` for sizes already validated with `validate`.
+    /// `sgemm` for sizes already validated with `validate`, split over the
+    /// workers when it is large enough to pay for them.
+    ///
+    /// `prepare(rows, columns)`, if given, runs on the worker that owns that
+    /// block of `C` just before its product (so a bias or residual written
+    /// there is written in parallel and is still in cache for `beta = 1`).
     static func sgemmUnchecked(
+        transposeA: Bool, transposeB: Bool,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        prepare: ((Range<Int>, Range<Int>) -> Void)? = nil
+    ) {
+        let split = Split(m: m, n: n, k: k, workers: threadCount)
+        if split.pieces < 2 {
+            prepare?(0..<m, 0..<n)
+            serialSGEMM(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        Parallel.forEach(split.pieces) { piece in
+            let range = split.range(piece)
+            if split.byColumns {
+                prepare?(0..<m, range)
+                serialSGEMM(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: range.count, k: k, alpha: alpha,
+                    a: a, lda: lda, b: transposeB ? b + range.lowerBound * ldb : b + range.lowerBound, ldb: ldb,
+                    beta: beta, c: c + range.lowerBound, ldc: ldc)
+            } else {
+                prepare?(range, 0..<n)
+                serialSGEMM(
+                    transposeA: transposeA, transposeB: transposeB, m: range.count, n: n, k: k, alpha: alpha,
+                    a: transposeA ? a + range.lowerBound : a + range.lowerBound * lda, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c + range.lowerBound * ldc, ldc: ldc)
+            }
+        }
+    }
+
+    /// One single-threaded OpenBLAS call (for callers that are already
+    /// running on a worker, e.g. one attention head).
+    static func serialSGEMM(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -71,6 +134,7 @@ public enum BLAS {
             scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
+        _ = openBLASDefaultThreads
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
@@ -85,6 +149,36 @@ public enum BLAS {
     private static func scaleRows(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
         for row in 0..<m {
             for col in 0..<n { c[row * ldc + col] = beta == 0 ? 0 : beta * c[row * ldc + col] }
+        }
+    }
+
+    /// How one product is cut into independent blocks: by columns of `C` when
+    /// there are enough (each worker then packs only its part of `B`, the
+    /// larger operand in the encoders), else by rows.
+    struct Split {
+        /// Multiply-adds below which one call is cheaper than waking a worker.
+        static let minimumWork = 1 << 20
+        /// Blocks are cut at multiples of this many rows or columns (whole
+        /// micro-kernel tiles).
+        static let granule = 16
+
+        let pieces: Int
+        let byColumns: Bool
+        let length: Int
+
+        init(m: Int, n: Int, k: Int, workers: Int) {
+            let work = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k)
+            let affordable = work.overflow ? workers : min(workers, work.partialValue / Self.minimumWork)
+            byColumns = n >= m || n >= 8 * Self.granule * workers
+            length = byColumns ? n : m
+            pieces = max(1, min(affordable, length / Self.granule))
+        }
+
+        /// The rows or columns of block `piece`, boundaries on the granule.
+        func range(_ piece: Int) -> Range<Int> {
+            let granules = (length + Self.granule - 1) / Self.granule
+            func bound(_ p: Int) -> Int { min(length, granules * p / pieces * Self.granule) }
+            return bound(piece)..<bound(piece + 1)
         }
     }
 }

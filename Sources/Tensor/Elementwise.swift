@@ -1,7 +1,7 @@
 import Foundation
 
 /// Lets a value that is only read (or written at disjoint indices) cross into
-/// `DispatchQueue.concurrentPerform` workers.
+/// `Parallel.forEach` workers.
 struct UnsafeSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
@@ -54,12 +54,10 @@ extension Tensor {
         let count = scalars.count
         let workers = max(1, min(BLAS.threadCount, count / 16_384))
         return Tensor(validShape: shape, fill: { out in
-            let source = UnsafeSendable(scalars)
-            let target = UnsafeSendable(out)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.forEach(workers) { worker in
                 let start = count * worker / workers, end = count * (worker + 1) / workers
-                guard end > start, let base = target.value.baseAddress else { return }
-                source.value.withUnsafeBufferPointer { input in
+                guard end > start, let base = out.baseAddress else { return }
+                scalars.withUnsafeBufferPointer { input in
                     kernel(input.baseAddress! + start, base + start, end - start)
                 }
             }
@@ -74,12 +72,10 @@ extension Tensor {
         let workers = min(BLAS.threadCount, count / 16_384)
         if workers < 2 { return map(transform) }
         return Tensor(validShape: shape, fill: { out in
-            let source = UnsafeSendable(scalars)
-            let target = UnsafeSendable(out)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.forEach(workers) { worker in
                 let start = count * worker / workers, end = count * (worker + 1) / workers
-                source.value.withUnsafeBufferPointer { input in
-                    for i in start..<end { target.value[i] = transform(input[i]) }
+                scalars.withUnsafeBufferPointer { input in
+                    for i in start..<end { out[i] = transform(input[i]) }
                 }
             }
         })
@@ -114,6 +110,8 @@ extension Tensor {
 
     /// PyTorch `nn.LayerNorm(d)`: normalises over the last dimension with the
     /// biased variance, then applies the per-feature affine `weight`/`bias`.
+    /// Rows are split over the BLAS thread budget for large inputs (values do
+    /// not depend on the split).
     public func layerNorm(weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) throws(TensorError) -> Tensor {
         guard let width = shape.last, width > 0 else {
             throw .invalidArgument(operation: "layerNorm", detail: "needs a non-empty last dimension, got \(shape)")
@@ -121,37 +119,57 @@ extension Tensor {
         guard weight.shape == [width], bias.shape == [width] else {
             throw .shapeMismatch(operation: "layerNorm", detail: "input \(shape), weight \(weight.shape), bias \(bias.shape)")
         }
-        var result = self
-        result.scalars.withUnsafeMutableBufferPointer { buffer in
-            weight.scalars.withUnsafeBufferPointer { gamma in
-                bias.scalars.withUnsafeBufferPointer { beta in
-                    for r in 0..<(buffer.count / width) {
-                        let row = buffer.baseAddress! + r * width
-                        let (mean, inverseStd) = Tensor.moments(row, count: width, epsilon: epsilon)
-                        for i in 0..<width {
-                            row[i] = (row[i] - mean) * inverseStd * gamma[i] + beta[i]
+        let rows = count / width
+        let workers = max(1, min(BLAS.threadCount, rows, count / 32_768))
+        return Tensor(validShape: shape, fill: { out in
+            guard let target = out.baseAddress else { return }
+            Parallel.forEach(workers) { worker in
+                scalars.withUnsafeBufferPointer { source in
+                    weight.scalars.withUnsafeBufferPointer { gamma in
+                        bias.scalars.withUnsafeBufferPointer { beta in
+                            for r in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
+                                let row = source.baseAddress! + r * width, result = target + r * width
+                                let (mean, inverseStd) = Tensor.moments(row, count: width, epsilon: epsilon)
+                                for i in 0..<width {
+                                    result[i] = (row[i] - mean) * inverseStd * gamma[i] + beta[i]
+                                }
+                            }
                         }
                     }
                 }
             }
-        }
-        return result
+        })
     }
 
     /// Mean and `1/√(biased variance + eps)` of `count` values, accumulated in
-    /// Double (two passes) so the statistics are at least as accurate as
-    /// PyTorch's.
+    /// Double (two passes, eight partial sums) so the statistics are at least
+    /// as accurate as PyTorch's.
     static func moments(_ values: UnsafePointer<Float>, count: Int, epsilon: Float) -> (Float, Float) {
-        var sum = 0.0
-        for i in 0..<count { sum += Double(values[i]) }
-        let mean = sum / Double(count)
-        var squares = 0.0
-        for i in 0..<count {
-            let d = Double(values[i]) - mean
-            squares += d * d
-        }
-        let variance = squares / Double(count)
+        let mean = sumInDouble(values, count: count) { $0 } / Double(count)
+        let variance = sumInDouble(values, count: count) { ($0 - mean) * ($0 - mean) } / Double(count)
         return (Float(mean), Float(1 / (variance + Double(epsilon)).squareRoot()))
+    }
+
+    /// `Σ term(Double(vᵢ))` over eight interleaved partial sums (independent
+    /// chains the vector units can overlap), then the partials in order.
+    @inline(__always)
+    private static func sumInDouble(
+        _ values: UnsafePointer<Float>, count: Int, _ term: (SIMD4<Double>) -> SIMD4<Double>
+    ) -> Double {
+        var low = SIMD4<Double>(), high = SIMD4<Double>()
+        var i = 0
+        while i + 8 <= count {
+            low += term(SIMD4(Double(values[i]), Double(values[i + 1]), Double(values[i + 2]), Double(values[i + 3])))
+            high += term(SIMD4(Double(values[i + 4]), Double(values[i + 5]), Double(values[i + 6]), Double(values[i + 7])))
+            i += 8
+        }
+        var tail = SIMD4<Double>()
+        while i < count {
+            tail[0] += term(SIMD4(repeating: Double(values[i])))[0]
+            i += 1
+        }
+        let total = low + high + tail
+        return total[0] + total[1] + total[2] + total[3]
     }
 
     /// PyTorch `nn.GroupNorm(groups, C)` on `[N, C, *]`: statistics per sample

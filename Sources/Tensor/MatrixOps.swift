@@ -72,12 +72,17 @@ extension Tensor {
         })
     }
 
-    /// PyTorch `nn.Linear`: `y = x · Wᵀ + b` over the last dimension.
+    /// PyTorch `nn.Linear`: `y = x · Wᵀ + b` over the last dimension, plus
+    /// `residual` if given (`residual + linear(x)`, the transformer's skip
+    /// connection, without a separate pass or tensor).
     ///
-    /// `x` is `[..., in]`, `weight` `[out, in]`, `bias` `[out]`. All leading
-    /// dimensions are folded into one GEMM (M = product of leading dims), so a
-    /// batch of windows or prompts costs a single BLAS call.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws(TensorError) -> Tensor {
+    /// `x` is `[..., in]`, `weight` `[out, in]`, `bias` `[out]`, `residual`
+    /// `[..., out]`. All leading dimensions are folded into one GEMM
+    /// (M = product of leading dims), so a batch of windows or prompts costs a
+    /// single product.
+    public static func linear(
+        _ x: Tensor, weight: Tensor, bias: Tensor? = nil, adding residual: Tensor? = nil
+    ) throws(TensorError) -> Tensor {
         let op = "linear"
         guard x.rank >= 1, weight.rank == 2 else {
             throw .shapeMismatch(operation: op, detail: "input \(x.shape), weight \(weight.shape) (expected [..., in] and [out, in])")
@@ -89,33 +94,62 @@ extension Tensor {
         if let bias, bias.shape != [outFeatures] {
             throw .shapeMismatch(operation: op, detail: "bias \(bias.shape) does not match \(outFeatures) outputs")
         }
-        let rows = x.shape.dropLast().reduce(1, *)
-        if rows * outFeatures == 0 || inFeatures == 0 {
-            let rowValues = bias?.scalars ?? [Float](repeating: 0, count: outFeatures)
-            return Tensor(validShape: x.shape.dropLast() + [outFeatures],
-                          scalars: Array((0..<rows).map { _ in rowValues }.joined()))
+        let outputShape = Array(x.shape.dropLast()) + [outFeatures]
+        if let residual, residual.shape != outputShape {
+            throw .shapeMismatch(operation: op, detail: "residual \(residual.shape) does not match the output \(outputShape)")
         }
+        let rows = x.shape.dropLast().reduce(1, *)
         try BLAS.validate([(rows, "M"), (outFeatures, "N"), (inFeatures, "K")])
-        return Tensor(validShape: x.shape.dropLast() + [outFeatures], fill: { out in
-            if let bias {
-                bias.scalars.withUnsafeBufferPointer { pb in
-                    for r in 0..<rows {
-                        (out.baseAddress! + r * outFeatures).update(from: pb.baseAddress!, count: outFeatures)
+        return Tensor(validShape: outputShape, fill: { out in
+            let target = UnsafeSendable(out.baseAddress)
+            withStartingValues(bias: bias, residual: residual) { bias, residual in
+                // C starts as residual + bias, block by block on the worker that owns it.
+                let prepare = { (rowRange: Range<Int>, columns: Range<Int>) in
+                    guard let base = target.value else { return }
+                    for r in rowRange {
+                        let row = base + r * outFeatures
+                        switch (bias, residual) {
+                        case let (b?, x?):
+                            let skip = x + r * outFeatures
+                            for j in columns { row[j] = skip[j] + b[j] }
+                        case let (b?, nil):
+                            for j in columns { row[j] = b[j] }
+                        case let (nil, x?):
+                            let skip = x + r * outFeatures
+                            for j in columns { row[j] = skip[j] }
+                        case (nil, nil):
+                            for j in columns { row[j] = 0 }
+                        }
                     }
                 }
-            } else {
-                out.initialize(repeating: 0)
-            }
-            x.scalars.withUnsafeBufferPointer { px in
-                weight.scalars.withUnsafeBufferPointer { pw in
-                    BLAS.sgemmUnchecked(
-                        transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                        a: px.baseAddress!, lda: max(inFeatures, 1),
-                        b: pw.baseAddress!, ldb: max(inFeatures, 1),
-                        beta: bias == nil ? 0 : 1,
-                        c: out.baseAddress!, ldc: max(outFeatures, 1))
+                guard let c = target.value else { return }
+                if inFeatures == 0 {
+                    prepare(0..<rows, 0..<outFeatures)
+                    return
+                }
+                x.scalars.withUnsafeBufferPointer { px in
+                    weight.scalars.withUnsafeBufferPointer { pw in
+                        BLAS.sgemmUnchecked(
+                            transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                            a: px.baseAddress!, lda: max(inFeatures, 1),
+                            b: pw.baseAddress!, ldb: max(inFeatures, 1),
+                            beta: 1, c: c, ldc: max(outFeatures, 1), prepare: prepare)
+                    }
                 }
             }
         })
+    }
+
+    /// Runs `body` with base pointers of the optional bias and residual
+    /// (valid only inside `body`).
+    private static func withStartingValues(
+        bias: Tensor?, residual: Tensor?,
+        _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?) -> Void
+    ) {
+        func withBase(_ t: Tensor?, _ inner: (UnsafePointer<Float>?) -> Void) {
+            guard let t else { return inner(nil) }
+            t.scalars.withUnsafeBufferPointer { inner($0.baseAddress) }
+        }
+        withBase(bias) { b in withBase(residual) { r in body(b, r) } }
     }
 }

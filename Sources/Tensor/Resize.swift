@@ -98,7 +98,7 @@ extension Tensor {
         return Tensor(validShape: outShape, fill: { out in
             let source = UnsafeSendable(scalars)
             let target = UnsafeSendable(out)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.forEach(workers) { worker in
                 let first = planes * worker / workers, last = planes * (worker + 1) / workers
                 guard last > first, let outBase = target.value.baseAddress else { return }
                 var upper = [Float](repeating: 0, count: outW), lower = [Float](repeating: 0, count: outW)

@@ -82,7 +82,7 @@ extension Tensor {
             return
         }
         let shared = UnsafeSendable(base)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.forEach(workers) { w in
             for i in (rows * w / workers)..<(rows * (w + 1) / workers) {
                 Tensor.softmaxRow(shared.value + i * width, count: width)
             }
