@@ -168,6 +168,34 @@ package struct CLIPEncoderLayer: Sendable {
     }
 }
 
+extension CLIPEncoderLayer {
+    /// The block's output at one row per batch entry, `[B, 1, D]`: row
+    /// `rows[b]` of `h [B, T, D]`, which attends to rows `0..<keyCounts[b]`.
+    /// All rows feed the keys and values; only the selected ones go through
+    /// the output projection and the MLP (all a pooled output needs from the
+    /// last layer).
+    func outputRows(
+        _ h: Tensor, rows: [Int], keyCounts: [Int], heads: Int, activation: CLIPActivation, epsilon: Float
+    ) throws(TensorError) -> Tensor {
+        let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
+        let projected = try Tensor.linear(normed1, weight: qkv.weight, bias: qkv.bias)
+        let mixed = try Tensor.packedSelfAttention(projected, heads: heads, queryRows: rows, keyCounts: keyCounts)
+        let (tokens, d) = (h.shape[1], h.shape[2])
+        var skip: [Float] = []
+        skip.reserveCapacity(rows.count * d)
+        for (entry, row) in rows.enumerated() {
+            let start = (entry * tokens + row) * d
+            skip += h.scalars[start..<(start + d)]
+        }
+        let h1 = try Tensor.linear(mixed, weight: output.weight, bias: output.bias,
+                                   adding: Tensor(shape: [rows.count, 1, d], scalars: skip))
+        let normed2 = try h1.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
+        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
+        let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
+        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: h1)
+    }
+}
+
 /// Output of `CLIPTextEncoder.encode`.
 public struct CLIPTextOutput: Sendable {
     /// `final_layer_norm` of every position up to the longest end-of-text in
@@ -278,44 +306,10 @@ public struct CLIPTextEncoder: Sendable {
     /// - Parameter keepHiddenStates: also return the encoder input and every
     ///   layer output (for parity tests and guidance features).
     public func encode(tokenRows: [[Int32]], keepHiddenStates: Bool = false) throws(CLIPError) -> CLIPTextOutput {
-        guard let length = tokenRows.first?.count, length > 0 else {
-            throw .invalidInput("no token rows to encode")
-        }
-        guard tokenRows.allSatisfy({ $0.count == length }) else {
-            throw .invalidInput("token rows have different lengths")
-        }
-        guard length <= configuration.maxPositions else {
-            throw .invalidInput("rows of \(length) tokens exceed the \(configuration.maxPositions) positions of the model")
-        }
-        let vocabulary = configuration.vocabularySize
-        var endOfText: [Int] = []
-        for (row, ids) in tokenRows.enumerated() {
-            if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
-                throw .invalidInput("row \(row) holds token id \(bad), outside the vocabulary of \(vocabulary)")
-            }
-            // First position of the largest id (OpenAI argmax pooling).
-            var best = 0
-            for (i, id) in ids.enumerated() where id > ids[best] { best = i }
-            endOfText.append(best)
-        }
-        let batch = tokenRows.count, width = configuration.width
-        let steps = (endOfText.max() ?? 0) + 1
+        let (h0, endOfText) = try embedded(tokenRows)
+        let batch = tokenRows.count, width = configuration.width, steps = h0.shape[1]
         do {
-            var scalars = [Float](repeating: 0, count: batch * steps * width)
-            tokenEmbedding.withUnsafeBufferPointer { tokens in
-                positionEmbedding.withUnsafeBufferPointer { positions in
-                    for b in 0..<batch {
-                        for s in 0..<steps {
-                            let token = Int(tokenRows[b][s])
-                            let out = (b * steps + s) * width
-                            for d in 0..<width {
-                                scalars[out + d] = tokens[token * width + d] + positions[s * width + d]
-                            }
-                        }
-                    }
-                }
-            }
-            var h = try Tensor(shape: [batch, steps, width], scalars: scalars)
+            var h = h0
             var hidden: [Tensor] = keepHiddenStates ? [h] : []
             for layer in layers {
                 h = try layer(h, heads: configuration.heads, causal: true,
@@ -339,14 +333,87 @@ public struct CLIPTextEncoder: Sendable {
         }
     }
 
+    /// The pooled output `[B, width]` and its projection `[B, projection]`
+    /// (nil without one) — `encode`'s values without the per-position
+    /// outputs: the last layer runs at each row's end of text only.
+    public func pooledEmbeddings(tokenRows: [[Int32]]) throws(CLIPError) -> (pooled: Tensor, embeddings: Tensor?) {
+        let (h0, endOfText) = try embedded(tokenRows)
+        do {
+            var h = h0
+            for layer in layers.dropLast() {
+                h = try layer(h, heads: configuration.heads, causal: true,
+                              activation: configuration.activation, epsilon: configuration.layerNormEpsilon)
+            }
+            if let last = layers.last {
+                h = try last.outputRows(
+                    h, rows: endOfText, keyCounts: endOfText.map { $0 + 1 }, heads: configuration.heads,
+                    activation: configuration.activation, epsilon: configuration.layerNormEpsilon)
+            }
+            let pooled = try h.layerNorm(weight: finalLayerNorm.weight, bias: finalLayerNorm.bias,
+                                         epsilon: configuration.layerNormEpsilon)
+                .reshaped([tokenRows.count, configuration.width])
+            let embeddings = try projection.map { weight throws(TensorError) in try Tensor.linear(pooled, weight: weight) }
+            return (pooled, embeddings)
+        } catch {
+            throw .computation(error)
+        }
+    }
+
+    /// Token + position embeddings `[B, S, width]` up to the longest end of
+    /// text `S − 1`, and each row's end-of-text position.
+    private func embedded(_ tokenRows: [[Int32]]) throws(CLIPError) -> (Tensor, [Int]) {
+        guard let length = tokenRows.first?.count, length > 0 else {
+            throw .invalidInput("no token rows to encode")
+        }
+        guard tokenRows.allSatisfy({ $0.count == length }) else {
+            throw .invalidInput("token rows have different lengths")
+        }
+        guard length <= configuration.maxPositions else {
+            throw .invalidInput("rows of \(length) tokens exceed the \(configuration.maxPositions) positions of the model")
+        }
+        let vocabulary = configuration.vocabularySize
+        var endOfText: [Int] = []
+        for (row, ids) in tokenRows.enumerated() {
+            if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
+                throw .invalidInput("row \(row) holds token id \(bad), outside the vocabulary of \(vocabulary)")
+            }
+            // First position of the largest id (OpenAI argmax pooling).
+            var best = 0
+            for (i, id) in ids.enumerated() where id > ids[best] { best = i }
+            endOfText.append(best)
+        }
+        let batch = tokenRows.count, width = configuration.width
+        let steps = (endOfText.max() ?? 0) + 1
+        var scalars = [Float](repeating: 0, count: batch * steps * width)
+        tokenEmbedding.withUnsafeBufferPointer { tokens in
+            positionEmbedding.withUnsafeBufferPointer { positions in
+                for b in 0..<batch {
+                    for s in 0..<steps {
+                        let token = Int(tokenRows[b][s])
+                        let out = (b * steps + s) * width
+                        for d in 0..<width {
+                            scalars[out + d] = tokens[token * width + d] + positions[s * width + d]
+                        }
+                    }
+                }
+            }
+        }
+        do {
+            return (try Tensor(shape: [batch, steps, width], scalars: scalars), endOfText)
+        } catch {
+            throw .computation(error)
+        }
+    }
+
     /// L2-normalised text embeddings `[B, projection]` (what every consumer of
     /// CLIP text features uses).
     public func normalizedEmbeddings(tokenRows: [[Int32]]) throws(CLIPError) -> Tensor {
         guard projection != nil else {
             throw .unsupportedConfiguration("the checkpoint has no text_projection.weight")
         }
-        let output = try encode(tokenRows: tokenRows)
-        guard let embeddings = output.embeddings else { throw .unsupportedConfiguration("no projection") }
+        guard let embeddings = try pooledEmbeddings(tokenRows: tokenRows).embeddings else {
+            throw .unsupportedConfiguration("no projection")
+        }
         do { return try embeddings.l2Normalized() } catch { throw .computation(error) }
     }
 }

@@ -352,13 +352,22 @@ public struct CLIPVisionEncoder: Sendable {
                         output.dense = try projectAllTokens(z)
                     }
                     if needLastStandard {
-                        let z = try layer(h, heads: c.heads, causal: false, activation: c.activation, epsilon: c.layerNormEpsilon)
+                        let z: Tensor
+                        if wanted.contains(c.layers) || request.dense == .vanilla {
+                            z = try layer(h, heads: c.heads, causal: false, activation: c.activation, epsilon: c.layerNormEpsilon)
+                        } else {
+                            // Only the pooled output: the last block at the class tokens only, [B, 1, D].
+                            z = try layer.outputRows(
+                                h, rows: [Int](repeating: 0, count: batch), keyCounts: [Int](repeating: tokens, count: batch),
+                                heads: c.heads, activation: c.activation, epsilon: c.layerNormEpsilon)
+                        }
                         if wanted.contains(c.layers) { hidden[c.layers] = z }
                         if request.dense == .vanilla { output.dense = try projectAllTokens(z) }
                         if request.pooled {
+                            let rowsPerImage = z.shape[1]
                             var cls = [Float](repeating: 0, count: batch * d)
                             for b in 0..<batch {
-                                for i in 0..<d { cls[b * d + i] = z.scalars[b * tokens * d + i] }
+                                for i in 0..<d { cls[b * d + i] = z.scalars[b * rowsPerImage * d + i] }
                             }
                             let pooled = try Tensor(shape: [batch, d], scalars: cls)
                                 .layerNorm(weight: postLayerNorm.weight, bias: postLayerNorm.bias, epsilon: c.layerNormEpsilon)

@@ -106,9 +106,9 @@ public struct EVA02TextEncoder: Sendable {
     /// length ≤ `contextLength` (e.g. the 77 ids of `CLIPTokenizer.tokenize`),
     /// each pooled at its first largest id.
     public func encode(tokenRows: [[Int32]]) throws(EVA02Error) -> Tensor {
-        let output: CLIPTextOutput
-        do { output = try core.encode(tokenRows: tokenRows) } catch { throw EVA02Error.fromCLIP(error) }
-        guard let embeddings = output.embeddings else {
+        let output: Tensor?
+        do { output = try core.pooledEmbeddings(tokenRows: tokenRows).embeddings } catch { throw EVA02Error.fromCLIP(error) }
+        guard let embeddings = output else {
             throw .unsupportedConfiguration("the text tower has no projection")
         }
         return embeddings

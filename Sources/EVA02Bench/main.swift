@@ -53,6 +53,7 @@ guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
 }
 do {
     BLAS.threadCount = options.threads
+    ActivationMemory.keepFreedBuffers()
     let loadStart = ContinuousClock.now
     let encoder = try EVA02VisionEncoder(file: SafeTensorsFile(path: options.checkpoint), prefix: options.prefix)
     let loadMs = milliseconds(since: loadStart)

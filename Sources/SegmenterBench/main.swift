@@ -58,6 +58,7 @@ guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
 }
 do {
     BLAS.threadCount = options.threads
+    ActivationMemory.keepFreedBuffers()
     let loadStart = ContinuousClock.now
     let segmenter = try SoftGuidedSegmenter(
         checkpoint: options.checkpoint, options: SegmenterOptions(inference: options.inference))

@@ -84,6 +84,41 @@ extension Tensor {
         }
     }
 
+    /// Self-attention of one query row per batch entry on packed projections
+    /// `qkv [B, S, 3D]`: entry `b`'s query at row `queryRows[b]` attends to the
+    /// keys and values of rows `0..<keyCounts[b]`. Returns `[B, 1, D]`.
+    ///
+    /// This is all a pooled output needs from the last layer (the class token,
+    /// or a causal sequence's end of text with `keyCounts[b] = row + 1`).
+    public static func packedSelfAttention(
+        _ qkv: Tensor, heads: Int, queryRows: [Int], keyCounts: [Int], scale: Float? = nil
+    ) throws(TensorError) -> Tensor {
+        let op = "attention"
+        let layout = try PackedHeads(qkv, heads: heads, scale: scale, operation: op)
+        let (b, s, d) = (layout.batch, layout.tokens, layout.width)
+        guard queryRows.count == b, keyCounts.count == b else {
+            throw .shapeMismatch(operation: op, detail: "\(queryRows.count) query rows and \(keyCounts.count) key counts for a batch of \(b)")
+        }
+        for (row, keys) in zip(queryRows, keyCounts) where !(0..<s).contains(row) || !(1...max(s, 1)).contains(keys) {
+            throw .invalidArgument(operation: op, detail: "query row \(row) with \(keys) keys in sequences of \(s)")
+        }
+        if layout.isEmpty { return Tensor(validShape: [b, 1, d], scalars: []) }
+        try layout.validateGEMMs()
+        var rows: [Float] = []
+        rows.reserveCapacity(b * d)
+        qkv.scalars.withUnsafeBufferPointer { p in
+            for entry in 0..<b {
+                let base = p.baseAddress! + entry * s * 3 * d
+                let one = attentionCore(
+                    q: base + queryRows[entry] * 3 * d, k: base + d, v: base + 2 * d, rowStride: 3 * d,
+                    batchStrideQ: 0, batchStrideKV: 0, batch: 1, queries: 1, keys: keyCounts[entry], width: d,
+                    heads: heads, causal: false, factor: layout.scale)
+                rows += one.scalars
+            }
+        }
+        return Tensor(validShape: [b, 1, d], scalars: rows)
+    }
+
     /// Per batch entry and head: `softmax(Q·Kᵀ·factor)·V` into `[B, S, D]`.
     /// `q`, `k`, `v` point at column 0 of head 0 of batch 0; rows are
     /// `rowStride` apart, batch entries `batchStride*` apart.

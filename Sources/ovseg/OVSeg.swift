@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import Tensor
 
 @main
 struct OVSeg: ParsableCommand {
@@ -19,6 +20,7 @@ struct OVSeg: ParsableCommand {
     /// Like ArgumentParser's entry point, but usage errors exit with 2 (the documented code for
     /// usage and input errors, which `ovseg check` keeps apart from 1 = regression) instead of 64.
     static func main() {
+        ActivationMemory.keepFreedBuffers()
         do {
             var command = try parseAsRoot()
             try command.run()

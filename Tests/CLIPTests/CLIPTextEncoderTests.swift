@@ -40,6 +40,12 @@ struct CLIPTextEncoderTests {
         expectClose(result.pooled, try outputs.tensor("text.pooled"), "pooled")
         let embeddings = try #require(result.embeddings)
         expectClose(embeddings, try outputs.tensor("text.embeds"), "text embeds")
+        // The pooled-only path runs the last layer at the three end-of-text rows only.
+        let pooledOnly = try encoder.pooledEmbeddings(tokenRows: rows(outputs, "ids.zero_pad"))
+        expectClose(pooledOnly.pooled, try outputs.tensor("text.pooled"), "pooled alone")
+        expectClose(try #require(pooledOnly.embeddings), try outputs.tensor("text.embeds"), "text embeds alone")
+        let eos = try encoder.pooledEmbeddings(tokenRows: rows(outputs, "ids.eos_pad"))
+        expectClose(try #require(eos.embeddings), try outputs.tensor("text.embeds"), "EOS-padded, embeds alone")
         let normalized = try encoder.normalizedEmbeddings(tokenRows: rows(outputs, "ids.zero_pad"))
         let expected = try outputs.tensor("text.embeds").l2Normalized()
         expectCosine(normalized, expected, "normalised embeds")

@@ -46,6 +46,11 @@ struct CLIPVisionEncoderTests {
         expectCosine(try embeds.l2Normalized(), try expectedEmbeds.l2Normalized(), "\(size) normalised image embeds")
         expectClose(try #require(result.dense), try outputs.tensor("dense.vanilla.\(size)"), "\(size) dense vanilla")
 
+        // The pooled output alone runs the last block at the class tokens only.
+        let pooledOnly = try encoder.encode(pixels)
+        expectClose(try #require(pooledOnly.pooled), try outputs.tensor("vision.pooled.\(size)"), "\(size) pooled alone")
+        expectClose(try #require(pooledOnly.embeddings), expectedEmbeds, "\(size) image embeds alone")
+
         let catSeg = try encoder.encode(pixels, request: CLIPVisionRequest(dense: .catSeg, pooled: false))
         #expect(catSeg.pooled == nil && catSeg.embeddings == nil)
         let dense = try #require(catSeg.dense)

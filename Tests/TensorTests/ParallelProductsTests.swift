@@ -170,6 +170,26 @@ struct ParallelProductsTests {
         }
     }
 
+    /// One query row per entry (the pooled outputs' last layer) equals that
+    /// row of full attention: plain with every key, causal with keys up to the row.
+    @Test func selectedQueryRowsEqualFullAttentionRows() throws {
+        let b = 3, s = 9, d = 12, heads = 3
+        let qkv = try Tensor(shape: [b, s, 3 * d], scalars: values(b * s * 3 * d, 0.29))
+        let rows = [0, 4, 8]
+        for causal in [false, true] {
+            let full = try Tensor.packedSelfAttention(qkv, heads: heads, causal: causal)
+            let selected = try Tensor.packedSelfAttention(
+                qkv, heads: heads, queryRows: rows, keyCounts: causal ? rows.map { $0 + 1 } : [s, s, s])
+            #expect(selected.shape == [b, 1, d])
+            var expected: [Float] = []
+            for (entry, row) in rows.enumerated() { expected += full.scalars[((entry * s + row) * d)..<((entry * s + row + 1) * d)] }
+            #expect(gap(selected.scalars, expected) <= 1e-6, "causal \(causal)")
+        }
+        #expect(throws: TensorError.self) { try Tensor.packedSelfAttention(qkv, heads: heads, queryRows: [0, 1], keyCounts: [1, 2]) }
+        #expect(throws: TensorError.self) { try Tensor.packedSelfAttention(qkv, heads: heads, queryRows: [0, 1, 9], keyCounts: [1, 2, 9]) }
+        #expect(throws: TensorError.self) { try Tensor.packedSelfAttention(qkv, heads: heads, queryRows: [0, 1, 2], keyCounts: [1, 0, 3]) }
+    }
+
     @Test func layerNormOverManyRowsMatchesTheFormula() throws {
         let rows = 100, width = 768
         let x = try Tensor(shape: [rows, width], scalars: values(rows * width, 0.019).enumerated().map { $1 * 3 + Float($0 % 5) })
