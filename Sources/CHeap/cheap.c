@@ -1,5 +1,7 @@
 #include "CHeap.h"
 
+#include <stdlib.h> /* defines __GLIBC__ where the C library is glibc */
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 

@@ -190,6 +190,14 @@ struct ParallelProductsTests {
         #expect(throws: TensorError.self) { try Tensor.packedSelfAttention(qkv, heads: heads, queryRows: [0, 1, 2], keyCounts: [1, 0, 3]) }
     }
 
+    /// The allocator settings take effect where the C library is glibc (a
+    /// header guard once made them a silent no-op).
+    @Test func allocatorSettingsApplyOnGlibc() {
+        #if os(Linux)
+        #expect(ActivationMemory.keepFreedBuffers())
+        #endif
+    }
+
     @Test func layerNormOverManyRowsMatchesTheFormula() throws {
         let rows = 100, width = 768
         let x = try Tensor(shape: [rows, width], scalars: values(rows * width, 0.019).enumerated().map { $1 * 3 + Float($0 % 5) })
