@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "OVSegLabelMaps", targets: ["LabelMaps"]),
         .library(name: "OVSegReports", targets: ["Reports"]),
         .library(name: "OVSegSyntheticData", targets: ["SyntheticData"]),
+        .library(name: "OVSegTensor", targets: ["Tensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

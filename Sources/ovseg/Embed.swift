@@ -57,7 +57,7 @@ struct Embed: ParsableCommand {
     @Option(help: "With --dense: catseg (value path, default), vanilla (plain last-layer tokens), or a training-free last block: segearth, sclip, clearclip, maskclip.")
     var denseMode: CLIPDenseMode = .catSeg
 
-    @Option(help: "BLAS threads (default: OpenBLAS's choice).")
+    @Option(help: "Threads for the encoders (default: the core count, or OPENBLAS_NUM_THREADS if set).")
     var threads: Int?
 
     @Option(name: .customLong("repeat"), help: "Also time the encoder: run it once to warm up, then this many times, and print the median (stderr).")
@@ -96,7 +96,7 @@ struct Embed: ParsableCommand {
                     times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
                 }
                 times.sort()
-                Terminal.note(String(format: "embed: median %.2f ms, min %.2f ms over %d runs (BLAS threads %d)",
+                Terminal.note(String(format: "embed: median %.2f ms, min %.2f ms over %d runs (%d threads)",
                                      times[times.count / 2], times[0], times.count, BLAS.threadCount))
             }
             try NPY.write(shape: result.shape, values: result.scalars, to: output)

@@ -21,7 +21,10 @@ interpolated bicubically to 24×24), and text embeddings of 20 prompts.
   text ratio is also given against PyTorch on ids cut at that position.
 * "GFLOP/s" = the encoder's GEMM floating-point operations (projections, MLP,
   attention products, patch embedding) divided by the median latency: the
-  throughput of the encoder as a whole, a lower bound for its GEMMs.
+  throughput of the encoder as a whole, a lower bound for its GEMMs. Each side
+  is credited with the products it runs: ovseg's pooled outputs run the last
+  layer's output projection and MLP at the class token / end of text only
+  (every token still feeds its keys and values), PyTorch runs it everywhere.
 * The embeddings of both sides are compared (cosine), as a real-size sanity
   check of the parity that the tiny fixtures test exactly.
 
@@ -136,16 +139,23 @@ def swift_median(extra, out_name):
     return median, torch.from_numpy(np.frombuffer(data[10 + header:], dtype="<f4").copy())
 
 
-def vision_flops(size, d=768, layers=12, mlp=3072, patch=16, embed=512):
+def layer_flops(t, queries, d, mlp):
+    """One pre-LN block on t tokens whose output is needed at `queries` rows:
+    q/k/v for every token, attention, output projection and MLP for those rows."""
+    return 2 * t * d * 3 * d + 2 * 2 * queries * t * d + 2 * queries * d * d + 2 * queries * d * mlp * 2
+
+
+def vision_flops(size, pooled_only=False, d=768, layers=12, mlp=3072, patch=16, embed=512):
     n = (size // patch) ** 2
     t = n + 1
-    per_layer = 2 * t * d * d * 4 + 2 * t * d * mlp * 2 + 2 * 2 * t * t * d
-    return 2 * n * d * 3 * patch * patch + layers * per_layer + 2 * d * embed
+    last = layer_flops(t, 1 if pooled_only else t, d, mlp)
+    return 2 * n * d * 3 * patch * patch + (layers - 1) * layer_flops(t, t, d, mlp) + last + 2 * d * embed
 
 
-def text_flops(batch, steps, d=512, layers=12, mlp=2048, embed=512):
-    per_layer = 2 * steps * d * d * 4 + 2 * steps * d * mlp * 2 + 2 * 2 * steps * steps * d
-    return batch * (layers * per_layer + 2 * d * embed)
+def text_flops(batch, steps, pooled_only=False, d=512, layers=12, mlp=2048, embed=512):
+    # Causal attention is counted as full S×S products (what both sides multiply).
+    last = layer_flops(steps, 1 if pooled_only else steps, d, mlp)
+    return batch * ((layers - 1) * layer_flops(steps, steps, d, mlp) + last + 2 * d * embed)
 
 
 def cosine(a, b):
@@ -161,15 +171,15 @@ def run_round():
         t_emb = t_out if torch.is_tensor(t_out) else t_out.pooler_output
         s_ms, s_emb = swift_median(["--image", str(work / f"image_{size}.png"), "--size", str(size)], f"image_{size}.npy")
         cos = cosine(torch.nn.functional.normalize(t_emb.float(), dim=-1), s_emb)
-        rows.append((f"vision {size}²", t_ms, s_ms, vision_flops(size), vision_flops(size), cos))
+        rows.append((f"vision {size}²", t_ms, s_ms, vision_flops(size), vision_flops(size, pooled_only=True), cos))
     t_ms, t_out = torch_median(lambda: model.get_text_features(input_ids=ids))
     t_emb = t_out if torch.is_tensor(t_out) else t_out.pooler_output
     t_cut_ms, _ = torch_median(lambda: model.get_text_features(input_ids=ids[:, :longest]))
     s_ms, s_emb = swift_median(["--text"] + prompts, "text.npy")
     cos = cosine(torch.nn.functional.normalize(t_emb.float(), dim=-1), s_emb)
-    rows.append(("text 20 prompts (torch 77 pos.)", t_ms, s_ms, text_flops(20, 77), text_flops(20, longest), cos))
-    rows.append((f"text 20 prompts (torch cut to {longest})", t_cut_ms, s_ms, text_flops(20, longest),
-                 text_flops(20, longest), cos))
+    swift_flops = text_flops(20, longest, pooled_only=True)
+    rows.append(("text 20 prompts (torch 77 pos.)", t_ms, s_ms, text_flops(20, 77), swift_flops, cos))
+    rows.append((f"text 20 prompts (torch cut to {longest})", t_cut_ms, s_ms, text_flops(20, longest), swift_flops, cos))
     return rows
 
 
