@@ -71,12 +71,24 @@ final class WorkerPool: @unchecked Sendable {
                 lock.unlock()
             }
             takePieces(pieces: pieces, body)
-            while unfinished.load(ordering: .acquiring) > 0 {}
+            var spins = 0
+            while unfinished.load(ordering: .acquiring) > 0 { Self.backOff(&spins) }
             generation.add(1, ordering: .sequentiallyConsistent)
-            while inside.load(ordering: .sequentiallyConsistent) > 0 {}
+            while inside.load(ordering: .sequentiallyConsistent) > 0 { Self.backOff(&spins) }
             self.body = nil
         }
         return true
+    }
+
+    /// Counts a busy-wait iteration and, once a wait has lasted a few
+    /// thousand polls, gives the core away every 256, so that more threads
+    /// than cores (`--threads` above the core count) still let the thread
+    /// being waited for run. (A 2-thread ViT-B/16 pass on 4 threads took
+    /// 1.5× as long without it.)
+    @inline(__always)
+    private static func backOff(_ spins: inout Int) {
+        spins &+= 1
+        if spins > 4096 && spins & 255 == 0 { sched_yield() }
     }
 
     private func takePieces(pieces: Int, _ body: (Int) -> Void) {
@@ -130,7 +142,7 @@ final class WorkerPool: @unchecked Sendable {
         var polls = 0
         while true {
             if let open = openRegion() { return open }
-            polls += 1
+            Self.backOff(&polls)
             if polls & 63 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
         }
         lock.lock()
