@@ -287,7 +287,7 @@ public struct EVA02VisionEncoder: Sendable {
         let h1 = try Tensor.linear(attended, weight: block.projection.weight, bias: block.projection.bias, adding: h)
         let u2 = try h1.layerNorm(weight: block.norm2.weight, bias: block.norm2.bias, epsilon: eps)
         let gateAndValue = try Tensor.linear(u2, weight: block.gateAndValue.weight, bias: block.gateAndValue.bias)
-        let hidden = try EVA02VisionEncoder.swiGLU(gateAndValue, hidden: c.mlpHidden)
+        let hidden = try gateAndValue.swiGLU(hidden: c.mlpHidden)
             .layerNorm(weight: block.ffnNorm.weight, bias: block.ffnNorm.bias, epsilon: eps)
         return try Tensor.linear(hidden, weight: block.down.weight, bias: block.down.bias, adding: h1)
     }
@@ -365,35 +365,4 @@ public struct EVA02VisionEncoder: Sendable {
         }
         return (parts[0], parts[1], parts[2])
     }
-
-    /// SwiGLU on the stacked `w1 | w2` outputs `[..., 2H]`:
-    /// `SiLU(gate) ⊙ value = gate/(1 + e^(−gate)) · value`, `[..., H]`, split
-    /// over the BLAS thread budget for large batches.
-    static func swiGLU(_ gateAndValue: Tensor, hidden: Int) throws(TensorError) -> Tensor {
-        let rows = gateAndValue.count / (2 * hidden)
-        var out = try Tensor(shape: Array(gateAndValue.shape.dropLast()) + [hidden])
-        let workers = max(1, min(BLAS.threadCount, rows * hidden / 65_536))
-        gateAndValue.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                let source = UnsafeShared(src), target = UnsafeShared(dst)
-                Parallel.forEach(workers) { worker in
-                    for r in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
-                        let input = r * 2 * hidden, output = r * hidden
-                        for i in 0..<hidden {
-                            let gate = source.value[input + i]
-                            target.value[output + i] = gate / (1 + exp(-gate)) * source.value[input + hidden + i]
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-}
-
-/// A buffer pointer handed to `Parallel.forEach` workers that read it, or
-/// write disjoint ranges of it.
-struct UnsafeShared<Pointer>: @unchecked Sendable {
-    let value: Pointer
-    init(_ value: Pointer) { self.value = value }
 }

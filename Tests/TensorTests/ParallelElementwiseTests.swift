@@ -34,6 +34,28 @@ struct ParallelElementwiseTests {
         #expect(abs(one.scalars[7] - 0.5) == 0)
     }
 
+    /// SwiGLU (EVA02's MLP) against the scalar formula with libm's exp, over
+    /// rows split across threads and a row width that leaves a vector tail.
+    @Test func swiGLUMatchesTheScalarFormula() throws {
+        let previous = BLAS.threadCount
+        defer { BLAS.threadCount = previous }
+        BLAS.threadCount = 2
+        let rows = 300, hidden = 203
+        let x = try Tensor(shape: [3, rows / 3, 2 * hidden], scalars: (0..<(rows * 2 * hidden)).map { Float($0 % 1009) / 50 - 10 })
+        let y = try x.swiGLU(hidden: hidden)
+        #expect(y.shape == [3, rows / 3, hidden])
+        var worst: Float = 0
+        for r in 0..<rows {
+            for i in 0..<hidden {
+                let gate = x.scalars[r * 2 * hidden + i], value = x.scalars[r * 2 * hidden + hidden + i]
+                let expected = gate / (1 + exp(-gate)) * value
+                worst = max(worst, abs(y.scalars[r * hidden + i] - expected) / max(abs(expected), 1e-6))
+            }
+        }
+        #expect(worst <= 1e-6, "relative error \(worst)")
+        #expect(throws: TensorError.self) { try x.swiGLU(hidden: 202) }
+    }
+
     /// The bilinear fast path (flat taps, cached rows, planes over workers) keeps the arithmetic
     /// of the general interpolation loop, written out here: equal to the last bit.
     @Test(arguments: [(7, 9, 23, 5), (96, 96, 384, 384), (40, 30, 13, 41)])

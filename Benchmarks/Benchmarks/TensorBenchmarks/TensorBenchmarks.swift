@@ -2,7 +2,7 @@ import Benchmark
 import Tensor
 
 /// The kernels of one ViT-B/16 block at 384² (577 tokens, width 768, 12 heads,
-/// MLP 3072) on two threads, and the fork–join cost of `Parallel.forEach`.
+/// MLP 3072) and EVA02-L's SwiGLU on two threads, and the fork–join cost of `Parallel.forEach`.
 /// Latency against PyTorch is compared in one run by scripts/bench/clip_vs_torch.sh;
 /// these numbers track the kernels between commits.
 let benchmarks: @Sendable () -> Void = {
@@ -45,6 +45,11 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("quickGELU 577×3072") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(activations.quickGELU()) }
+    }
+    let gateAndValue = try? Tensor(shape: [577, 2 * 2730], scalars: values(577 * 2 * 2730, 8))
+    Benchmark("swiGLU 577×2730 (EVA02-L, one view)") { benchmark in
+        guard let gateAndValue else { return }
+        for _ in benchmark.scaledIterations { blackHole(try gateAndValue.swiGLU(hidden: 2730)) }
     }
     Benchmark("Parallel.forEach, 2 empty pieces", configuration: .init(scalingFactor: .kilo)) { benchmark in
         for _ in benchmark.scaledIterations { Parallel.forEach(2) { blackHole($0) } }
