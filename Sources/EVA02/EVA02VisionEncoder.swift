@@ -316,8 +316,12 @@ public struct EVA02VisionEncoder: Sendable {
         ropeCos.withUnsafeBufferPointer { cosines in
             ropeSin.withUnsafeBufferPointer { sines in
                 qkv.withUnsafeMutableBufferPointer { buffer in
-                    for b in 0..<batch {
-                        for t in 0..<n {
+                    // Patch rows split over the thread budget (each row is rotated independently).
+                    let rows = batch * n
+                    let workers = max(1, min(BLAS.threadCount, rows * 2 * d / 65_536))
+                    Parallel.forEach(workers) { worker in
+                        for patch in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
+                            let b = patch / n, t = patch % n
                             let row = (b * (n + 1) + t + 1) * rowWidth
                             let table = t * hw
                             for column in stride(from: 0, to: 2 * d, by: hw) {
