@@ -161,10 +161,15 @@ package struct CLIPEncoderLayer: Sendable {
         let projected = try Tensor.linear(normed1, weight: qkv.weight, bias: qkv.bias)
         let mixed = try Tensor.packedSelfAttention(projected, heads: heads, causal: causal)
         let h1 = try Tensor.linear(mixed, weight: output.weight, bias: output.bias, adding: h)
-        let normed2 = try h1.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
-        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
+        return try residualMLP(h1, activation: activation, epsilon: epsilon)
+    }
+
+    /// `z + fc2(act(fc1(LN2(z))))`: the block's MLP with its skip connection.
+    func residualMLP(_ z: Tensor, activation: CLIPActivation, epsilon: Float) throws(TensorError) -> Tensor {
+        let normed = try z.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
+        let hidden = try Tensor.linear(normed, weight: fc1.weight, bias: fc1.bias)
         let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
-        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: h1)
+        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: z)
     }
 }
 
@@ -180,19 +185,27 @@ extension CLIPEncoderLayer {
         let normed1 = try h.layerNorm(weight: layerNorm1.weight, bias: layerNorm1.bias, epsilon: epsilon)
         let projected = try Tensor.linear(normed1, weight: qkv.weight, bias: qkv.bias)
         let mixed = try Tensor.packedSelfAttention(projected, heads: heads, queryRows: rows, keyCounts: keyCounts)
-        let (tokens, d) = (h.shape[1], h.shape[2])
-        var skip: [Float] = []
-        skip.reserveCapacity(rows.count * d)
+        let skip = try h.row(at: rows).reshaped([rows.count, 1, h.shape[2]])
+        let h1 = try Tensor.linear(mixed, weight: output.weight, bias: output.bias, adding: skip)
+        return try residualMLP(h1, activation: activation, epsilon: epsilon)
+    }
+}
+
+extension Tensor {
+    /// Row `rows[b]` of each entry `b` of `[B, T, D]`: `[B, D]` (the class
+    /// token or end-of-text row that a pooled output reads).
+    func row(at rows: [Int]) throws(TensorError) -> Tensor {
+        guard rank == 3, rows.count == shape[0], rows.allSatisfy({ (0..<shape[1]).contains($0) }) else {
+            throw .shapeMismatch(operation: "row selection", detail: "rows \(rows) of \(shape)")
+        }
+        let (tokens, d) = (shape[1], shape[2])
+        var values: [Float] = []
+        values.reserveCapacity(rows.count * d)
         for (entry, row) in rows.enumerated() {
             let start = (entry * tokens + row) * d
-            skip += h.scalars[start..<(start + d)]
+            values += scalars[start..<(start + d)]
         }
-        let h1 = try Tensor.linear(mixed, weight: output.weight, bias: output.bias,
-                                   adding: Tensor(shape: [rows.count, 1, d], scalars: skip))
-        let normed2 = try h1.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
-        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
-        let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
-        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: h1)
+        return try Tensor(shape: [rows.count, d], scalars: values)
     }
 }
 
@@ -307,7 +320,6 @@ public struct CLIPTextEncoder: Sendable {
     ///   layer output (for parity tests and guidance features).
     public func encode(tokenRows: [[Int32]], keepHiddenStates: Bool = false) throws(CLIPError) -> CLIPTextOutput {
         let (h0, endOfText) = try embedded(tokenRows)
-        let batch = tokenRows.count, width = configuration.width, steps = h0.shape[1]
         do {
             var h = h0
             var hidden: [Tensor] = keepHiddenStates ? [h] : []
@@ -318,13 +330,7 @@ public struct CLIPTextEncoder: Sendable {
             }
             let last = try h.layerNorm(weight: finalLayerNorm.weight, bias: finalLayerNorm.bias,
                                        epsilon: configuration.layerNormEpsilon)
-            var pooledValues: [Float] = []
-            pooledValues.reserveCapacity(batch * width)
-            for b in 0..<batch {
-                let start = (b * steps + endOfText[b]) * width
-                pooledValues += last.scalars[start..<(start + width)]
-            }
-            let pooled = try Tensor(shape: [batch, width], scalars: pooledValues)
+            let pooled = try last.row(at: endOfText)
             let embeddings = try projection.map { weight throws(TensorError) in try Tensor.linear(pooled, weight: weight) }
             return CLIPTextOutput(lastHidden: last, pooled: pooled, embeddings: embeddings,
                                   hiddenStates: hidden, endOfTextIndices: endOfText)

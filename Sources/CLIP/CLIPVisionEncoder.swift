@@ -364,12 +364,7 @@ public struct CLIPVisionEncoder: Sendable {
                         if wanted.contains(c.layers) { hidden[c.layers] = z }
                         if request.dense == .vanilla { output.dense = try projectAllTokens(z) }
                         if request.pooled {
-                            let rowsPerImage = z.shape[1]
-                            var cls = [Float](repeating: 0, count: batch * d)
-                            for b in 0..<batch {
-                                for i in 0..<d { cls[b * d + i] = z.scalars[b * rowsPerImage * d + i] }
-                            }
-                            let pooled = try Tensor(shape: [batch, d], scalars: cls)
+                            let pooled = try z.row(at: [Int](repeating: 0, count: batch))
                                 .layerNorm(weight: postLayerNorm.weight, bias: postLayerNorm.bias, epsilon: c.layerNormEpsilon)
                             output.pooled = pooled
                             output.embeddings = try projection.map { w throws(TensorError) in try Tensor.linear(pooled, weight: w) }
@@ -416,10 +411,7 @@ extension CLIPEncoderLayer {
         }
         guard residual else { return try Tensor.linear(mixed, weight: output.weight, bias: output.bias) }
         let z = try Tensor.linear(mixed, weight: output.weight, bias: output.bias, adding: h)
-        let normed2 = try z.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
-        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
-        let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
-        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: z)
+        return try residualMLP(z, activation: activation, epsilon: epsilon)
     }
 
     /// CAT-Seg's dense last block (`forward_dense`, §3.6) on `h [B, T, D]`:
@@ -442,9 +434,6 @@ extension CLIPEncoderLayer {
                 }
             }
         }
-        let normed2 = try z.layerNorm(weight: layerNorm2.weight, bias: layerNorm2.bias, epsilon: epsilon)
-        let hidden = try Tensor.linear(normed2, weight: fc1.weight, bias: fc1.bias)
-        let activated = activation == .gelu ? hidden.gelu() : hidden.quickGELU()
-        return try Tensor.linear(activated, weight: fc2.weight, bias: fc2.bias, adding: z)
+        return try residualMLP(z, activation: activation, epsilon: epsilon)
     }
 }
