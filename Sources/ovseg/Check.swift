@@ -9,7 +9,17 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare a run against a baseline; exit 1 on a regression.",
         discussion: """
-            Compares mIoU (all, seen, unseen), hIoU and every class's IoU, unrounded, in percentage points. \
+            Three modes. By default, mIoU (all, seen, unseen), hIoU and every class's IoU may fall by the \
+            --max-drop-* tolerances (unrounded, in percentage points). --exact requires identical confusion \
+            matrices (deterministic paths: scoring, merging). --numeric-noise is for model runs (ovseg eval), whose \
+            floating-point results may differ in the last bits between CPUs: it passes when the runs list the same \
+            images with identical ground truth, every metric moved by at most --max-metric-change in either \
+            direction, and the label agreement reaches --min-label-agreement. The agreement comes from the \
+            per-image counts: a changed pixel moves at most one true positive and two true-or-false positives of \
+            its image, so at least max(T, (T+F)/2) pixels changed where T and F sum |change| of the image's TP and \
+            FP over the classes. That is a lower bound on the pixels that changed label (changes that cancel \
+            within an image are invisible), so the agreement shown, 1 − N/M, is an upper bound.
+
             Exit codes: 0 pass, 1 regression, 2 usage or input error (including runs whose vocabulary, split, \
             policy or dataset differ). When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
             """)
@@ -20,17 +30,35 @@ struct Check: ParsableCommand {
     @Argument(help: "The results file of the run to check.")
     var runFile: String
 
-    @Option(help: "Largest allowed drop of mIoU (all, seen, unseen), in percentage points.")
-    var maxDropMiou: Double = 0.5
+    @Option(help: "Largest allowed drop of mIoU (all, seen, unseen), in percentage points (default 0.5).")
+    var maxDropMiou: Double?
 
-    @Option(help: "Largest allowed drop of hIoU, in percentage points.")
-    var maxDropHiou: Double = 0.5
+    @Option(help: "Largest allowed drop of hIoU, in percentage points (default 0.5).")
+    var maxDropHiou: Double?
 
-    @Option(help: "Largest allowed drop of any class's IoU, in percentage points.")
-    var maxDropClass: Double = 2.0
+    @Option(help: "Largest allowed drop of any class's IoU, in percentage points (default 2.0).")
+    var maxDropClass: Double?
 
     @Flag(help: "Require identical confusion matrices (for deterministic pipelines); names the first differing cell.")
     var exact = false
+
+    @Flag(help: """
+        Require equality up to numerical noise (model runs on another CPU): same images and ground truth, \
+        label agreement and metric changes within the limits below.
+        """)
+    var numericNoise = false
+
+    @Option(help: ArgumentHelp("""
+        With --numeric-noise: smallest allowed label agreement, in percent of the pixels the per-image counts \
+        cover (default 99.99); fails when more than (100 − percent) % of them provably changed label.
+        """, valueName: "percent"))
+    var minLabelAgreement: Double?
+
+    @Option(help: ArgumentHelp("""
+        With --numeric-noise: largest allowed change of mIoU (all, seen, unseen), hIoU and every class's IoU, \
+        in percentage points, either direction (default 0.01).
+        """, valueName: "points"))
+    var maxMetricChange: Double?
 
     @Option(help: "Write JUnit XML (one test case per checked metric) to this file.")
     var junit: String?
@@ -39,10 +67,46 @@ struct Check: ParsableCommand {
     var updateBaseline = false
 
     func validate() throws {
-        for (name, value) in [("--max-drop-miou", maxDropMiou), ("--max-drop-hiou", maxDropHiou), ("--max-drop-class", maxDropClass)]
-        where !(value >= 0 && value.isFinite) {
-            throw ValidationError("\(name) must be a non-negative number of percentage points")
+        for (name, value) in [
+            ("--max-drop-miou", maxDropMiou), ("--max-drop-hiou", maxDropHiou), ("--max-drop-class", maxDropClass),
+            ("--max-metric-change", maxMetricChange),
+        ] {
+            if let value, !(value >= 0 && value.isFinite) {
+                throw ValidationError("\(name) must be a non-negative number of percentage points")
+            }
         }
+        if let minLabelAgreement, !(minLabelAgreement >= 0 && minLabelAgreement <= 100) {
+            throw ValidationError("--min-label-agreement must be a percentage from 0 to 100")
+        }
+        if exact && numericNoise {
+            throw ValidationError("--exact and --numeric-noise are different modes; give one")
+        }
+        if numericNoise {
+            let drops = [("--max-drop-miou", maxDropMiou), ("--max-drop-hiou", maxDropHiou), ("--max-drop-class", maxDropClass)]
+            if let (name, _) = drops.first(where: { $0.1 != nil }) {
+                throw ValidationError("\(name) does not apply to --numeric-noise; use --max-metric-change")
+            }
+        } else {
+            if minLabelAgreement != nil { throw ValidationError("--min-label-agreement needs --numeric-noise") }
+            if maxMetricChange != nil { throw ValidationError("--max-metric-change needs --numeric-noise") }
+        }
+    }
+
+    /// The thresholds and mode the options ask for, with the documented defaults.
+    var thresholds: CheckThresholds {
+        let mode: CheckMode
+        if numericNoise {
+            let defaults = NoiseLimits()
+            mode = .numericNoise(NoiseLimits(
+                minLabelAgreement: minLabelAgreement ?? defaults.minLabelAgreement,
+                maxMetricChange: maxMetricChange ?? defaults.maxMetricChange))
+        } else {
+            mode = exact ? .exact : .tolerance
+        }
+        let defaults = CheckThresholds()
+        return CheckThresholds(
+            maxDropMIoU: maxDropMiou ?? defaults.maxDropMIoU, maxDropHIoU: maxDropHiou ?? defaults.maxDropHIoU,
+            maxDropClass: maxDropClass ?? defaults.maxDropClass, mode: mode)
     }
 
     func run() throws {
@@ -50,10 +114,7 @@ struct Check: ParsableCommand {
         try runReportingErrors {
             let base = try ResultsFile.read(path: baseline)
             let current = try ResultsFile.read(path: runFile)
-            let outcome = try RegressionCheck.compare(
-                baseline: base, run: current,
-                thresholds: CheckThresholds(
-                    maxDropMIoU: maxDropMiou, maxDropHIoU: maxDropHiou, maxDropClass: maxDropClass, exact: exact))
+            let outcome = try RegressionCheck.compare(baseline: base, run: current, thresholds: thresholds)
             print(outcome.text(), terminator: "")
             if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
             if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {

@@ -37,7 +37,7 @@ struct GateTests {
     let baseline = makeRun(method: "base", diagonal: [100, 100, 100, 100])
 
     @Test func identicalRunsPassExactly() throws {
-        let result = try RegressionCheck.compare(baseline: baseline, run: baseline, thresholds: CheckThresholds(exact: true))
+        let result = try RegressionCheck.compare(baseline: baseline, run: baseline, thresholds: CheckThresholds(mode: .exact))
         #expect(result.passed)
         #expect(result.exactDifference == nil)
         #expect(result.checks.allSatisfy { $0.status == .unchanged })
@@ -71,9 +71,19 @@ struct GateTests {
         #expect(result.text().contains("improved"))
     }
 
+    @Test func unroundedDeltasKeepOneSignificantDigit() {
+        #expect(unroundedPoints(0.0004) == "+0.0004")
+        #expect(unroundedPoints(-0.00049) == "-0.0005")
+        #expect(unroundedPoints(0.000012) == "+0.00001")
+        #expect(unroundedPoints(-0.025) == "-0.0250")
+        #expect(unroundedPoints(1.25) == "+1.2500")
+        #expect(unroundedPoints(3.2e-14) == "+3.2e-14")
+        #expect(unroundedPoints(0) == "0.0000")
+    }
+
     @Test func exactModeNamesTheFirstDifferingCell() throws {
         let other = makeRun(method: "run", diagonal: [100, 101, 100, 100])
-        let result = try RegressionCheck.compare(baseline: baseline, run: other, thresholds: CheckThresholds(exact: true))
+        let result = try RegressionCheck.compare(baseline: baseline, run: other, thresholds: CheckThresholds(mode: .exact))
         #expect(!result.passed)
         #expect(result.exactDifference == "confusion matrix cell [ground truth roof, predicted roof]: baseline 100, run 101")
     }
@@ -91,7 +101,7 @@ struct GateTests {
 
     @Test func junitIsWellFormedWithOneCasePerMetric() throws {
         let worse = makeRun(method: "run \"quoted\"", diagonal: [100, 100, 100, 40])
-        let result = try RegressionCheck.compare(baseline: baseline, run: worse, thresholds: CheckThresholds(exact: true))
+        let result = try RegressionCheck.compare(baseline: baseline, run: worse, thresholds: CheckThresholds(mode: .exact))
         let xml = result.junitXML()
         let collector = JUnitCollector()
         let parser = XMLParser(data: Data(xml.utf8))
