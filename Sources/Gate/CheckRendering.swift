@@ -185,12 +185,13 @@ extension CheckResult {
             + "(\(signedPoints(check.deltaPoints)) pp; allowed drop \(formatTolerance(check.tolerance)) pp)"
     }
 
-    /// The change in percentage points: two decimals, or unrounded (at least four decimals) in
-    /// numeric-noise mode.
+    /// The change in percentage points: two decimals, or unrounded (at least four decimals) where
+    /// two decimals would hide it — a metric unchanged at two decimals, any change under 0.01 pp,
+    /// and every change in numeric-noise mode.
     private func deltaText(_ check: MetricCheck) -> String {
         guard let delta = check.deltaPoints else { return "—" }
         if delta == 0 { return signedPoints(delta) }
-        if noise != nil {
+        if noise != nil || check.status == .unchangedAtTwoDecimals || abs(delta) < 0.01 {
             return unroundedPoints(delta)
         }
         return signedPoints(delta)
@@ -205,7 +206,8 @@ extension CheckResult {
         case .regressed, .beyondNoise: 0
         case .withinTolerance, .withinNoise: 1
         case .improved: 2
-        default: 3
+        case .unchangedAtTwoDecimals: 3
+        default: 4
         }
     }
 
@@ -217,6 +219,7 @@ extension CheckResult {
         case .withinNoise: "within noise"
         case .improved: "improved"
         case .unchanged: "unchanged"
+        case .unchangedAtTwoDecimals: "unchanged at two decimals"
         case .undefined: "undefined"
         }
     }

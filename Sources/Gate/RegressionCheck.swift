@@ -64,6 +64,9 @@ public struct MetricCheck: Sendable, Equatable {
     public enum Status: String, Sendable {
         /// Identical unrounded values.
         case unchanged
+        /// Different unrounded values with the same two-decimal display (numpy rounding of
+        /// percent): the change is below the precision results are reported at.
+        case unchangedAtTwoDecimals = "unchanged at two decimals"
         /// Rose (tolerance and exact modes).
         case improved
         /// Fell by no more than the allowed drop (tolerance and exact modes).
@@ -169,7 +172,11 @@ public enum RegressionCheck {
             exactDifference: exactDifference, mode: mode, noise: noise)
     }
 
-    /// Classifies one metric on its unrounded values.
+    /// Classifies one metric. Values whose two-decimal displays are equal are "unchanged at two
+    /// decimals" whatever their unrounded difference, except in numeric-noise mode, where the
+    /// allowed change applies to the unrounded difference first (a limit below 0.01 pp can fail
+    /// a metric whose display did not change). In exact mode such a metric still fails the check
+    /// through the differing counts.
     static func check(
         _ name: String, _ baseline: Double?, _ run: Double?, _ allowedDrop: Double, mode: CheckMode
     ) -> MetricCheck {
@@ -185,6 +192,8 @@ public enum RegressionCheck {
                     status = .unchanged
                 } else if abs((r - b) * 100) > limits.maxMetricChange {
                     status = .beyondNoise
+                } else if Percent.format(b) == Percent.format(r) {
+                    status = .unchangedAtTwoDecimals
                 } else {
                     status = .withinNoise
                 }
@@ -203,6 +212,8 @@ public enum RegressionCheck {
             let delta = (r - b) * 100
             if r == b {
                 status = .unchanged
+            } else if Percent.format(b) == Percent.format(r) {
+                status = .unchangedAtTwoDecimals
             } else if delta > 0 {
                 status = .improved
             } else if -delta > allowedDrop {

@@ -20,6 +20,9 @@ struct Check: ParsableCommand {
             FP over the classes. That is a lower bound on the pixels that changed label (changes that cancel \
             within an image are invisible), so the agreement shown, 1 − N/M, is an upper bound.
 
+            A metric whose two-decimal display (numpy rounding of percent) is unchanged is reported as \
+            "unchanged at two decimals" with its unrounded change.
+
             Exit codes: 0 pass, 1 regression, 2 usage or input error (including runs whose vocabulary, split, \
             policy or dataset differ). When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
             """)

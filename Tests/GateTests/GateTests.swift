@@ -71,6 +71,65 @@ struct GateTests {
         #expect(result.text().contains("improved"))
     }
 
+    // MARK: changes below the display precision (two decimals of percent)
+
+    @Test func aChangeHiddenByTheDisplayIsUnchangedAtTwoDecimals() throws {
+        // Image b: one road pixel predicted roof. IoU road 200000/204000 → 199999/204000
+        // (−1/2040 pp), 98.04 both: neither "within tolerance" nor "regressed".
+        let base = try makeImageRun(method: "base", images: [("a", noiseImage), ("b", noiseImage)])
+        let run = try makeImageRun(method: "run", images: [("a", noiseImage), ("b", moved(row: 0, from: 0, to: 1))])
+        let result = try RegressionCheck.compare(baseline: base, run: run, thresholds: CheckThresholds())
+        #expect(result.passed)
+        #expect(result.mode == .tolerance)
+        let status = Dictionary(uniqueKeysWithValues: result.checks.map { ($0.name, $0.status) })
+        #expect(status["IoU road"] == .unchangedAtTwoDecimals)
+        #expect(status["IoU roof"] == .unchangedAtTwoDecimals)
+        #expect(status["mIoU"] == .unchangedAtTwoDecimals)
+        #expect(status["IoU car <&>"] == .unchanged)
+        #expect(!result.checks.contains { $0.status == .withinTolerance || $0.status == .regressed })
+        let line = try #require(result.text().split(separator: "\n").first { $0.contains("IoU road") })
+        #expect(line == "  IoU road                    98.04    → 98.04   -0.0005   unchanged at two decimals")
+        try expectSnapshot(result.markdown(), "two-decimals.md")
+    }
+
+    @Test func aDisplayEqualDropPassesEvenWithAZeroTolerance() throws {
+        let base = try makeImageRun(method: "base", images: [("a", noiseImage), ("b", noiseImage)])
+        let run = try makeImageRun(method: "run", images: [("a", noiseImage), ("b", moved(row: 0, from: 0, to: 1))])
+        let zero = CheckThresholds(maxDropMIoU: 0, maxDropHIoU: 0, maxDropClass: 0)
+        let result = try RegressionCheck.compare(baseline: base, run: run, thresholds: zero)
+        #expect(result.passed, "the drops are below the two decimals results are reported at")
+        // A visible drop still fails under the same zero tolerance: IoU car 95.00 → 94.98.
+        let visible = try makeImageRun(method: "run", images: [("a", noiseImage), ("b", moved(row: 3, from: 3, to: 2))])
+        let failed = try RegressionCheck.compare(baseline: base, run: visible, thresholds: zero)
+        #expect(failed.regressions.map(\.name) == ["mIoU", "mIoU unseen", "hIoU", "IoU car <&>"])
+    }
+
+    @Test func aTinyChangeThatFlipsTheDisplayShowsItsUnroundedDelta() throws {
+        // IoU road 622/642 = 96.8847 % → 623/643 = 96.8896 %: +0.0048 pp, but 96.88 → 96.89.
+        let base = makeRun(method: "base", diagonal: [622, 100, 100, 100])
+        let run = makeRun(method: "run", diagonal: [623, 100, 100, 100])
+        let result = try RegressionCheck.compare(baseline: base, run: run, thresholds: CheckThresholds())
+        let road = try #require(result.checks.first { $0.name == "IoU road" })
+        #expect(road.status == .improved)
+        #expect(result.text().contains("  IoU road                    96.88    → 96.89   +0.0048   improved\n"))
+    }
+
+    @Test func exactModeFailsOnAChangeHiddenByTheDisplay() throws {
+        let base = try makeImageRun(method: "base", images: [("a", noiseImage), ("b", noiseImage)])
+        let run = try makeImageRun(method: "run", images: [("a", noiseImage), ("b", moved(row: 0, from: 0, to: 1))])
+        let result = try RegressionCheck.compare(baseline: base, run: run, thresholds: CheckThresholds(mode: .exact))
+        #expect(!result.passed)
+        #expect(result.regressions.isEmpty)
+        #expect(result.checks.first { $0.name == "IoU road" }?.status == .unchangedAtTwoDecimals)
+        #expect(result.exactDifference == "confusion matrix cell [ground truth road, predicted road]: baseline 200000, run 199999")
+        let collector = JUnitCollector()
+        let parser = XMLParser(data: Data(result.junitXML().utf8))
+        parser.delegate = collector
+        #expect(parser.parse())
+        #expect(collector.failures == 1, "only the exact-counts case fails")
+        #expect(result.junitXML().contains("<system-out>98.04 → 98.04 (-0.0005 pp): unchanged at two decimals</system-out>"))
+    }
+
     @Test func unroundedDeltasKeepOneSignificantDigit() {
         #expect(unroundedPoints(0.0004) == "+0.0004")
         #expect(unroundedPoints(-0.00049) == "-0.0005")

@@ -121,9 +121,9 @@ struct NumericNoiseTests {
         #expect(labels.imagesChanged == 1)
         #expect(labels.mostChanged == LabelChanges.Image(id: "b", changedAtLeast: 1, coveredPixels: 305_000))
         #expect(labels.withinLimit)
-        // IoU road 200000/204000 → 199999/204000: −1/2040 pp.
+        // IoU road 200000/204000 → 199999/204000: −1/2040 pp, the same 98.04 at two decimals.
         let road = try #require(result.checks.first { $0.name == "IoU road" })
-        #expect(road.status == .withinNoise)
+        #expect(road.status == .unchangedAtTwoDecimals)
         #expect(abs(try #require(road.deltaPoints) - (-1.0 / 2040)) < 1e-12)
         #expect(result.checks.first { $0.name == "IoU car <&>" }?.status == .unchanged)
         #expect(result.noiseFailureMessage == nil)
@@ -131,7 +131,7 @@ struct NumericNoiseTests {
         #expect(text.hasPrefix("PASS: run against baseline base (numeric noise: label agreement ≥ 99.99 %, metrics ±0.01 pp)\n"))
         #expect(text.contains("at least 1 of 610000 pixels changed label (agreement at most 99.9999 %, minimum 99.99 %"))
         #expect(text.contains("-0.0005"))
-        #expect(text.contains("within noise"))
+        #expect(text.contains("unchanged at two decimals"))
         #expect(text.contains("same 2 images with identical ground truth"))
     }
 
@@ -183,7 +183,7 @@ struct NumericNoiseTests {
         #expect(status["IoU car <&>"] == .beyondNoise)
         #expect(status["mIoU unseen"] == .beyondNoise)
         #expect(status["mIoU"] == .withinNoise, "−0.0064 pp, 97.26 → 97.25")
-        #expect(status["IoU tree"] == .withinNoise)
+        #expect(status["IoU tree"] == .unchangedAtTwoDecimals)
         #expect(status["IoU road"] == .unchanged)
         #expect(result.regressions.map(\.name) == ["mIoU unseen", "IoU car <&>"])
         #expect(result.largestMetricChange?.name == "IoU car <&>")
@@ -198,7 +198,7 @@ struct NumericNoiseTests {
     }
 
     @Test func aLimitFinerThanTheDisplayStillApplies() throws {
-        // IoU road moves by −0.00049 pp; a 0.0001 pp limit fails it.
+        // IoU road moves by −0.00049 pp (unchanged at two decimals); a 0.0001 pp limit fails it.
         let base = try baseline()
         let run = try makeImageRun(method: "run", images: [("a", noiseImage), ("b", moved(row: 0, from: 0, to: 1))])
         let result = try RegressionCheck.compare(
