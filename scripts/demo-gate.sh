@@ -3,6 +3,16 @@
 # Usage: scripts/demo-gate.sh [--update]   (--update rewrites the committed baselines)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# `ovseg check` arguments per demo run (results file name without .ovseg.json); runs not listed
+# use "$default_check_args". The scoring runs are deterministic and stay --exact; a model run whose
+# floating-point results may differ in the last bits between CPUs can use --numeric-noise
+# (optionally with --min-label-agreement PERCENT and --max-metric-change POINTS), e.g.
+#   [sgseg-demo]="--numeric-noise"
+default_check_args="--exact"
+declare -A check_args=(
+)
+
 swift build --product ovseg >/dev/null
 binary="$(swift build --show-bin-path)/ovseg"
 baselines=Reports/demo/results
@@ -23,7 +33,8 @@ for run in "$work"/demo/results/*.ovseg.json; do
         status=2
         continue
     fi
-    "$binary" check --exact --baseline "$baselines/$name" "$run" || status=1
+    read -r -a args <<<"${check_args[${name%.ovseg.json}]:-$default_check_args}"
+    "$binary" check "${args[@]}" --baseline "$baselines/$name" "$run" || status=1
 done
 # The demo's report is deterministic too: it must equal the committed one in Reports/demo/.
 report_dir=Reports/demo
@@ -38,5 +49,7 @@ else
         fi
     done
 fi
-if [ "$status" -eq 0 ]; then echo "demo gate: all runs and the report identical to the committed baselines"; fi
+if [ "$status" -eq 0 ] && [ "${1:-}" != "--update" ]; then
+    echo "demo gate: all runs and the report match the committed baselines"
+fi
 exit "$status"
