@@ -128,6 +128,7 @@ public struct NoiseComparison: Sendable, Equatable {
 public struct LabelChanges: Sendable, Equatable {
     /// One image's share of the bound.
     public struct Image: Sendable, Equatable {
+        /// The image id (its path relative to the ground-truth folder, without extension).
         public let id: String
         /// At least this many of the image's pixels changed label.
         public let changedAtLeast: UInt64

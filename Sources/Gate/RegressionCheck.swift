@@ -81,6 +81,7 @@ public struct MetricCheck: Sendable, Equatable {
         /// Undefined in both runs.
         case undefined
     }
+    /// "mIoU", "mIoU seen", "mIoU unseen", "hIoU" or "IoU <class name>".
     public let name: String
     /// Unrounded fractions.
     public let baseline: Double?
@@ -114,9 +115,12 @@ public struct CheckResult: Sendable, Equatable {
     /// True in exact mode.
     public var exact: Bool { mode == .exact }
 
+    /// True when no metric failed, the counts are identical in exact mode, and the numeric-noise
+    /// comparison (if any) passed.
     public var passed: Bool {
         !checks.contains(where: \.failed) && exactDifference == nil && noise?.passed != false
     }
+    /// The metrics that failed, in check order.
     public var regressions: [MetricCheck] { checks.filter(\.failed) }
 
     /// The metric whose unrounded value moved most (largest |Δ|); a metric that became defined
