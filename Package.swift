@@ -31,7 +31,10 @@ let package = Package(
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
         .target(name: "CHeap"),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CHeap"]),
+        // The reproducible GEMM: its micro-kernels are written for the optimiser, so they are
+        // compiled optimised in every configuration (a debug build would otherwise run them at -O0).
+        .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CHeap", "CGEMM"]),
         .target(name: "SafeTensors", dependencies: ["Tensor"]),
         .target(name: "CLIP", dependencies: ["Tensor", "SafeTensors", "CLIPTokenizer"]),
         .target(name: "CostAggregation", dependencies: ["Tensor", "SafeTensors"]),

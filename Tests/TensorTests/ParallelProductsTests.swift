@@ -5,10 +5,9 @@ import Testing
 @testable import Tensor
 
 /// The products, attention and LayerNorm are cut into pieces for
-/// `Parallel.forEach`; every piece must run exactly once, and one thread and
-/// two must both match a double-precision reference written out here. (They
-/// need not agree bit for bit: OpenBLAS's kernels round an element
-/// differently depending on where its block starts.)
+/// `Parallel.forEach`; every piece must run exactly once, one thread and two
+/// must agree bit for bit (the cut never depends on the thread count), and
+/// both must match a double-precision reference written out here.
 @Suite("Parallel products", .serialized)
 struct ParallelProductsTests {
     /// The largest difference between two tensors or arrays, relative to max(1, |b|).
@@ -87,7 +86,7 @@ struct ParallelProductsTests {
                 }
                 return c
             }
-            #expect(gap(one, two) <= 1e-5, "\(sizes) transposes \(transposeA) \(transposeB): thread counts disagree")
+            #expect(one == two, "\(sizes) transposes \(transposeA) \(transposeB): thread counts disagree")
             var worst = 0.0
             for i in 0..<m {
                 for j in 0..<n {
@@ -113,7 +112,7 @@ struct ParallelProductsTests {
         let b = try Tensor(shape: [outFeatures], scalars: values(outFeatures, 0.9))
         let r = try Tensor(shape: [3, rows / 3, outFeatures], scalars: values(rows * outFeatures, 0.13))
         let (one, two) = try withOneAndTwoThreads { try Tensor.linear(x, weight: w, bias: b, adding: r) }
-        #expect(gap(one.scalars, two.scalars) <= 1e-5)
+        #expect(one == two)
         #expect(two.shape == [3, rows / 3, outFeatures])
         let plain = try withOneAndTwoThreads { try Tensor.linear(x, weight: w, adding: r) }.two
         var worst = 0.0, worstPlain = 0.0
@@ -142,7 +141,7 @@ struct ParallelProductsTests {
             let (one, two) = try withOneAndTwoThreads {
                 try Tensor.scaledDotProductAttention(query: q, key: k, value: v, heads: heads, causal: causal)
             }
-            #expect(gap(one.scalars, two.scalars) <= 1e-5, "causal \(causal): thread counts disagree")
+            #expect(one == two, "causal \(causal): thread counts disagree")
             var worst = 0.0
             for batch in 0..<b {
                 for h in 0..<heads {
