@@ -300,7 +300,7 @@ func permuted(_ values: [Float], shape: [Int], order: [Int]) throws(TensorError)
 
 /// `φ(z) = elu(z) + 1`, the linear-attention feature map.
 @inline(__always)
-func eluPlusOne(_ z: Float) -> Float { z > 0 ? z + 1 : Foundation.exp(z) }
+func eluPlusOne(_ z: Float) -> Float { z > 0 ? z + 1 : PortableMath.exp(z) }
 
 /// Exact GELU `0.5·x·(1 + erf(x/√2))` in place, timm's `Mlp` activation.
 func geluInPlace(_ x: inout Tensor) {

@@ -34,7 +34,7 @@ struct SceneBias: Sendable {
             scores[k] = max(dot + Double(scorerBias), 0)
         }
         let top = scores.max() ?? 0
-        let exps = scores.map { Foundation.exp($0 - top) }
+        let exps = scores.map { PortableMath.exp($0 - top) }
         let total = exps.reduce(0, +)
         var vector = [Double](repeating: 0, count: width)
         for k in 0..<rows {

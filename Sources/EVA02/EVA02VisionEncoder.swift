@@ -184,7 +184,8 @@ public struct EVA02VisionEncoder: Sendable {
         let half = headWidth / 2, frequencies = half / 2
         var inverse = [Float](repeating: 0, count: frequencies)
         for i in 0..<frequencies {
-            inverse[i] = 1 / Foundation.pow(Float(10000), Float(2 * i) / Float(half))
+            // 10000^e as e^(e·ln 10000), in portable arithmetic (the C library's powf differs between CPUs).
+            inverse[i] = 1 / Float(PortableMath.exp(Double(Float(2 * i) / Float(half)) * 9.210_340_371_976_182_736))
         }
         let positions = (0..<grid).map { Float($0) / Float(grid) * Float(trainingGrid) }
         var cosTable = [Float](repeating: 0, count: grid * grid * headWidth)
@@ -192,7 +193,7 @@ public struct EVA02VisionEncoder: Sendable {
         /// Writes the pair `(2i, 2i+1)` of one half of a token's row.
         func write(_ start: Int, _ position: Float, _ i: Int) {
             let angle = Double(position * inverse[i])
-            let (c, s) = (Float(cos(angle)), Float(sin(angle)))
+            let (c, s) = (Float(PortableMath.cos(angle)), Float(PortableMath.sin(angle)))
             cosTable[start + 2 * i] = c
             cosTable[start + 2 * i + 1] = c
             sinTable[start + 2 * i] = s
