@@ -73,6 +73,7 @@ public enum ModelEvaluation {
     public static func evaluate(
         dataset: EvaluationDataset, options: ScoreOptions, predictor: inout some ImagePredictor,
         savePredictions: String? = nil, provenance: (checkpoint: String?, sha256: String?, configuration: [(String, String)]),
+        numerics: NumericEnvironment,
         command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
@@ -162,7 +163,7 @@ public enum ModelEvaluation {
                 version: OVSegVersion.current, command: command, date: Provenance.now(),
                 host: ProcessInfo.processInfo.hostName, checkpointPath: provenance.checkpoint,
                 checkpointSHA256: provenance.sha256, configuration: provenance.configuration,
-                seconds: seconds, threads: ProcessInfo.processInfo.activeProcessorCount))
+                seconds: seconds, threads: numerics.threads, numerics: numerics))
     }
 
     static func littleEndianBytes(_ values: [UInt16]) -> [UInt8] {

@@ -159,8 +159,31 @@ public enum ResultsFile {
             ("config", .object(JSONObject(p.configuration.map { ($0.0, .string($0.1)) }))),
             ("seconds", .double(p.seconds)),
             ("threads", .int(Int64(p.threads))),
-        ]))
+        ] + (p.numerics.map { [("numerics", encode($0))] } ?? [])))
         return .object(root)
+    }
+
+    static func encode(_ numerics: NumericEnvironment) -> JSONValue {
+        .object(JSONObject([
+            ("arithmetic", .string(numerics.arithmetic)),
+            ("kernel", .string(numerics.kernel)),
+            ("blas", .string(numerics.blas)),
+            ("cpu", .string(numerics.cpu)),
+            ("instruction_set", .string(numerics.instructionSet)),
+            ("threads", .int(Int64(numerics.threads))),
+        ]))
+    }
+
+    static func decodeNumerics(_ value: JSONValue?, reader: FieldReader) throws(HarnessError) -> NumericEnvironment? {
+        guard let value, !value.isNull else { return nil }
+        let object = try reader.object(value, "provenance.numerics")
+        return NumericEnvironment(
+            arithmetic: try reader.string(object, "provenance.numerics.arithmetic"),
+            kernel: try reader.string(object, "provenance.numerics.kernel"),
+            blas: try reader.string(object, "provenance.numerics.blas"),
+            cpu: try reader.string(object, "provenance.numerics.cpu"),
+            instructionSet: try reader.string(object, "provenance.numerics.instruction_set"),
+            threads: try reader.int(object, "provenance.numerics.threads"))
     }
 
     /// Derived from the confusion matrix like `metrics`; written for readers, recomputed on load.
@@ -366,7 +389,8 @@ public enum ResultsFile {
             checkpointSHA256: provenanceObject["checkpoint_sha256"]?.stringValue,
             configuration: configuration,
             seconds: provenanceObject["seconds"]?.doubleValue ?? 0,
-            threads: provenanceObject["threads"]?.intValue ?? 0)
+            threads: provenanceObject["threads"]?.intValue ?? 0,
+            numerics: try decodeNumerics(provenanceObject["numerics"], reader: reader))
 
         return RunRecord(
             method: try reader.string(root, "method"), vocabulary: vocabulary, split: split, policy: policy,

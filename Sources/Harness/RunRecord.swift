@@ -192,11 +192,13 @@ public struct Provenance: Sendable, Equatable {
     public var configuration: [(String, String)]
     public var seconds: Double
     public var threads: Int
+    /// For model runs: what decided the floating-point bits (nil for scoring runs and older files).
+    public var numerics: NumericEnvironment?
 
     public init(
         tool: String = "ovseg", version: String, command: [String], date: String, host: String,
         checkpointPath: String? = nil, checkpointSHA256: String? = nil, configuration: [(String, String)] = [],
-        seconds: Double, threads: Int
+        seconds: Double, threads: Int, numerics: NumericEnvironment? = nil
     ) {
         self.tool = tool
         self.version = version
@@ -208,14 +210,43 @@ public struct Provenance: Sendable, Equatable {
         self.configuration = configuration
         self.seconds = seconds
         self.threads = threads
+        self.numerics = numerics
     }
 
     public static func == (lhs: Provenance, rhs: Provenance) -> Bool {
         lhs.tool == rhs.tool && lhs.version == rhs.version && lhs.command == rhs.command && lhs.date == rhs.date
             && lhs.host == rhs.host && lhs.checkpointPath == rhs.checkpointPath
             && lhs.checkpointSHA256 == rhs.checkpointSHA256 && lhs.seconds == rhs.seconds && lhs.threads == rhs.threads
+            && lhs.numerics == rhs.numerics
             && lhs.configuration.map(\.0) == rhs.configuration.map(\.0)
             && lhs.configuration.map(\.1) == rhs.configuration.map(\.1)
+    }
+}
+
+/// What decides the last bits of a model run's floating-point results, recorded so that two runs
+/// that differ can be told apart by their files (see docs/reproducibility.md).
+public struct NumericEnvironment: Sendable, Equatable {
+    /// `reproducible` (ovseg's own GEMM kernels: the same bits on every x86-64 CPU and thread
+    /// count) or `openblas` (the BLAS's kernel for this CPU).
+    public var arithmetic: String
+    /// The kernel that ran: the reproducible kernels' instruction set, or OpenBLAS's kernel family.
+    public var kernel: String
+    /// The BLAS library and version as it reports itself.
+    public var blas: String
+    /// The CPU's model name.
+    public var cpu: String
+    /// The x86-64 micro-architecture level the CPU supports (e.g. `x86-64-v3`), or `unknown`.
+    public var instructionSet: String
+    /// Threads the model ran on (results do not depend on it).
+    public var threads: Int
+
+    public init(arithmetic: String, kernel: String, blas: String, cpu: String, instructionSet: String, threads: Int) {
+        self.arithmetic = arithmetic
+        self.kernel = kernel
+        self.blas = blas
+        self.cpu = cpu
+        self.instructionSet = instructionSet
+        self.threads = threads
     }
 }
 

@@ -4,7 +4,7 @@
 //
 //   SegmenterBench --checkpoint W.safetensors --image I.png --classes "a|b|c"
 //                  [--inference sliding|whole] [--threads 2] [--repeat 3]
-//                  [--output probabilities.f32]
+//                  [--output probabilities.f32] [--arithmetic reproducible|openblas]
 //
 // Prints the load time, the text-embedding time (cached per vocabulary in
 // ovseg, so reported apart) and, for each stage of `SegmentationTimings`, the
@@ -23,6 +23,7 @@ struct Options {
     var threads = 2
     var repeats = 3
     var output: String?
+    var arithmetic = GEMMArithmetic.reproducible
 }
 
 func parse(_ arguments: [String]) -> Options? {
@@ -40,6 +41,9 @@ func parse(_ arguments: [String]) -> Options? {
         case "--threads": guard let n = Int(value), n > 0 else { return nil }; options.threads = n
         case "--repeat": guard let n = Int(value), n > 0 else { return nil }; options.repeats = n
         case "--output": options.output = value
+        case "--arithmetic":
+            guard let arithmetic = GEMMArithmetic(rawValue: value) else { return nil }
+            options.arithmetic = arithmetic
         default: return nil
         }
     }
@@ -53,11 +57,12 @@ func milliseconds(since start: ContinuousClock.Instant) -> Double {
 
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
     FileHandle.standardError.write(Data(
-        "usage: SegmenterBench --checkpoint W --image I.png --classes 'a|b' [--inference sliding|whole] [--threads 2] [--repeat 3] [--output F]\n".utf8))
+        "usage: SegmenterBench --checkpoint W --image I.png --classes 'a|b' [--inference sliding|whole] [--threads 2] [--repeat 3] [--output F] [--arithmetic reproducible|openblas]\n".utf8))
     exit(2)
 }
 do {
     BLAS.threadCount = options.threads
+    BLAS.arithmetic = options.arithmetic
     ActivationMemory.keepFreedBuffers()
     let loadStart = ContinuousClock.now
     let segmenter = try SoftGuidedSegmenter(

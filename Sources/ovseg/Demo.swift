@@ -124,6 +124,7 @@ struct Demo: ParsableCommand {
             provenance: (
                 checkpoint: DemoCheckpoint.displayName, sha256: try Fingerprint.sha256(path: checkpoint),
                 configuration: Eval.configuration(segmenter)),
+            numerics: .current,
             progress: Terminal.showsProgress ? ProgressBar(label: Self.modelMethod) : nil)
     }
 

@@ -60,6 +60,9 @@ struct Embed: ParsableCommand {
     @Option(help: "Threads for the encoders (default: the core count, or OPENBLAS_NUM_THREADS if set).")
     var threads: Int?
 
+    @Option(help: "Matrix products: reproducible (ovseg's own kernels, the same bits on every x86-64 CPU, default) or openblas (OpenBLAS's kernel for this CPU).")
+    var arithmetic: GEMMArithmetic = .reproducible
+
     @Option(name: .customLong("repeat"), help: "Also time the encoder: run it once to warm up, then this many times, and print the median (stderr).")
     var repeatCount: Int = 0
 
@@ -80,6 +83,7 @@ struct Embed: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             if let threads { BLAS.threadCount = threads }
+            BLAS.arithmetic = arithmetic
             let file = try SafeTensorsFile(path: checkpoint)
             let model = try CLIPModel(file: file, prefix: prefix)
             // The tokenizer (merges table) and the decoded pixels are prepared
@@ -96,8 +100,9 @@ struct Embed: ParsableCommand {
                     times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
                 }
                 times.sort()
-                Terminal.note(String(format: "embed: median %.2f ms, min %.2f ms over %d runs (%d threads)",
-                                     times[times.count / 2], times[0], times.count, BLAS.threadCount))
+                Terminal.note(String(format: "embed: median %.2f ms, min %.2f ms over %d runs (%d threads, ",
+                                     times[times.count / 2], times[0], times.count, BLAS.threadCount)
+                              + "\(arithmetic.rawValue) arithmetic)")
             }
             try NPY.write(shape: result.shape, values: result.scalars, to: output)
         }
@@ -215,3 +220,4 @@ struct Embed: ParsableCommand {
 }
 
 extension CLIPDenseMode: ExpressibleByArgument {}
+extension GEMMArithmetic: ExpressibleByArgument {}

@@ -41,6 +41,9 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var options: ScoringOptions
 
+    @Option(help: "Matrix products: reproducible (ovseg's own kernels: the same bits on every x86-64 CPU and thread count, default) or openblas (OpenBLAS's kernel for this CPU; last bits may differ between CPUs). See docs/reproducibility.md.")
+    var arithmetic: GEMMArithmetic = .reproducible
+
     @Option(help: "Dataset folder with images/ and gt/ subfolders.")
     var data: String
 
@@ -112,6 +115,7 @@ struct Eval: ParsableCommand {
                 in: "ovseg eval (every image is segmented and needs its ground truth)", flagPrefix: false)
             guard options.jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
             BLAS.threadCount = options.jobs
+            BLAS.arithmetic = arithmetic
             if try resolvedMode() == .trainingFree {
                 try evaluateTrainingFree()
             } else {
@@ -158,6 +162,7 @@ struct Eval: ParsableCommand {
             provenance: (
                 checkpoint: checkpoint, sha256: try Fingerprint.sha256(path: checkpoint),
                 configuration: evaluation.configuration(vocabulary: scoreOptions.vocabulary)),
+            numerics: .current,
             progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
         try writeResults(record, to: output, quiet: quiet)
     }
@@ -207,6 +212,7 @@ struct Eval: ParsableCommand {
             dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
             savePredictions: savePredictions,
             provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: Self.configuration(segmenter)),
+            numerics: .current,
             progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
         if let drift = predictor.drift, let frozen {
             record.featureDrift = FeatureDrift(
@@ -319,5 +325,15 @@ struct DriftMeter {
         images.append(FeatureDrift.Image(
             id: request.id, whole: try CompensationDistance.distance(tuned: tuned, frozen: reference),
             seen: try region(seen), unseen: try region(unseen)))
+    }
+}
+
+extension NumericEnvironment {
+    /// This process's arithmetic, kernels, CPU and threads, for a model run's provenance.
+    static var current: NumericEnvironment {
+        let now = BLAS.numerics
+        return NumericEnvironment(
+            arithmetic: now.arithmetic.rawValue, kernel: now.kernel, blas: now.blas,
+            cpu: now.cpu.isEmpty ? "unknown" : now.cpu, instructionSet: now.instructionSet, threads: now.threads)
     }
 }

@@ -84,6 +84,39 @@ struct EvalCommandTests {
         #expect(config["templates"] == "A photo of a {} in the scene")
     }
 
+    /// The model's output does not depend on the thread count, in either arithmetic: the saved
+    /// predictions of the demo model at 1, 2 and 3 threads are the same bytes, and the results
+    /// file records what decided them.
+    @Test func predictionsAreIdenticalAtEveryThreadCount() throws {
+        let workspace = try Workspace()
+        let outcome = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "2", "--size", "160", "--skip-model"])
+        try #require(outcome.status == 0, "\(outcome.stderr)")
+        for arithmetic in ["reproducible", "openblas"] {
+            var saved: [[String: Data]] = []
+            for jobs in [1, 2, 3] {
+                let folder = workspace.path + "/pred-\(arithmetic)-\(jobs)", run = folder + ".ovseg.json"
+                let eval = try CLI.run([
+                    "eval", "--vocab", "potsdam", "--data", workspace.path + "/d", "--checkpoint", demoCheckpoint,
+                    "--jobs", "\(jobs)", "--arithmetic", arithmetic, "--save-predictions", folder, "-o", run,
+                ])
+                try #require(eval.status == 0, "\(eval.stderr)")
+                let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+                saved.append(Dictionary(uniqueKeysWithValues: try files.map {
+                    ($0, try Data(contentsOf: URL(fileURLWithPath: folder + "/" + $0)))
+                }))
+                let provenance = try #require(try json(run)["provenance"] as? [String: Any])
+                let numerics = try #require(provenance["numerics"] as? [String: Any])
+                #expect(numerics["arithmetic"] as? String == arithmetic)
+                #expect(numerics["threads"] as? Int == jobs && provenance["threads"] as? Int == jobs)
+                #expect((numerics["instruction_set"] as? String)?.hasPrefix("x86-64-v") == true)
+                #expect(!(numerics["cpu"] as? String ?? "").isEmpty && !(numerics["kernel"] as? String ?? "").isEmpty)
+            }
+            #expect(saved[0].count == 2)
+            #expect(saved[0] == saved[1], "\(arithmetic): 1 and 2 threads differ")
+            #expect(saved[0] == saved[2], "\(arithmetic): 1 and 3 threads differ")
+        }
+    }
+
     /// The demo gate's committed baseline of the segmentation core equals the PyTorch reference's
     /// scores stored in the checkpoint (`sgseg.demo.eval`, computed by scripts/make_demo_checkpoint.py).
     @Test func demoBaselineEqualsThePyTorchReference() throws {

@@ -25,6 +25,12 @@ struct SimulatedPredictor: ImagePredictor {
     }
 }
 
+extension NumericEnvironment {
+    static let sample = NumericEnvironment(
+        arithmetic: "reproducible", kernel: "AVX2+FMA", blas: "OpenBLAS 0.3.21 DYNAMIC_ARCH", cpu: "Example CPU",
+        instructionSet: "x86-64-v3", threads: 3)
+}
+
 @Suite("Evaluating a model over a dataset")
 struct ModelEvaluationTests {
     @Test func countsEqualScoringTheSameMethodsFiles() throws {
@@ -33,7 +39,7 @@ struct ModelEvaluationTests {
         var predictor = SimulatedPredictor(dataset: data.dataset, method: .classConfusion)
         let evaluated = try ModelEvaluation.evaluate(
             dataset: EvaluationDataset(root: data.root), options: data.options(), predictor: &predictor,
-            provenance: (checkpoint: "model.safetensors", sha256: "abc", configuration: [("mode", "test")]))
+            provenance: (checkpoint: "model.safetensors", sha256: "abc", configuration: [("mode", "test")]), numerics: .sample)
         let scored = try Scorer.score(
             groundTruthDirectory: data.gt, predictionDirectory: data.pred(.classConfusion), options: data.options())
         #expect(evaluated.matrix == scored.matrix)
@@ -42,6 +48,12 @@ struct ModelEvaluationTests {
         #expect(predictor.groundTruthMismatches == 0)
         #expect(evaluated.provenance.checkpointSHA256 == "abc")
         #expect(evaluated.provenance.configuration.first?.1 == "test")
+        // What decided the bits is recorded, with the model's thread count, and survives the file.
+        #expect(evaluated.provenance.numerics == NumericEnvironment.sample)
+        #expect(evaluated.provenance.threads == 3)
+        let reread = try ResultsFile.decode(ResultsFile.encode(evaluated), source: "memory")
+        #expect(reread.provenance.numerics == NumericEnvironment.sample)
+        #expect(reread == evaluated)
     }
 
     @Test func savedPredictionsRescoreToIdenticalCountsAndHashes() throws {
@@ -51,7 +63,7 @@ struct ModelEvaluationTests {
         let saved = scratch.path + "/saved"
         let evaluated = try ModelEvaluation.evaluate(
             dataset: EvaluationDataset(root: data.root), options: data.options(), predictor: &predictor,
-            savePredictions: saved, provenance: (checkpoint: nil, sha256: nil, configuration: []))
+            savePredictions: saved, provenance: (checkpoint: nil, sha256: nil, configuration: []), numerics: .sample)
         let rescored = try Scorer.score(groundTruthDirectory: data.gt, predictionDirectory: saved, options: data.options())
         #expect(rescored.matrix == evaluated.matrix)
         #expect(rescored.images == evaluated.images)
@@ -65,7 +77,7 @@ struct ModelEvaluationTests {
         expectFailure(containing: "have no image", "tile_0001.png") {
             try ModelEvaluation.evaluate(
                 dataset: EvaluationDataset(root: data.root), options: data.options(), predictor: &predictor,
-                provenance: (checkpoint: nil, sha256: nil, configuration: []))
+                provenance: (checkpoint: nil, sha256: nil, configuration: []), numerics: .sample)
         }
     }
 
@@ -81,7 +93,7 @@ struct ModelEvaluationTests {
         expectFailure(containing: "size mismatch", "tile_0000", "3×2") {
             try ModelEvaluation.evaluate(
                 dataset: EvaluationDataset(root: data.root), options: data.options(), predictor: &predictor,
-                provenance: (checkpoint: nil, sha256: nil, configuration: []))
+                provenance: (checkpoint: nil, sha256: nil, configuration: []), numerics: .sample)
         }
     }
 
