@@ -73,10 +73,11 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "reference"))
-from ovseg_reference.export import export_model, load_model  # noqa: E402
-from ovseg_reference.model import SGSegConfig  # noqa: E402
-from ovseg_reference.tiny import randomise_  # noqa: E402
+from ovseg_reference.export import load_model  # noqa: E402
 from ovseg_reference.windows import combine_views, normalise, resize, sliding_views  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts" / "bench"))
+from random_models import core_checkpoint, core_image  # noqa: E402
 
 torch.set_num_threads(args.threads)
 work = pathlib.Path(args.workdir)
@@ -94,39 +95,12 @@ bin_dir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"],
 bench = str(pathlib.Path(bin_dir) / "SegmenterBench")
 
 
-def config(name):
-    if name == "sgseg":
-        return SGSegConfig()
-    from transformers import CLIPConfig, CLIPTextConfig, CLIPVisionConfig
-    text = CLIPTextConfig(vocab_size=49408, hidden_size=512, num_attention_heads=8, num_hidden_layers=12,
-                          intermediate_size=2048, max_position_embeddings=77, hidden_act="quick_gelu",
-                          bos_token_id=49406, eos_token_id=49407)
-    vision = CLIPVisionConfig(hidden_size=768, num_attention_heads=12, num_hidden_layers=12, intermediate_size=3072,
-                              patch_size=16, image_size=384, hidden_act="quick_gelu")
-    hf = CLIPConfig(text_config=text.to_dict(), vision_config=vision.to_dict(), projection_dim=512)
-    return SGSegConfig(backbone="openai", hf_clip=hf, bias="none", guidance_layers=(3, 7))
-
-
 def checkpoint(name):
-    path = work / f"{name}_random_f16.safetensors"
-    if not path.exists():
-        from ovseg_reference.model import SGSegModel
-        model = SGSegModel(config(name))
-        randomise_(model, torch.Generator().manual_seed(0))
-        export_model(model.eval(), path, classes=CLASSES, dtype=torch.float16,
-                     source=f"random {name} weights at real shape for scripts/bench/core_vs_torch.py")
-    return path
+    return core_checkpoint(work, name, CLASSES)
 
 
 def image_file():
-    path = work / "image_640.png"
-    if not path.exists():
-        g = torch.Generator().manual_seed(1)
-        yy, xx = torch.meshgrid(torch.arange(640.0), torch.arange(640.0), indexing="ij")
-        img = torch.stack([120 + 60 * torch.sin(xx / 37), 100 + 50 * torch.cos(yy / 23), 90 + 40 * torch.sin((xx + yy) / 51)])
-        img = (img + 20 * torch.randn(img.shape, generator=g)).clamp(0, 255).round().to(torch.uint8)
-        Image.fromarray(img.permute(1, 2, 0).numpy()).save(path)
-    return path
+    return core_image(work)
 
 
 def seconds_since(t):
