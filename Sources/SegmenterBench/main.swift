@@ -85,6 +85,7 @@ do {
     runs.sort { $0.total < $1.total }
     let median = runs[runs.count / 2]
     textTimes.sort()
+    print("kernel \(BLAS.numerics.kernel)")
     print("load \(String(format: "%.1f", loadMs)) ms")
     print("text \(String(format: "%.1f", textTimes[textTimes.count / 2])) ms")
     for (name, seconds) in [

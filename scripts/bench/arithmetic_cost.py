@@ -18,6 +18,7 @@ scripts/fixtures/README.md); swift. Usage:
     python scripts/bench/arithmetic_cost.py [--config sgseg|catseg|both|none] [--threads 2] [--repeat 3] [--rounds 3]
 """
 import argparse
+import os
 import pathlib
 import re
 import statistics
@@ -38,6 +39,9 @@ ap.add_argument("--repeat", type=int, default=3)
 ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--workdir", default="/tmp/ovseg-bench-core")
 ap.add_argument("--skip-build", action="store_true")
+ap.add_argument("--openblas-native", action="store_true",
+                help="run the openblas side without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, so that OpenBLAS picks its own "
+                     "kernel for this CPU (some machines set them because older OpenBLAS builds fail on them)")
 args = ap.parse_args()
 
 work = pathlib.Path(args.workdir)
@@ -55,11 +59,24 @@ bin_dir = pathlib.Path(subprocess.run(["swift", "build", "-c", "release", "--sho
                                       capture_output=True, text=True).stdout.strip())
 
 
+def environment(mode):
+    env = dict(os.environ)
+    if mode == "openblas" and args.openblas_native:
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+KERNELS = {}
+
+
 def core_run(path, mode, threads):
     out = work / f"arith_{mode}_{threads}.f32"
     run = subprocess.run([str(bin_dir / "SegmenterBench"), "--checkpoint", str(path), "--image", str(core_image(work)),
                           "--classes", "|".join(CLASSES), "--threads", str(threads), "--repeat", str(args.repeat),
-                          "--output", str(out), "--arithmetic", mode], check=True, capture_output=True, text=True)
+                          "--output", str(out), "--arithmetic", mode], check=True, capture_output=True, text=True,
+                         env=environment(mode))
+    KERNELS[mode] = re.search(r"^kernel (.*)$", run.stdout, re.M).group(1)
     times = {s: float(re.search(rf"^{s} ([0-9.]+) ms", run.stdout, re.M).group(1)) for s in STAGES}
     raw = np.fromfile(out, dtype="<f4")
     t = len(CLASSES) * 640 * 640
@@ -70,7 +87,8 @@ def embed_run(path, mode, size, threads=None):
     out = work / f"arith_embed_{mode}_{size}.npy"
     run = subprocess.run([str(bin_dir / "ovseg"), "embed", "--checkpoint", str(path), "--image", str(work / f"image_{size}.png"),
                           "--size", str(size), "--threads", str(threads or args.threads), "--repeat", str(args.repeat),
-                          "--arithmetic", mode, "-o", str(out)], check=True, capture_output=True, text=True)
+                          "--arithmetic", mode, "-o", str(out)], check=True, capture_output=True, text=True,
+                         env=environment(mode))
     data = out.read_bytes()
     header = struct.unpack("<H", data[8:10])[0]
     return float(re.search(r"median ([0-9.]+) ms", run.stderr).group(1)), np.frombuffer(data[10 + header:], dtype="<f4")
@@ -99,6 +117,7 @@ def core(name):
         totals[stage] = value
         print(f"{stage:16} {value['openblas']:10.1f} {value['reproducible']:13.1f} {value['reproducible'] / value['openblas']:7.2f}")
     (p_r, l_r), (p_o, l_o) = outputs["reproducible"], outputs["openblas"]
+    print(f"kernels: reproducible {KERNELS['reproducible']}, openblas {KERNELS['openblas']}")
     print(f"reproducible vs openblas: probabilities max |Δ| {np.abs(p_r - p_o).max():.3g}; "
           f"labels equal on {(l_r == l_o).mean() * 100:.4f}% of pixels")
     _, p_1, l_1 = core_run(path, "reproducible", 1)
