@@ -155,9 +155,45 @@ static void pack_a(const float *a, long lda, int trans, long i0, long rows, long
     }
 }
 
+#if defined(__x86_64__)
+// dst[p*stride + r] = src[r*ld + p] for r < 8, p < kc: eight rows of B (columns of op(B))
+// transposed 8×8 at a time in AVX registers (data movement only: no arithmetic).
+__attribute__((target("avx2")))
+static void transpose_8_rows(const float *src, long ld, long kc, float *dst, long stride) {
+    long p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        __m256 r0 = _mm256_loadu_ps(src + 0 * ld + p), r1 = _mm256_loadu_ps(src + 1 * ld + p);
+        __m256 r2 = _mm256_loadu_ps(src + 2 * ld + p), r3 = _mm256_loadu_ps(src + 3 * ld + p);
+        __m256 r4 = _mm256_loadu_ps(src + 4 * ld + p), r5 = _mm256_loadu_ps(src + 5 * ld + p);
+        __m256 r6 = _mm256_loadu_ps(src + 6 * ld + p), r7 = _mm256_loadu_ps(src + 7 * ld + p);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+        __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+        __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+        float *d = dst + p * stride;
+        _mm256_storeu_ps(d + 0 * stride, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_storeu_ps(d + 1 * stride, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_storeu_ps(d + 2 * stride, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_storeu_ps(d + 3 * stride, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_storeu_ps(d + 4 * stride, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_storeu_ps(d + 5 * stride, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_storeu_ps(d + 6 * stride, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_storeu_ps(d + 7 * stride, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; p < kc; p++) {
+        for (long r = 0; r < 8; r++) dst[p * stride + r] = src[r * ld + p];
+    }
+}
+#endif
+
 // op(B)[p, j] for p0 ..< p0+kc and columns j0 ..< j0+cols, into strips of nr
 // columns: strip s holds dst[s*kc*nr + p*nr + j]; columns past `cols` are 0.
-static void pack_b(const float *b, long ldb, int trans, long p0, long kc, long j0, long cols, int nr, float *dst) {
+static void pack_b(const float *b, long ldb, int trans, long p0, long kc, long j0, long cols, int nr, float *dst,
+                   int fast_transpose) {
     for (long s = 0; s < cols; s += nr) {
         long width = cols - s < nr ? cols - s : nr;
         float *strip = dst + s * kc;
@@ -169,7 +205,13 @@ static void pack_b(const float *b, long ldb, int trans, long p0, long kc, long j
                 for (long j = width; j < nr; j++) row[j] = 0;
             }
         } else {
-            for (long j = 0; j < width; j++) {
+            long j = 0;
+#if defined(__x86_64__)
+            if (fast_transpose) {
+                for (; j + 8 <= width; j += 8) transpose_8_rows(b + (j0 + s + j) * ldb + p0, ldb, kc, strip + j, nr);
+            }
+#endif
+            for (; j < width; j++) {
                 const float *src = b + (j0 + s + j) * ldb + p0;
                 for (long p = 0; p < kc; p++) strip[p * nr + j] = src[p];
             }
@@ -181,16 +223,18 @@ static void pack_b(const float *b, long ldb, int trans, long p0, long kc, long j
 }
 
 // MARK: - Micro-kernels
-// acc[r*ldacc + j] (r < mr, j < nr) = (first ? +0 : acc) followed by one fma per p.
+// acc[r*ldacc + j] (r < mr, j < nr) = (first ? +0 : acc) followed by one fma per p, with
+// A[r, p] at a[r*rs + p*cs]: a packed strip (rs = 1, cs = mr) or A in place (a full strip of
+// rows read where they are, which saves packing A at all).
 
-static void kernel_scalar(long kc, const float *pa, const float *pb, float *acc, long ldacc, int first) {
+static void kernel_scalar(long kc, const float *a, long rs, long cs, const float *pb, float *acc, long ldacc, int first) {
     enum { MR = 6, NR = 16 };
     float t[MR][NR];
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < NR; j++) t[r][j] = first ? 0.0f : acc[r * ldacc + j];
     for (long p = 0; p < kc; p++) {
         for (int r = 0; r < MR; r++) {
-            float x = pa[p * MR + r];
+            float x = a[r * rs + p * cs];
             for (int j = 0; j < NR; j++) t[r][j] = fmaf(x, pb[p * NR + j], t[r][j]);
         }
     }
@@ -200,7 +244,8 @@ static void kernel_scalar(long kc, const float *pa, const float *pb, float *acc,
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
-static void kernel_avx2(long kc, const float *pa, const float *pb, float *acc, long ldacc, int first) {
+static void kernel_avx2(long kc, const float *a, long rs, long cs, const float *pb, float *acc, long ldacc, int first) {
+    const float *a0 = a, *a3 = a + 3 * rs;
     __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     if (first) {
         c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
@@ -215,13 +260,14 @@ static void kernel_avx2(long kc, const float *pa, const float *pb, float *acc, l
     for (long p = 0; p < kc; p++) {
         __m256 b0 = _mm256_loadu_ps(pb), b1 = _mm256_loadu_ps(pb + 8);
         __m256 x;
-        x = _mm256_broadcast_ss(pa + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(pa + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(pa + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(pa + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(pa + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(pa + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
-        pa += 6;
+        x = _mm256_broadcast_ss(a0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a0 + rs); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a0 + 2 * rs); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a3 + rs); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a3 + 2 * rs); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+        a0 += cs;
+        a3 += cs;
         pb += 16;
     }
     _mm256_storeu_ps(acc + 0 * ldacc, c00), _mm256_storeu_ps(acc + 0 * ldacc + 8, c01);
@@ -232,15 +278,18 @@ static void kernel_avx2(long kc, const float *pa, const float *pb, float *acc, l
     _mm256_storeu_ps(acc + 5 * ldacc, c50), _mm256_storeu_ps(acc + 5 * ldacc + 8, c51);
 }
 
-#define ROW512(r)                                                                  \
+#define ROW512(r, base, offset)                                                    \
     do {                                                                           \
-        __m512 x = _mm512_set1_ps(pa[r]);                                          \
+        __m512 x = _mm512_set1_ps(base[offset]);                                   \
         c[r][0] = _mm512_fmadd_ps(x, b0, c[r][0]);                                 \
         c[r][1] = _mm512_fmadd_ps(x, b1, c[r][1]);                                 \
     } while (0)
 
 __attribute__((target("avx512f")))
-static void kernel_avx512(long kc, const float *pa, const float *pb, float *acc, long ldacc, int first) {
+static void kernel_avx512(long kc, const float *a, long rs, long cs, const float *pb, float *acc, long ldacc, int first) {
+    // Four row pointers and offsets 0, rs, 2·rs keep the twelve addresses in few registers.
+    const float *a0 = a, *a3 = a + 3 * rs, *a6 = a + 6 * rs, *a9 = a + 9 * rs;
+    const long rs2 = 2 * rs;
     __m512 c[12][2];
     for (int r = 0; r < 12; r++) {
         c[r][0] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(acc + r * ldacc);
@@ -248,9 +297,11 @@ static void kernel_avx512(long kc, const float *pa, const float *pb, float *acc,
     }
     for (long p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
-        ROW512(0); ROW512(1); ROW512(2); ROW512(3); ROW512(4); ROW512(5);
-        ROW512(6); ROW512(7); ROW512(8); ROW512(9); ROW512(10); ROW512(11);
-        pa += 12;
+        ROW512(0, a0, 0); ROW512(1, a0, rs); ROW512(2, a0, rs2);
+        ROW512(3, a3, 0); ROW512(4, a3, rs); ROW512(5, a3, rs2);
+        ROW512(6, a6, 0); ROW512(7, a6, rs); ROW512(8, a6, rs2);
+        ROW512(9, a9, 0); ROW512(10, a9, rs); ROW512(11, a9, rs2);
+        a0 += cs, a3 += cs, a6 += cs, a9 += cs;
         pb += 32;
     }
     for (int r = 0; r < 12; r++) {
@@ -263,7 +314,7 @@ static void kernel_avx512(long kc, const float *pa, const float *pb, float *acc,
 
 // MARK: - Driver
 
-typedef void (*kernel_fn)(long, const float *, const float *, float *, long, int);
+typedef void (*kernel_fn)(long, const float *, long, long, const float *, float *, long, int);
 
 typedef struct {
     float *packed_a;  // MC × KC
@@ -322,17 +373,24 @@ int cgemm_sgemm(cgemm_path path, int transpose_a, int transpose_b,
             if (k <= 0) memset(scratch, 0, sizeof(float) * group * NC);
             for (long p0 = 0; p0 < k; p0 += KC) {
                 long kc = k - p0 < KC ? k - p0 : KC;
-                pack_b(b, ldb, transpose_b, p0, kc, j0, cols, nr, packed_b);
+                pack_b(b, ldb, transpose_b, p0, kc, j0, cols, nr, packed_b, path != CGEMM_PATH_SCALAR);
                 for (long r0 = 0; r0 < group; r0 += MC) {
                     long rows = group - r0 < MC ? group - r0 : MC;
-                    pack_a(a, lda, transpose_a, i0 + r0, rows, p0, kc, mr, packed_a);
+                    // Full strips of mr rows are read in place; a last partial strip is
+                    // packed with zero rows (they land in the scratch tile's spare rows:
+                    // GROUP_ROWS is a multiple of MC, MC of mr).
+                    long full = rows / mr * mr;
+                    if (full < rows) pack_a(a, lda, transpose_a, i0 + r0 + full, rows - full, p0, kc, mr, packed_a);
+                    long rs = transpose_a ? 1 : lda, cs = transpose_a ? lda : 1;
                     for (long s = 0; s < strips; s++) {
                         const float *pb = packed_b + s * kc * nr;
-                        for (long r = 0; r < rows; r += mr) {
-                            // Rows past the end of the group land in the scratch
-                            // tile's spare rows (GROUP_ROWS is a multiple of MC).
-                            kernel(kc, packed_a + r * kc, pb, scratch + (r0 + r) * NC + s * nr, NC, p0 == 0);
+                        float *tile = scratch + r0 * NC + s * nr;
+                        for (long r = 0; r < full; r += mr) {
+                            long i = i0 + r0 + r;
+                            const float *strip = transpose_a ? a + p0 * lda + i : a + i * lda + p0;
+                            kernel(kc, strip, rs, cs, pb, tile + r * NC, NC, p0 == 0);
                         }
+                        if (full < rows) kernel(kc, packed_a, 1, mr, pb, tile + full * NC, NC, p0 == 0);
                     }
                 }
             }
