@@ -376,7 +376,7 @@ public struct ReportSection: Sendable {
     }
 
     static func provenanceTable(inputs: [ReportInput], number: Int) -> ReportTable {
-        let columns = ["Method", "Results file", "Tool", "Checkpoint SHA-256", "Date", "Predictions", "Skipped"].map {
+        let columns = ["Method", "Results file", "Tool", "Checkpoint SHA-256", "Arithmetic", "Date", "Predictions", "Skipped"].map {
             ReportColumn($0, numeric: false)
         }
         let rows = inputs.map { input -> [ReportCell] in
@@ -389,7 +389,8 @@ public struct ReportSection: Sendable {
             if !d.sizeMismatches.isEmpty { skipped.append("\(d.sizeMismatches.count) size mismatches") }
             return [
                 ReportCell(record.method), ReportCell(input.path), ReportCell("\(p.tool) \(p.version)"),
-                ReportCell(p.checkpointSHA256.map { String($0.prefix(16)) } ?? "—"), ReportCell(p.date),
+                ReportCell(p.checkpointSHA256.map { String($0.prefix(16)) } ?? "—"),
+                ReportCell(p.numerics?.arithmetic ?? "—"), ReportCell(p.date),
                 ReportCell(d.predictionDirectory),
                 ReportCell(skipped.isEmpty ? "none" : skipped.joined(separator: ", ")),
             ]
@@ -397,7 +398,10 @@ public struct ReportSection: Sendable {
         let hashed = inputs.contains { $0.record.provenance.checkpointSHA256 != nil }
         return ReportTable(
             id: "provenance-\(number)", caption: "Runs", columns: columns, rows: rows,
-            footnotes: hashed ? ["Checkpoint SHA-256: the first 16 hex digits; the results file holds all 64."] : [])
+            footnotes: (hashed ? ["Checkpoint SHA-256: the first 16 hex digits; the results file holds all 64."] : [])
+                + (inputs.contains { $0.record.provenance.numerics != nil }
+                    ? ["Arithmetic of model runs: reproducible (the same bits on every x86-64 CPU) or openblas (docs/reproducibility.md); the results file records the kernel, CPU and threads."]
+                    : []))
     }
 
     static func policyLines(_ record: RunRecord) -> [(label: String, value: String)] {

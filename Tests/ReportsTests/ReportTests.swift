@@ -192,4 +192,20 @@ struct ReportRunsTableTests {
         let plain = try Report(inputs: try Fixtures.inputs(), options: ReportOptions(bootstrap: nil)).sections[0].provenance
         #expect(plain.footnotes.isEmpty)
     }
+
+    /// A model run shows its arithmetic (never the kernel or CPU, which differ between machines
+    /// and would make the same run's report differ); scoring runs show a dash.
+    @Test func modelRunsShowTheirArithmetic() throws {
+        var inputs = try Fixtures.inputs()
+        inputs[0].record.provenance.numerics = NumericEnvironment(
+            arithmetic: "reproducible", kernel: "AVX2+FMA", blas: "OpenBLAS 0.3.21", cpu: "Example CPU",
+            instructionSet: "x86-64-v3", threads: 2)
+        let table = try Report(inputs: inputs, options: ReportOptions(bootstrap: nil)).sections[0].provenance
+        let column = try #require(table.columns.firstIndex { $0.title == "Arithmetic" })
+        #expect(table.rows[0][column].text == "reproducible")
+        #expect(table.rows[1][column].text == "—")
+        #expect(table.footnotes.contains { $0.hasPrefix("Arithmetic of model runs") })
+        let markdown = MarkdownReport.render(try Report(inputs: inputs, options: ReportOptions(bootstrap: nil)))
+        #expect(!markdown.contains("AVX2") && !markdown.contains("Example CPU"))
+    }
 }
