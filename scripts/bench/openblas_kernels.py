@@ -116,16 +116,20 @@ if args.core:
     bench_dir.mkdir(exist_ok=True)
     path, image = core_checkpoint(bench_dir, "catseg", classes), core_image(bench_dir)
 
-    def core_labels(arithmetic, env):
+    def core_output(arithmetic, env):
         out = work / "core.f32"
         subprocess.run([str(bin_dir / "SegmenterBench"), "--checkpoint", str(path), "--image", str(image),
                         "--classes", "|".join(classes), "--repeat", "1", "--output", str(out),
                         "--arithmetic", arithmetic], check=True, capture_output=True, env=env)
-        return np.fromfile(out, dtype="<f4")[len(classes) * 640 * 640:].view("<i4")
+        raw = np.fromfile(out, dtype="<f4")
+        return raw[:len(classes) * 640 * 640].view("<u4"), raw[len(classes) * 640 * 640:].view("<i4")
 
-    ref = core_labels("reproducible", environment())
+    probabilities, ref = core_output("reproducible", environment())
     print(f"\nrandom real-shape CAT-Seg ViT-B/16, one 640² image ({ref.size} pixels); against the reproducible arithmetic:")
+    if {"avx2", "fma"} <= flags:
+        other, _ = core_output("reproducible", environment(gemm_kernel="avx2"))
+        print(f"  reproducible AVX2+FMA kernel: probabilities bit-identical {np.array_equal(other, probabilities)}")
     for kernel in usable:
-        got = core_labels("openblas", environment(coretype=kernel))
+        _, got = core_output("openblas", environment(coretype=kernel))
         print(f"  openblas {kernel:12} labels differ on {int((got != ref).sum())} pixels "
               f"({(got == ref).mean() * 100:.4f}% agree)")

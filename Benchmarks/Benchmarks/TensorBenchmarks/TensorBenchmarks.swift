@@ -29,16 +29,23 @@ let benchmarks: @Sendable () -> Void = {
         let activations = try? Tensor(shape: [tokens, hidden], scalars: values(tokens * hidden, 8))
     else { fatalError("benchmark inputs") }
 
-    Benchmark("linear 577×768 → 3072 + bias (fc1)") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try Tensor.linear(x, weight: fc1, bias: fc1Bias)) }
-    }
+    // The products in both arithmetics (docs/reproducibility.md): ovseg's reproducible kernels,
+    // the default, and OpenBLAS's kernel for this CPU.
     let fc1Output = try? Tensor.linear(x, weight: fc1, bias: fc1Bias)
-    Benchmark("linear 577×3072 → 768 + residual (fc2)") { benchmark in
-        guard let fc1Output else { return }
-        for _ in benchmark.scaledIterations { blackHole(try Tensor.linear(fc1Output, weight: fc2, adding: x)) }
-    }
-    Benchmark("attention 12 heads × 577 tokens") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try Tensor.packedSelfAttention(qkv, heads: heads)) }
+    for arithmetic in GEMMArithmetic.allCases {
+        Benchmark("linear 577×768 → 3072 + bias (fc1), \(arithmetic.rawValue)") { benchmark in
+            BLAS.arithmetic = arithmetic
+            for _ in benchmark.scaledIterations { blackHole(try Tensor.linear(x, weight: fc1, bias: fc1Bias)) }
+        }
+        Benchmark("linear 577×3072 → 768 + residual (fc2), \(arithmetic.rawValue)") { benchmark in
+            guard let fc1Output else { return }
+            BLAS.arithmetic = arithmetic
+            for _ in benchmark.scaledIterations { blackHole(try Tensor.linear(fc1Output, weight: fc2, adding: x)) }
+        }
+        Benchmark("attention 12 heads × 577 tokens, \(arithmetic.rawValue)") { benchmark in
+            BLAS.arithmetic = arithmetic
+            for _ in benchmark.scaledIterations { blackHole(try Tensor.packedSelfAttention(qkv, heads: heads)) }
+        }
     }
     Benchmark("layerNorm 577×768") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(try x.layerNorm(weight: gamma, bias: beta)) }
