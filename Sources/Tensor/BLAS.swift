@@ -189,6 +189,8 @@ public enum BLAS {
     /// `prepare(rows, columns)`, if given, runs on the worker that owns that
     /// block of `C` just before its product (so a bias or residual written
     /// there is written in parallel and is still in cache for `beta = 1`).
+    /// `arithmetic` overrides the process-wide setting for this product (tests
+    /// compare the two without changing what concurrently running code uses).
     static func sgemmUnchecked(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
@@ -197,14 +199,16 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int,
+        arithmetic: GEMMArithmetic? = nil,
         prepare: ((Range<Int>, Range<Int>) -> Void)? = nil
     ) {
+        let arithmetic = arithmetic ?? self.arithmetic
         let split = Split(m: m, n: n, k: k)
         if split.blocks < 2 {
             prepare?(0..<m, 0..<n)
             serialSGEMM(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, arithmetic: arithmetic)
             return
         }
         Parallel.forEach(split.blocks) { block in
@@ -215,7 +219,7 @@ public enum BLAS {
             serialSGEMM(
                 transposeA: transposeA, transposeB: transposeB, m: rows.count, n: columns.count, k: k,
                 alpha: alpha, a: a + aOffset, lda: lda, b: b + bOffset, ldb: ldb,
-                beta: beta, c: c + rows.lowerBound * ldc + columns.lowerBound, ldc: ldc)
+                beta: beta, c: c + rows.lowerBound * ldc + columns.lowerBound, ldc: ldc, arithmetic: arithmetic)
         }
     }
 
@@ -228,14 +232,15 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        arithmetic: GEMMArithmetic? = nil
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 {
             scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
             return
         }
-        if arithmetic == .reproducible {
+        if (arithmetic ?? self.arithmetic) == .reproducible {
             let status = cgemm_sgemm(
                 cgemm_path(rawValue: UInt32(reproducibleKernel.rawValue)), transposeA ? 1 : 0, transposeB ? 1 : 0,
                 m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

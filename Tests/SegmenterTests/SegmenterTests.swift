@@ -214,3 +214,35 @@ struct EndToEndTests {
         #expect(catseg.configuration.architecture == "catseg")
     }
 }
+
+/// The reproducible arithmetic end to end: every GEMM kernel this CPU can run (the AVX-512,
+/// AVX2 and portable ones, as other machines would pick them) and 1 or 3 threads give the same
+/// probabilities bit for bit, for an SGSeg (EVA02) and a CAT-Seg (OpenAI CLIP) model. Nothing
+/// else in the pipeline may depend on the kernel either (docs/reproducibility.md).
+@Suite("Reproducible arithmetic end to end", .serialized)
+struct ReproducibleSegmentationTests {
+    @Test(arguments: [("sgseg_tiny", "sgseg_tiny_outputs"), ("catseg_tiny", "catseg_tiny_outputs")])
+    func everyKernelAndThreadCountGivesTheSameBits(model: (String, String)) throws {
+        let (kernel, threads) = (BLAS.reproducibleKernel, BLAS.threadCount)
+        defer { (BLAS.reproducibleKernel, BLAS.threadCount) = (kernel, threads) }
+        #expect(BLAS.arithmetic == .reproducible)
+        let outputs = try fixture(model.1)
+        let segmenter = try SoftGuidedSegmenter(file: try fixture(model.0), options: SegmenterOptions(shortestEdge: .none))
+        let image = try fixtureImage(outputs)
+        var runs: [(String, [UInt32], [Int32])] = []
+        for candidate in BLAS.ReproducibleKernel.allCases where candidate.isSupported {
+            for count in [1, 3] {
+                BLAS.reproducibleKernel = candidate
+                BLAS.threadCount = count
+                let text = try segmenter.textEmbeddings(tokenRows: try tokenRows(outputs), classes: 3)
+                let result = try segmenter.segment(image, text: text)
+                runs.append(("\(candidate), \(count) threads", result.probabilities.scalars.map(\.bitPattern), result.labels))
+            }
+        }
+        #expect(runs.count >= 2)
+        for run in runs.dropFirst() {
+            #expect(run.1 == runs[0].1, "\(model.0): probabilities of \(run.0) differ from \(runs[0].0)")
+            #expect(run.2 == runs[0].2, "\(model.0): labels of \(run.0) differ from \(runs[0].0)")
+        }
+    }
+}
