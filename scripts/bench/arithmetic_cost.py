@@ -30,7 +30,7 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
-from random_models import clip_checkpoint, core_checkpoint, core_image  # noqa: E402
+from random_models import CLASSES, clip_checkpoint, core_checkpoint, core_image  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--config", choices=["sgseg", "catseg", "both", "none"], default="both")
@@ -46,9 +46,6 @@ args = ap.parse_args()
 
 work = pathlib.Path(args.workdir)
 work.mkdir(parents=True, exist_ok=True)
-CLASSES = ["ship", "storage tank", "baseball diamond", "tennis court", "basketball court", "ground track field",
-           "bridge", "large vehicle", "small vehicle", "helicopter", "swimming pool", "roundabout",
-           "soccer ball field", "plane", "harbor"]
 STAGES = ["preprocessing", "backbone", "head", "postprocessing"]
 MODES = ["reproducible", "openblas"]
 

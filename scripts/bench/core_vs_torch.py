@@ -77,14 +77,11 @@ from ovseg_reference.export import load_model  # noqa: E402
 from ovseg_reference.windows import combine_views, normalise, resize, sliding_views  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts" / "bench"))
-from random_models import core_checkpoint, core_image  # noqa: E402
+from random_models import CLASSES, core_checkpoint, core_image  # noqa: E402
 
 torch.set_num_threads(args.threads)
 work = pathlib.Path(args.workdir)
 work.mkdir(parents=True, exist_ok=True)
-CLASSES = ["ship", "storage tank", "baseball diamond", "tennis court", "basketball court", "ground track field",
-           "bridge", "large vehicle", "small vehicle", "helicopter", "swimming pool", "roundabout",
-           "soccer ball field", "plane", "harbor"]
 STAGES = ["preprocessing", "backbone", "head", "postprocessing"]
 
 # ---- build ---------------------------------------------------------------

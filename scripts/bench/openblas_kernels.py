@@ -108,10 +108,7 @@ for kernel in usable:
 
 if args.core:
     sys.path.insert(0, str(ROOT / "scripts" / "bench"))
-    from random_models import core_checkpoint, core_image  # noqa: E402
-    classes = ["ship", "storage tank", "baseball diamond", "tennis court", "basketball court", "ground track field",
-               "bridge", "large vehicle", "small vehicle", "helicopter", "swimming pool", "roundabout",
-               "soccer ball field", "plane", "harbor"]
+    from random_models import CLASSES as classes, core_checkpoint, core_image  # noqa: E402
     bench_dir = pathlib.Path("/tmp/ovseg-bench-core")
     bench_dir.mkdir(exist_ok=True)
     path, image = core_checkpoint(bench_dir, "catseg", classes), core_image(bench_dir)

@@ -12,6 +12,11 @@ from ovseg_reference.export import export_model  # noqa: E402
 from ovseg_reference.model import SGSegConfig  # noqa: E402
 from ovseg_reference.tiny import randomise_  # noqa: E402
 
+# iSAID's 15 foreground classes: the prompts of the benchmark runs.
+CLASSES = ["ship", "storage tank", "baseball diamond", "tennis court", "basketball court", "ground track field",
+           "bridge", "large vehicle", "small vehicle", "helicopter", "swimming pool", "roundabout",
+           "soccer ball field", "plane", "harbor"]
+
 
 def config(name):
     """sgseg: the released SGSeg geometry; catseg: CAT-Seg ViT-B/16 built at 384 natively."""
