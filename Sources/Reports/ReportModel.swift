@@ -268,38 +268,18 @@ public struct ReportSection: Sendable {
         let columns = [ReportColumn("Class", numeric: false), ReportColumn("Split", numeric: false)]
             + records.map { ReportColumn($0.method) }
         var rows: [[ReportCell]] = []
-        var predictedAbsent = false
-        var absent = false
         for c in 0..<first.matrix.classCount {
             var cells: [ReportCell] = []
             var candidates: [Double?] = []
             for score in scores {
-                let counts = score.classCounts[c]
-                if counts.groundTruth == 0 {
-                    candidates.append(nil)
-                    if counts.predicted == 0 {
-                        absent = true
-                        cells.append(ReportCell("absent"))
-                    } else {
-                        predictedAbsent = true
-                        cells.append(ReportCell(Percent.format(counts.iou) + "*"))
-                    }
-                } else {
-                    candidates.append(counts.iou)
-                    cells.append(ReportCell(Percent.format(counts.iou)))
-                }
+                candidates.append(score.classCounts[c].groundTruth == 0 ? nil : score.classCounts[c].iou)
+                cells.append(ReportCell(PresenceNotes.cell(score, classID: c)))
             }
             let best = bestMarks(candidates.map { [$0] })
             for index in cells.indices where best[index][0] { cells[index].best = true }
             rows.append([ReportCell(first.classNames[c]), ReportCell(first.split?.side(ofClass: c) ?? "—")] + cells)
         }
-        var footnotes: [String] = []
-        if absent {
-            footnotes.append("“absent”: the class does not occur in the ground truth and was not predicted; it enters no mean.")
-        }
-        if predictedAbsent {
-            footnotes.append("* predicted but absent from the ground truth (IoU 0; enters the means under union-present).")
-        }
+        let footnotes = PresenceNotes.notes(for: scores)
         return ReportTable(
             id: "per-class-\(number)", caption: "Per-class IoU (%, best per row in bold)", columns: columns, rows: rows,
             footnotes: footnotes)

@@ -19,8 +19,7 @@ public enum TerminalSummary {
         for id in 0..<record.matrix.classCount {
             let c = counts[id]
             let side = record.split?.side(ofClass: id) ?? ""
-            var iou = Percent.format(c.iou)
-            if c.groundTruth == 0 { iou = c.predicted == 0 ? "absent" : iou + "*" }
+            let iou = PresenceNotes.cell(scores, classID: id)
             lines.append(
                 pad(record.classNames[id], nameWidth) + "  " + pad(side, 7) + "  " + left(iou, 7) + left(Percent.format(c.accuracy), 8)
                     + left(Percent.format(c.dice), 8) + left(String(c.groundTruth), 12) + left(String(c.predicted), 12))
@@ -32,9 +31,7 @@ public enum TerminalSummary {
         }
         headline += "   aAcc \(Percent.format(scores.pixelAccuracy))"
         lines.append(headline)
-        if counts.contains(where: { $0.groundTruth == 0 && $0.predicted > 0 }) {
-            lines.append("* predicted but absent from the ground truth (counts as 0 under union-present)")
-        }
+        lines += PresenceNotes.notes(scores)
         if let collapse = record.collapse, let rate = collapse.collapseRate {
             var line = "collapse: \(Percent.format(rate))% of unseen pixels predicted as seen classes"
             let worst = collapse.classes.filter { $0.collapseRate != nil }.max { ($0.collapseRate ?? 0) < ($1.collapseRate ?? 0) }

@@ -209,3 +209,43 @@ struct ReportRunsTableTests {
         #expect(!markdown.contains("AVX2") && !markdown.contains("Example CPU"))
     }
 }
+
+/// A class absent from the ground truth is marked and explained the same way in the terminal
+/// and the reports, and the explanation agrees with the mean under every presence policy:
+/// rows a (8 right, 2 predicted as b), b predicted but absent from the ground truth, c absent.
+@Suite("Presence policy notes")
+struct PresenceNotesTests {
+    @Test(arguments: [
+        (PresencePolicy.unionPresent, "40.00", "it enters no mean", "counted in the means"),
+        (.gtPresent, "80.00", "it enters no mean", "left out of the means"),
+        (.allZero, "26.67", "it counts as 0 in the means", "counted in the means"),
+    ])
+    func notesAgreeWithTheMean(policy: PresencePolicy, mean: String, absentNote: String, predictedNote: String) throws {
+        let record = try makeRecord(
+            method: "m", classNames: ["a", "b", "c"], matrix: [8, 2, 0, 0, 0, 0, 0, 0, 0], presence: policy)
+        #expect(Percent.format(record.scores.meanIoU) == mean)
+        let expected = [
+            "“absent”: the class occurs in neither the ground truth nor the prediction; \(absentNote) under \(policy.rawValue).",
+            "* predicted but absent from the ground truth: IoU 0, \(predictedNote) under \(policy.rawValue).",
+        ]
+        #expect(PresenceNotes.notes(record.scores) == expected)
+        let terminal = TerminalSummary.render(record)
+        #expect(terminal.contains("mIoU \(mean)"))
+        for note in expected { #expect(terminal.contains(note), "terminal: \(note)") }
+        #expect(!terminal.contains("union-present") || policy == .unionPresent)
+        let report = try Report(
+            inputs: [ReportInput(record: record, path: "m.ovseg.json")], options: ReportOptions(bootstrap: nil))
+        let table = report.sections[0].perClass
+        #expect(table.footnotes == expected)
+        #expect(table.rows.map { $0[2].text } == ["80.00", "0.00*", "absent"])
+        let markdown = MarkdownReport.render(report)
+        for note in expected { #expect(markdown.contains(note), "markdown: \(note)") }
+    }
+
+    /// Every class in the ground truth: no marks and no notes.
+    @Test func noNotesWhenEveryClassOccurs() throws {
+        let record = try makeRecord(method: "m", classNames: ["a", "b"], matrix: [5, 1, 2, 7])
+        #expect(PresenceNotes.notes(record.scores).isEmpty)
+        #expect(!TerminalSummary.render(record).contains("*"))
+    }
+}
