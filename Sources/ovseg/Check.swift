@@ -115,9 +115,21 @@ struct Check: ParsableCommand {
     func run() throws {
         var result: CheckResult?
         try runReportingErrors {
-            let base = try ResultsFile.read(path: baseline)
-            let current = try ResultsFile.read(path: runFile)
-            let outcome = try RegressionCheck.compare(baseline: base, run: current, thresholds: thresholds)
+            let outcome: CheckResult
+            let current: RunRecord
+            do {
+                let base = try ResultsFile.read(path: baseline)
+                current = try ResultsFile.read(path: runFile)
+                outcome = try RegressionCheck.compare(baseline: base, run: current, thresholds: thresholds)
+            } catch {
+                // Exit 2 below; the CI summaries still say why, since that is when they are read.
+                let unavailable = CheckUnavailable(baseline: baseline, run: runFile, reason: "\(error)")
+                if let junit { try? AtomicFile.write(text: unavailable.junitXML(), to: junit) }
+                if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
+                    try? appendSummary(unavailable.markdown(), to: summary)
+                }
+                throw error
+            }
             print(outcome.text(), terminator: "")
             if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
             if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {

@@ -171,6 +171,17 @@ struct CLITests {
         let broken = try CLI.run(["check", "--baseline", results + "boundary-drift.ovseg.json", damaged])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("damaged.json"))
+
+        // Exit 2 still writes both CI summaries, saying why the check could not run.
+        let brokenSummary = workspace.path + "/broken-summary.md", brokenJUnit = workspace.path + "/broken-junit.xml"
+        let unreadable = try CLI.run(
+            ["check", "--baseline", results + "boundary-drift.ovseg.json", damaged, "--junit", brokenJUnit],
+            environment: ["GITHUB_STEP_SUMMARY": brokenSummary])
+        #expect(unreadable.status == 2)
+        let markdown = try String(contentsOfFile: brokenSummary, encoding: .utf8)
+        #expect(markdown.contains("could not run") && markdown.contains("damaged.json"))
+        let xml = try String(contentsOfFile: brokenJUnit, encoding: .utf8)
+        #expect(xml.contains("errors=\"1\"") && xml.contains("<error message=") && xml.contains("damaged.json"))
     }
 
     @Test func updateBaselineOnlyAfterAPass() throws {
