@@ -84,6 +84,12 @@ public struct Report: Sendable {
         title = options.title
         notes = options.notes
         warnings = []
+        // What a run's counts say about how its predictions were read (voided, shifted by one).
+        for input in inputs {
+            for warning in input.record.warnings {
+                warnings.append("\(input.record.method) (\(input.path)): \(warning)")
+            }
+        }
         if groups.count > 1 {
             warnings.append(
                 "These runs did not measure the same thing, so they are shown in \(groups.count) separate sections "
@@ -390,7 +396,7 @@ public struct ReportSection: Sendable {
             return [
                 ReportCell(record.method), ReportCell(input.path), ReportCell("\(p.tool) \(p.version)"),
                 ReportCell(p.checkpointSHA256.map { String($0.prefix(16)) } ?? "—"), ReportCell(p.date),
-                ReportCell(d.predictionDirectory),
+                ReportCell(d.predictionDirectory + Self.readingNote(record.policy.predictionEncoding)),
                 ReportCell(skipped.isEmpty ? "none" : skipped.joined(separator: ", ")),
             ]
         }
@@ -398,6 +404,11 @@ public struct ReportSection: Sendable {
         return ReportTable(
             id: "provenance-\(number)", caption: "Runs", columns: columns, rows: rows,
             footnotes: hashed ? ["Checkpoint SHA-256: the first 16 hex digits; the results file holds all 64."] : [])
+    }
+
+    /// " (read with --pred-reduce-zero-label: what it means)" for predictions read through an encoding, else "".
+    static func readingNote(_ encoding: PredictionEncoding) -> String {
+        encoding.isClassIDs ? "" : " (read with \(encoding.option): \(encoding.explanation))"
     }
 
     static func policyLines(_ record: RunRecord) -> [(label: String, value: String)] {
