@@ -93,4 +93,23 @@ struct EverydayTrapsTests {
         #expect(negative.status == 2)
         #expect(negative.stderr.contains("--pred-offset must lie between 0 and 65535"), "\(negative.stderr)")
     }
+
+    @Test func symlinkedFoldersAreFollowedAndLoopsNamed() throws {
+        let workspace = try Workspace()
+        let w = workspace.path
+        #expect(try CLI.run(["demo", "--out", w + "/d", "--images", "3", "--size", "64", "--skip-model"]).status == 0)
+        let manager = FileManager.default
+        try manager.createSymbolicLink(atPath: w + "/gt", withDestinationPath: w + "/d/gt")
+        try manager.createSymbolicLink(atPath: w + "/pred", withDestinationPath: "d/predictions/class-confusion")
+        let linked = try CLI.run(["score", "--vocab", "potsdam", "--gt", "gt", "--pred", "pred", "-o", "run.ovseg.json"], in: w)
+        #expect(linked.status == 0, "\(linked.stderr)")
+        #expect(linked.stdout.contains("3 images"), "\(linked.stdout)")
+        let check = try CLI.run(["check", "--exact", "--baseline", w + "/d/results/class-confusion.ovseg.json", w + "/run.ovseg.json"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+
+        try manager.createSymbolicLink(atPath: w + "/d/gt/again", withDestinationPath: w + "/gt")
+        let loop = try CLI.run(["score", "--vocab", "potsdam", "--gt", "gt", "--pred", "pred", "-o", "loop.ovseg.json"], in: w)
+        #expect(loop.status == 2)
+        #expect(loop.stderr.contains("gt/again: symbolic link to \(w)/gt leads back to gt, a folder that contains it"), "\(loop.stderr)")
+    }
 }
