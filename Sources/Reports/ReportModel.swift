@@ -203,13 +203,19 @@ public struct ReportSection: Sendable {
         }
         let best = bestMarks(values)
         let rows = records.indices.map { r in
-            [ReportCell(records[r].method)]
+            let skipped = SkippedFiles.skippedImageCount(records[r])
+            return [ReportCell(records[r].method)]
                 + values[r].indices.map { ReportCell(Percent.format(values[r][$0]), best: best[r][$0]) }
-                + [ReportCell(String(records[r].images.count))]
+                + [ReportCell(String(records[r].images.count) + (skipped > 0 ? " (\(skipped) skipped)" : ""))]
+        }
+        var footnotes = hasSplit ? ["hIoU = 2·seen·unseen / (seen + unseen), from the unrounded means."] : []
+        // Runs that left files out say so where their numbers are, not only in the provenance.
+        for record in records {
+            for sentence in SkippedFiles.sentences(record) { footnotes.append("\(record.method): \(sentence).") }
         }
         return ReportTable(
             id: "summary-\(number)", caption: "Summary (%, best per column in bold)", columns: columns, rows: rows,
-            footnotes: hasSplit ? ["hIoU = 2·seen·unseen / (seen + unseen), from the unrounded means."] : [])
+            footnotes: footnotes)
     }
 
     /// Collapse onto seen classes; lower is better, so the lowest rate per column is marked.

@@ -112,4 +112,30 @@ struct EverydayTrapsTests {
         #expect(loop.status == 2)
         #expect(loop.stderr.contains("gt/again: symbolic link to \(w)/gt leads back to gt, a folder that contains it"), "\(loop.stderr)")
     }
+
+    @Test func skippedImagesAreNamedInTheSummaryAndTheReport() throws {
+        let workspace = try Workspace()
+        let w = workspace.path
+        #expect(try CLI.run(["demo", "--out", w + "/d", "--images", "6", "--size", "64", "--skip-model"]).status == 0)
+        let pred = w + "/d/predictions/boundary-drift"
+        for id in ["tile_0001", "tile_0004"] { try FileManager.default.removeItem(atPath: pred + "/\(id).png") }
+        try FileManager.default.copyItem(atPath: pred + "/tile_0000.png", toPath: pred + "/stray.png")
+        let outcome = try CLI.run([
+            "score", "--vocab", "potsdam", "--gt", w + "/d/gt", "--pred", pred, "--skip-missing", "--skip-extra",
+            "-o", w + "/run.ovseg.json",
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(Array(lines.prefix(3)) == [
+            "boundary-drift — ISPRS Potsdam, 4 images (2 skipped), presence policy union-present",
+            "skipped 2 of 6 ground-truth images: 2 without a prediction (tile_0001, tile_0004)",
+            "ignored 1 prediction file without ground truth (stray)",
+        ], "\(outcome.stdout)")
+
+        let report = try CLI.run(["report", w + "/run.ovseg.json", "--out", w + "/report", "--bootstrap", "0"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOfFile: w + "/report/report.md", encoding: .utf8)
+        #expect(markdown.contains("| 4 (2 skipped) |"), "\(markdown)")
+        #expect(markdown.contains("boundary-drift: skipped 2 of 6 ground-truth images: 2 without a prediction (tile\\_0001, tile\\_0004)."))
+    }
 }
