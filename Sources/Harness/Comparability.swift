@@ -18,7 +18,8 @@ public enum Comparability {
         if a.policy.presence != b.policy.presence {
             return "presence policy differs: \(a.policy.presence.rawValue) vs \(b.policy.presence.rawValue)"
         }
-        if a.policy != b.policy {
+        // The prediction encoding is left out: it says how files held the predictions, not what was measured.
+        if !a.policy.measuresTheSame(as: b.policy) {
             return "evaluation policy differs: \(describe(a.policy)) vs \(describe(b.policy))"
         }
         if includeDataset && a.dataset.fingerprint != b.dataset.fingerprint {

@@ -42,18 +42,20 @@ public struct DatasetPairing: Sendable, Equatable {
 
 /// Finds label-map PNGs under two folders and matches them by id.
 public enum DatasetScanner {
-    /// Lists `*.png` files under `directory`, recursively, keyed by id.
+    /// Lists `*.png` files under `directory`, recursively, keyed by id. Symbolic links to folders
+    /// and files are followed (datasets are often linked in); a link that loops back into a
+    /// folder containing it is an error naming the link.
     public static func labelFiles(in directory: String, suffix: String) throws(HarnessError) -> [String: String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
+                throw HarnessError("\(directory): broken symbolic link to \(target), no such folder")
+            }
             throw HarnessError("\(directory): no such folder")
         }
         guard isDirectory.boolValue else { throw HarnessError("\(directory): is a file, expected a folder of PNG label maps") }
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else {
-            throw HarnessError("\(directory): cannot list the folder")
-        }
         var files: [String: String] = [:]
-        while let relative = enumerator.nextObject() as? String {
+        for relative in try FolderWalk.files(under: directory) {
             guard relative.lowercased().hasSuffix(".png") else { continue }
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") { continue }

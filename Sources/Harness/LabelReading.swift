@@ -8,7 +8,8 @@ import Vocabulary
 /// The file's own colour type decides what its pixels mean: gray and palette PNGs hold
 /// class ids (ground truth may additionally be `reduce_zero_label`-encoded), RGB PNGs hold
 /// the vocabulary's colours, which map straight to evaluation ids (ignore colours to an
-/// ignore value). A prediction in an ignore colour is an unknown colour.
+/// ignore value). A prediction in an ignore colour is an unknown colour. Gray and palette
+/// predictions are read through the prediction encoding (mmseg's `pred + 1`, an offset).
 struct LabelReading: Sendable {
     let vocabulary: Vocabulary
     let groundTruthColors: ColorTable
@@ -35,10 +36,12 @@ struct LabelReading: Sendable {
         self.ignoreValues = ignoreValues
         indexCounter = PixelCounter(policy: PixelPolicy(
             classCount: k, ignoreValues: ignoreValues, reduceZeroLabel: vocabulary.encoding.reduceZeroLabel,
-            outOfRangeGroundTruth: options.outOfRangeGroundTruth, outOfRangePrediction: options.outOfRangePrediction))
+            outOfRangeGroundTruth: options.outOfRangeGroundTruth, outOfRangePrediction: options.outOfRangePrediction,
+            predictionEncoding: options.predictionEncoding))
         colorCounter = PixelCounter(policy: PixelPolicy(
             classCount: k, ignoreValues: Array(Set(ignoreValues + [colorIgnore])).sorted(), reduceZeroLabel: false,
-            outOfRangeGroundTruth: options.outOfRangeGroundTruth, outOfRangePrediction: options.outOfRangePrediction))
+            outOfRangeGroundTruth: options.outOfRangeGroundTruth, outOfRangePrediction: options.outOfRangePrediction,
+            predictionEncoding: options.predictionEncoding))
         skipSizeMismatches = options.skipSizeMismatches
     }
 
@@ -48,8 +51,12 @@ struct LabelReading: Sendable {
             ignoreColors: vocabulary.encoding.ignoreColors.map { [$0.r, $0.g, $0.b] },
             reduceZeroLabel: vocabulary.encoding.reduceZeroLabel,
             outOfRangeGroundTruth: indexCounter.policy.outOfRangeGroundTruth,
-            outOfRangePrediction: indexCounter.policy.outOfRangePrediction)
+            outOfRangePrediction: indexCounter.policy.outOfRangePrediction,
+            predictionEncoding: indexCounter.policy.predictionEncoding)
     }
+
+    /// The prediction encoding the files are read with.
+    var predictionEncoding: PredictionEncoding { indexCounter.policy.predictionEncoding }
 
     /// Counts one pair; `nil` when the sizes differ and skipping was allowed.
     func score(_ pair: ImagePair) throws(HarnessError) -> (record: ImageRecord, matrix: ConfusionMatrix)? {
@@ -61,6 +68,11 @@ struct LabelReading: Sendable {
                 bytes: predictionBytes, name: pair.predictionPath, colors: predictionColors)
         } catch {
             throw HarnessError("\(error)")
+        }
+        if prediction.isColorCoded && !predictionEncoding.isClassIDs {
+            throw HarnessError(
+                "\(pair.predictionPath) is an RGB PNG: its colours name classes directly, so \(predictionEncoding.option) "
+                    + "does not apply to it (the option reads gray and palette files of class values)")
         }
         guard groundTruth.width == prediction.width, groundTruth.height == prediction.height else {
             if skipSizeMismatches { return nil }
@@ -116,9 +128,11 @@ struct LabelReading: Sendable {
                         + "\(ignoreValues)\(vocabulary.encoding.reduceZeroLabel && !groundTruth.isColorCoded ? " after reduce_zero_label" : "")"
                         + " (use --out-of-range-gt ignore or mmseg-compatible to accept it)")
             case .prediction:
-                throw HarnessError(
-                    "\(predictionName): predicted value \(error.value) at pixel (\(x), \(y)) is not a class id of "
-                        + "\(vocabulary.key) (0–\(vocabulary.classCount - 1)) (use --out-of-range-prediction void to accept it)")
+                let message = OutOfRangePredictionMessage(
+                    file: predictionName, value: error.value, x: x, y: y, vocabularyKey: vocabulary.key,
+                    classCount: vocabulary.classCount, encoding: counter.policy.predictionEncoding,
+                    groundTruthIDs: evaluationIDs(groundTruth), raw: prediction.values)
+                throw HarnessError(message.text)
             }
         }
         return matrix

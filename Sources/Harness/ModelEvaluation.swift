@@ -77,6 +77,10 @@ public enum ModelEvaluation {
         command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
+        guard options.predictionEncoding.isClassIDs else {
+            throw HarnessError(
+                "\(options.predictionEncoding.option) reads prediction files; a model's predictions are class ids already")
+        }
         var pairs = try dataset.pairs(
             groundTruthSuffix: options.pairing.groundTruthSuffix, imageSuffix: options.pairing.predictionSuffix)
         if let shard = options.shard { pairs = pairs.filter { shard.contains($0.id) } }

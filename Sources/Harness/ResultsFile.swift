@@ -65,8 +65,11 @@ public enum ResultsFile {
             ("reduce_zero_label", .bool(record.policy.reduceZeroLabel)),
             ("out_of_range_ground_truth", .string(record.policy.outOfRangeGroundTruth.rawValue)),
             ("out_of_range_prediction", .string(record.policy.outOfRangePrediction.rawValue)),
+            ("prediction_encoding", .string(record.policy.predictionEncoding.name)),
+            ("prediction_encoding_meaning", .string(record.policy.predictionEncoding.explanation)),
             ("label_reading", .string(
-                "gray and palette PNGs hold class ids (palette indices, never colours); RGB PNGs hold vocabulary colours")),
+                "gray and palette PNGs hold class ids (palette indices, never colours; predictions read through "
+                    + "prediction_encoding); RGB PNGs hold vocabulary colours")),
             ("pooling", .string("dataset-level: counts summed over all images before dividing")),
         ]))
         root["dataset"] = .object(JSONObject([
@@ -96,6 +99,7 @@ public enum ResultsFile {
             ("mean_accuracy", .number(scores.meanAccuracy)),
             ("mean_dice", .number(scores.meanDice)),
             ("fw_iou", .number(scores.frequencyWeightedIoU)),
+            ("void_prediction_share", .number(PredictionReadingDiagnostics(matrix: record.matrix).voidShare)),
         ]))
         root["display"] = .object(JSONObject([
             ("scale", .string("percent, 2 decimals, numpy rounding (np.round(x * 100, 2))")),
@@ -105,6 +109,8 @@ public enum ResultsFile {
             ("hiou", .string(Percent.format(splitScores?.harmonic))),
             ("pixel_accuracy", .string(Percent.format(scores.pixelAccuracy))),
         ]))
+
+        root["warnings"] = strings(record.warnings)
 
         root["collapse"] = record.collapse.map { Self.encode($0, classNames: record.classNames) } ?? .null
 
@@ -300,12 +306,22 @@ public enum ResultsFile {
         else {
             throw HarnessError("\(source): unknown out-of-range policy \"\(gtPolicyText)\" / \"\(predPolicyText)\"")
         }
+        // Files written before prediction encodings existed read their predictions as ids.
+        var encoding = PredictionEncoding.classIDs
+        if let value = policyObject["prediction_encoding"] {
+            guard let name = value.stringValue, let parsed = PredictionEncoding(name: name) else {
+                throw HarnessError(
+                    "\(source): policy.prediction_encoding is \(JSONCodec.serialize(value, pretty: false)); "
+                        + "expected \"ids\", \"reduce-zero-label\" or \"offset-N\" with N ≥ 1")
+            }
+            encoding = parsed
+        }
         let policy = EvaluationPolicy(
             presence: presence,
             ignoreValues: try reader.ints(policyObject, "policy.ignore_values"),
             ignoreColors: try reader.colorList(policyObject, "policy.ignore_colors"),
             reduceZeroLabel: try reader.bool(policyObject, "policy.reduce_zero_label"),
-            outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy)
+            outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy, predictionEncoding: encoding)
 
         let datasetObject = try reader.object(root, "dataset")
         let dataset = DatasetInfo(

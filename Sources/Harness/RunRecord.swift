@@ -97,7 +97,7 @@ public struct SplitInfo: Sendable, Equatable {
     }
 }
 
-/// The choices that change the numbers, recorded with them.
+/// The choices that change the numbers, recorded with them, and how the prediction files were read.
 public struct EvaluationPolicy: Sendable, Equatable {
     public var presence: PresencePolicy
     public var ignoreValues: [Int]
@@ -105,10 +105,16 @@ public struct EvaluationPolicy: Sendable, Equatable {
     public var reduceZeroLabel: Bool
     public var outOfRangeGroundTruth: OutOfRangeGroundTruth
     public var outOfRangePrediction: OutOfRangePrediction
+    /// How the values of gray and palette prediction files were read (`--pred-reduce-zero-label`,
+    /// `--pred-offset`). Recorded so a run says how it read its files; it does not change what is
+    /// measured (the same predictions written as ids or as ids + 1 give the same counts, each read
+    /// with its encoding), so `measuresTheSame(as:)` and hence comparability leave it out.
+    public var predictionEncoding: PredictionEncoding
 
     public init(
         presence: PresencePolicy, ignoreValues: [Int], ignoreColors: [[UInt8]], reduceZeroLabel: Bool,
-        outOfRangeGroundTruth: OutOfRangeGroundTruth, outOfRangePrediction: OutOfRangePrediction
+        outOfRangeGroundTruth: OutOfRangeGroundTruth, outOfRangePrediction: OutOfRangePrediction,
+        predictionEncoding: PredictionEncoding = .classIDs
     ) {
         self.presence = presence
         self.ignoreValues = ignoreValues
@@ -116,6 +122,15 @@ public struct EvaluationPolicy: Sendable, Equatable {
         self.reduceZeroLabel = reduceZeroLabel
         self.outOfRangeGroundTruth = outOfRangeGroundTruth
         self.outOfRangePrediction = outOfRangePrediction
+        self.predictionEncoding = predictionEncoding.normalized
+    }
+
+    /// True when both policies turn the same label maps into the same counts: every field but
+    /// the prediction encoding, which only says how the files held those label maps.
+    public func measuresTheSame(as other: EvaluationPolicy) -> Bool {
+        var other = other
+        other.predictionEncoding = predictionEncoding
+        return self == other
     }
 }
 

@@ -19,6 +19,9 @@ public struct ScoreOptions: Sendable {
     public var presence: PresencePolicy
     public var outOfRangeGroundTruth: OutOfRangeGroundTruth
     public var outOfRangePrediction: OutOfRangePrediction
+    /// How gray and palette prediction files hold class ids (mmseg's `pred + 1`, an offset);
+    /// RGB predictions hold colours and must be read as they are.
+    public var predictionEncoding: PredictionEncoding
     public var pairing: PairingOptions
     /// Skip (and count) pairs whose sizes differ instead of failing.
     public var skipSizeMismatches: Bool
@@ -30,7 +33,7 @@ public struct ScoreOptions: Sendable {
     public init(
         vocabulary: Vocabulary, split: ClassSplit? = nil, presence: PresencePolicy = .unionPresent,
         outOfRangeGroundTruth: OutOfRangeGroundTruth = .error, outOfRangePrediction: OutOfRangePrediction = .error,
-        pairing: PairingOptions = PairingOptions(), skipSizeMismatches: Bool = false,
+        predictionEncoding: PredictionEncoding = .classIDs, pairing: PairingOptions = PairingOptions(), skipSizeMismatches: Bool = false,
         jobs: Int = ProcessInfo.processInfo.activeProcessorCount, shard: Shard? = nil, method: String
     ) {
         self.vocabulary = vocabulary
@@ -38,6 +41,7 @@ public struct ScoreOptions: Sendable {
         self.presence = presence
         self.outOfRangeGroundTruth = outOfRangeGroundTruth
         self.outOfRangePrediction = outOfRangePrediction
+        self.predictionEncoding = predictionEncoding.normalized
         self.pairing = pairing
         self.skipSizeMismatches = skipSizeMismatches
         self.jobs = max(1, jobs)

@@ -16,6 +16,12 @@ public enum ShardMerger {
             if let difference = Comparability.difference(first.record, record, includeDataset: false) {
                 throw HarnessError("\(path) cannot be merged with \(first.path): \(difference)")
             }
+            // Comparable, but one merged file can record only one way of reading the prediction files.
+            if record.policy.predictionEncoding != first.record.policy.predictionEncoding {
+                throw HarnessError(
+                    "\(path) read its prediction files as \(record.policy.predictionEncoding.name), \(first.path) as "
+                        + "\(first.record.policy.predictionEncoding.name); shards of one run are read the same way")
+            }
             if record.method != first.record.method {
                 throw HarnessError("\(path) is method \"\(record.method)\", \(first.path) is \"\(first.record.method)\"")
             }

@@ -27,17 +27,22 @@ public struct PixelPolicy: Sendable, Equatable, Codable {
     public var reduceZeroLabel: Bool
     public var outOfRangeGroundTruth: OutOfRangeGroundTruth
     public var outOfRangePrediction: OutOfRangePrediction
+    /// How raw prediction values stand for class ids; a value that stands for no class, or for
+    /// an id ≥ K, is an out-of-range prediction.
+    public var predictionEncoding: PredictionEncoding
 
     public init(
         classCount: Int, ignoreValues: [Int] = [255], reduceZeroLabel: Bool = false,
         outOfRangeGroundTruth: OutOfRangeGroundTruth = .error,
-        outOfRangePrediction: OutOfRangePrediction = .error
+        outOfRangePrediction: OutOfRangePrediction = .error,
+        predictionEncoding: PredictionEncoding = .classIDs
     ) {
         self.classCount = classCount
         self.ignoreValues = ignoreValues.sorted()
         self.reduceZeroLabel = reduceZeroLabel
         self.outOfRangeGroundTruth = outOfRangeGroundTruth
         self.outOfRangePrediction = outOfRangePrediction
+        self.predictionEncoding = predictionEncoding
     }
 }
 
@@ -45,6 +50,7 @@ public struct PixelPolicy: Sendable, Equatable, Codable {
 public struct OutOfRangeValue: Error, Sendable, Equatable {
     public enum Side: String, Sendable { case groundTruth = "ground truth", prediction }
     public let side: Side
+    /// The raw value in the file (before any reduction or prediction encoding).
     public let value: Int
     /// Row-major index of the first offending pixel.
     public let pixelIndex: Int
@@ -52,13 +58,16 @@ public struct OutOfRangeValue: Error, Sendable, Equatable {
 
 /// Turns pairs of label maps into confusion-matrix counts.
 ///
-/// Built once per policy: a 65,536-entry lookup table classifies every possible
-/// 16-bit ground-truth value, so the per-pixel loop is a table load, a compare and
+/// Built once per policy: two 65,536-entry lookup tables classify every possible 16-bit
+/// ground-truth and prediction value, so the per-pixel loop is two table loads, a compare and
 /// an increment.
 public struct PixelCounter: Sendable {
     public let policy: PixelPolicy
     // For each raw ground-truth value: a class id (>= 0), or one of the codes below.
     private let groundTruthTable: [Int32]
+    // For each raw prediction value: its class id under the prediction encoding, or −1 when it
+    // stands for no class of the vocabulary.
+    private let predictionTable: [Int32]
     private static let ignoredCode: Int32 = -1
     private static let outOfRangeCode: Int32 = -2
     private static let unlabeledCode: Int32 = -3
@@ -82,6 +91,16 @@ public struct PixelCounter: Sendable {
             }
         }
         groundTruthTable = table
+        predictionTable = (0..<65_536).map { raw in
+            guard let id = policy.predictionEncoding.classID(ofRaw: raw), id >= 0, id < policy.classCount else { return -1 }
+            return Int32(id)
+        }
+    }
+
+    /// The class id each raw prediction value stands for under the policy's encoding, −1 where
+    /// it stands for none (out of range): the classification `count` uses.
+    public func predictionClasses(of values: [UInt16]) -> [Int32] {
+        predictionTable.withUnsafeBufferPointer { table in values.map { table[Int($0)] } }
     }
 
     /// The evaluation class of each ground-truth value under the policy, −1 where the pixel is
@@ -107,31 +126,33 @@ public struct PixelCounter: Sendable {
         let keepVoid = policy.outOfRangePrediction == .void
         var failure: OutOfRangeValue?
         groundTruthTable.withUnsafeBufferPointer { table in
-            cells.withUnsafeMutableBufferPointer { cells in
-                for i in 0..<groundTruth.count {
-                    let g = table[Int(groundTruth[i])]
-                    let p = Int(prediction[i])
-                    if g >= 0 {
-                        if p < k {
-                            cells[Int(g) * k + p] &+= 1
-                        } else if keepVoid {
-                            void[Int(g)] &+= 1
+            predictionTable.withUnsafeBufferPointer { predictionTable in
+                cells.withUnsafeMutableBufferPointer { cells in
+                    for i in 0..<groundTruth.count {
+                        let g = table[Int(groundTruth[i])]
+                        let p = Int(predictionTable[Int(prediction[i])])
+                        if g >= 0 {
+                            if p >= 0 {
+                                cells[Int(g) * k + p] &+= 1
+                            } else if keepVoid {
+                                void[Int(g)] &+= 1
+                            } else {
+                                failure = OutOfRangeValue(side: .prediction, value: Int(prediction[i]), pixelIndex: i)
+                                return
+                            }
+                        } else if g == Self.ignoredCode {
+                            continue
+                        } else if g == Self.unlabeledCode {
+                            if p >= 0 {
+                                unlabeled[p] &+= 1
+                            } else if !keepVoid {
+                                failure = OutOfRangeValue(side: .prediction, value: Int(prediction[i]), pixelIndex: i)
+                                return
+                            }
                         } else {
-                            failure = OutOfRangeValue(side: .prediction, value: p, pixelIndex: i)
+                            failure = OutOfRangeValue(side: .groundTruth, value: Int(groundTruth[i]), pixelIndex: i)
                             return
                         }
-                    } else if g == Self.ignoredCode {
-                        continue
-                    } else if g == Self.unlabeledCode {
-                        if p < k {
-                            unlabeled[p] &+= 1
-                        } else if !keepVoid {
-                            failure = OutOfRangeValue(side: .prediction, value: p, pixelIndex: i)
-                            return
-                        }
-                    } else {
-                        failure = OutOfRangeValue(side: .groundTruth, value: Int(groundTruth[i]), pixelIndex: i)
-                        return
                     }
                 }
             }

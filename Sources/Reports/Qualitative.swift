@@ -1,6 +1,7 @@
 import Foundation
 import Harness
 import LabelMaps
+import Metrics
 
 /// Where the qualitative panel finds its pictures. Files are `<folder>/<image id>.png`.
 public struct QualitativeSources: Sendable {
@@ -76,7 +77,8 @@ public struct QualitativePanel: Sendable {
                     guard let folder = sources.predictionDirectories.first(where: { $0.method == record.method })?.directory
                     else { continue }
                     if let png = try Self.tile(
-                        path: folder + "/" + item.id + ".png", role: .prediction, colors: colors, size: sources.thumbnailSize)
+                        path: folder + "/" + item.id + ".png", role: .prediction(record.policy.predictionEncoding),
+                        colors: colors, size: sources.thumbnailSize)
                     {
                         tiles.append((record.method, png))
                     }
@@ -92,7 +94,8 @@ public struct QualitativePanel: Sendable {
     enum Role {
         case photo
         case groundTruth(reduceZeroLabel: Bool)
-        case prediction
+        /// Read as the run read its prediction files.
+        case prediction(PredictionEncoding)
     }
 
     /// A thumbnail PNG of the file at `path`, label maps coloured with the vocabulary palette;
@@ -131,8 +134,9 @@ public struct QualitativePanel: Sendable {
             case .groundTruth(let reduceZeroLabel):
                 if reduceZeroLabel { value = value == 0 ? Int.max : value - 1 }
                 color = value < colors.count ? colors[value] : RGB(0, 0, 0)
-            case .prediction:
-                color = value < colors.count ? colors[value] : RGB(0, 0, 0)
+            case .prediction(let encoding):
+                let id = encoding.classID(ofRaw: value) ?? Int.max
+                color = id < colors.count ? colors[id] : RGB(0, 0, 0)
             }
             rgb[i * 3] = color.r
             rgb[i * 3 + 1] = color.g

@@ -84,6 +84,12 @@ public struct Report: Sendable {
         title = options.title
         notes = options.notes
         warnings = []
+        // What a run's counts say about how its predictions were read (voided, shifted by one).
+        for input in inputs {
+            for warning in input.record.warnings {
+                warnings.append("\(input.record.method) (\(input.path)): \(warning)")
+            }
+        }
         if groups.count > 1 {
             warnings.append(
                 "These runs did not measure the same thing, so they are shown in \(groups.count) separate sections "
@@ -197,13 +203,19 @@ public struct ReportSection: Sendable {
         }
         let best = bestMarks(values)
         let rows = records.indices.map { r in
-            [ReportCell(records[r].method)]
+            let skipped = SkippedFiles.skippedImageCount(records[r])
+            return [ReportCell(records[r].method)]
                 + values[r].indices.map { ReportCell(Percent.format(values[r][$0]), best: best[r][$0]) }
-                + [ReportCell(String(records[r].images.count))]
+                + [ReportCell(String(records[r].images.count) + (skipped > 0 ? " (\(skipped) skipped)" : ""))]
+        }
+        var footnotes = hasSplit ? ["hIoU = 2·seen·unseen / (seen + unseen), from the unrounded means."] : []
+        // Runs that left files out say so where their numbers are, not only in the provenance.
+        for record in records {
+            for sentence in SkippedFiles.sentences(record) { footnotes.append("\(record.method): \(sentence).") }
         }
         return ReportTable(
             id: "summary-\(number)", caption: "Summary (%, best per column in bold)", columns: columns, rows: rows,
-            footnotes: hasSplit ? ["hIoU = 2·seen·unseen / (seen + unseen), from the unrounded means."] : [])
+            footnotes: footnotes)
     }
 
     /// Collapse onto seen classes; lower is better, so the lowest rate per column is marked.
@@ -371,7 +383,7 @@ public struct ReportSection: Sendable {
                 ReportCell(record.method), ReportCell(input.path), ReportCell("\(p.tool) \(p.version)"),
                 ReportCell(p.checkpointSHA256.map { String($0.prefix(16)) } ?? "—"),
                 ReportCell(p.numerics?.arithmetic ?? "—"), ReportCell(p.date),
-                ReportCell(d.predictionDirectory),
+                ReportCell(d.predictionDirectory + Self.readingNote(record.policy.predictionEncoding)),
                 ReportCell(skipped.isEmpty ? "none" : skipped.joined(separator: ", ")),
             ]
         }
@@ -382,6 +394,11 @@ public struct ReportSection: Sendable {
                 + (inputs.contains { $0.record.provenance.numerics != nil }
                     ? ["Arithmetic of model runs: reproducible (the same bits on every x86-64 CPU) or openblas (docs/reproducibility.md); the results file records the kernel, CPU and threads."]
                     : []))
+    }
+
+    /// " (read with --pred-reduce-zero-label: what it means)" for predictions read through an encoding, else "".
+    static func readingNote(_ encoding: PredictionEncoding) -> String {
+        encoding.isClassIDs ? "" : " (read with \(encoding.option): \(encoding.explanation))"
     }
 
     static func policyLines(_ record: RunRecord) -> [(label: String, value: String)] {

@@ -12,7 +12,11 @@ public enum TerminalSummary {
         let counts = scores.classCounts
         let nameWidth = max(5, record.classNames.map(\.count).max() ?? 5)
         var lines: [String] = []
-        lines.append("\(record.method) — \(record.vocabulary.name), \(record.images.count) images, presence policy \(record.policy.presence.rawValue)")
+        let skipped = SkippedFiles.skippedImageCount(record)
+        lines.append(
+            "\(record.method) — \(record.vocabulary.name), \(record.images.count) images"
+                + (skipped > 0 ? " (\(skipped) skipped)" : "") + ", presence policy \(record.policy.presence.rawValue)")
+        lines += SkippedFiles.sentences(record)
         let header = pad("class", nameWidth) + "  split    " + left("IoU", 7) + left("Acc", 8) + left("F1", 8) + left("GT px", 12) + left("pred px", 12)
         lines.append(header)
         lines.append(String(repeating: "─", count: header.count))

@@ -170,7 +170,7 @@ struct Merge: ParsableCommand {
     @Flag(help: "Merge even if some of the N shards are missing; the result is marked partial.")
     var allowPartial = false
 
-    @Flag(help: "Print nothing but errors.")
+    @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
     func run() throws {
@@ -184,6 +184,7 @@ struct Merge: ParsableCommand {
                 print(TerminalSummary.render(merged), terminator: "")
                 print("merged \(inputs.count) file(s), \(merged.images.count) images\(merged.shard?.partial == true ? " (partial)" : "") → \(output)")
             }
+            for warning in merged.warnings { Terminal.warning(warning) }
         }
     }
 }

@@ -31,7 +31,8 @@ struct Eval: ParsableCommand {
 
             --gt-suffix and --pred-suffix strip naming conventions from ground-truth and image file \
             names before matching; --jobs sets the BLAS threads of the model. Every image needs its \
-            ground truth of the same size: the --skip-* options of ovseg score do not apply.
+            ground truth of the same size: the --skip-* options of ovseg score do not apply, nor do \
+            --pred-reduce-zero-label and --pred-offset (a model's predictions are class ids).
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {
@@ -104,14 +105,15 @@ struct Eval: ParsableCommand {
     @Option(name: .shortAndLong, help: "Results file to write (*.ovseg.json).")
     var output: String
 
-    @Flag(help: "Print nothing but errors.")
+    @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
     func run() throws {
         try runReportingErrors {
             try refuse(
                 [("--skip-missing", options.skipMissing), ("--skip-extra", options.skipExtra),
-                 ("--skip-size-mismatch", options.skipSizeMismatch)],
+                 ("--skip-size-mismatch", options.skipSizeMismatch),
+                 ("--pred-reduce-zero-label", options.predReduceZeroLabel), ("--pred-offset", options.predOffset != nil)],
                 in: "ovseg eval (every image is segmented and needs its ground truth)", flagPrefix: false)
             guard options.jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
             BLAS.threadCount = options.jobs

@@ -22,8 +22,14 @@ struct ScoringOptions: ParsableArguments {
     @Option(name: .customLong("out-of-range-gt"), help: "Ground-truth values that are neither a class nor ignored: error (default), ignore, or mmseg-compatible.")
     var outOfRangeGroundTruth: OutOfRangeGroundTruth = .error
 
-    @Option(help: "Predicted values that are not a class: error (default) or void (counted as a miss).")
+    @Option(help: "Predicted values that are not a class: error (default) or void (counted as a miss; more than 1 % voided is warned about).")
     var outOfRangePrediction: OutOfRangePrediction = .error
+
+    @Flag(help: "Read gray and palette predictions as mmseg's reduce_zero_label output (ids + 1, as mmseg 1.x's format_only writes for LoveDA, Potsdam, Vaihingen): value v is class v − 1, 0 and 255 are no class.")
+    var predReduceZeroLabel = false
+
+    @Option(help: "Read gray and palette predictions as class ids + N: value v is class v − N, values below N are no class.")
+    var predOffset: Int?
 
     @Option(help: "Suffix removed from ground-truth file names before matching (e.g. _instance_color_RGB).")
     var gtSuffix: String = ""
@@ -49,6 +55,20 @@ struct ScoringOptions: ParsableArguments {
     @Flag(help: "Never draw a progress bar.")
     var noProgress = false
 
+    /// The prediction encoding the options name (class ids when neither is given).
+    func predictionEncoding() throws -> PredictionEncoding {
+        if let predOffset {
+            guard !predReduceZeroLabel else {
+                throw ValidationError("--pred-reduce-zero-label and --pred-offset are two ways to say the same thing: give one")
+            }
+            guard (0...65_535).contains(predOffset) else {
+                throw ValidationError("--pred-offset must lie between 0 and 65535, not \(predOffset)")
+            }
+            return .offset(predOffset)
+        }
+        return predReduceZeroLabel ? .reduceZeroLabel : .classIDs
+    }
+
     func scoreOptions(method: String) throws -> ScoreOptions {
         let vocabulary = try Vocabulary.resolve(vocab)
         var chosenSplit: ClassSplit?
@@ -62,6 +82,7 @@ struct ScoringOptions: ParsableArguments {
         return ScoreOptions(
             vocabulary: vocabulary, split: chosenSplit, presence: policy,
             outOfRangeGroundTruth: outOfRangeGroundTruth, outOfRangePrediction: outOfRangePrediction,
+            predictionEncoding: try predictionEncoding(),
             pairing: PairingOptions(
                 groundTruthSuffix: gtSuffix, predictionSuffix: predSuffix,
                 skipMissingPredictions: skipMissing, skipExtraPredictions: skipExtra),
@@ -74,13 +95,15 @@ struct ScoringOptions: ParsableArguments {
     }
 }
 
-/// Writes a run's results file and, unless quiet, prints its per-class table and the path.
+/// Writes a run's results file and, unless quiet, prints its per-class table and the path;
+/// the run's warnings go to stderr even when quiet (they say the numbers may be wrong).
 func writeResults(_ record: RunRecord, to output: String, quiet: Bool) throws {
     try ResultsFile.write(record, to: output)
     if !quiet {
         print(TerminalSummary.render(record), terminator: "")
         print("wrote \(output)")
     }
+    for warning in record.warnings { Terminal.warning(warning) }
 }
 
 extension PresencePolicy: ExpressibleByArgument {}
@@ -110,7 +133,7 @@ struct Score: ParsableCommand {
     @Option(name: .shortAndLong, help: "Results file to write (*.ovseg.json).")
     var output: String
 
-    @Flag(help: "Print nothing but errors.")
+    @Flag(help: "Print nothing but errors and warnings.")
     var quiet = false
 
     func run() throws {
