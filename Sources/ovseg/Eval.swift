@@ -155,9 +155,13 @@ struct Eval: ParsableCommand {
         let scoreOptions = try options.scoreOptions(method: name)
         let overrides = TrainingFreeOverrides(
             attention: attention, threshold: threshold, background: background, longSide: longSide, crop: crop, stride: stride)
+        let images = try EvaluationDataset(root: data).pairs(
+            groundTruthSuffix: options.gtSuffix, imageSuffix: options.predSuffix).count
+        phase("loading \(checkpoint) and embedding the prompts of \(scoreOptions.vocabulary.classCount) classes for \(images) images …")
         let evaluation = try TrainingFreeEvaluation(
             checkpoint: checkpoint, vocabulary: scoreOptions.vocabulary, overrides: overrides, templates: template)
         var predictor = TrainingFreePredictor(evaluation: evaluation)
+        phase("hashing \(checkpoint) …")
         let record = try ModelEvaluation.evaluate(
             dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
             savePredictions: savePredictions,
@@ -165,7 +169,7 @@ struct Eval: ParsableCommand {
                 checkpoint: checkpoint, sha256: try Fingerprint.sha256(path: checkpoint),
                 configuration: evaluation.configuration(vocabulary: scoreOptions.vocabulary)),
             numerics: .current,
-            progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
+            progress: Terminal.progress(label: "evaluating", enabled: !options.noProgress && !quiet))
         try writeResults(record, to: output, quiet: quiet)
     }
 
@@ -192,6 +196,10 @@ struct Eval: ParsableCommand {
             pooling: pooling ?? 1, inference: inferenceMode, templates: template.isEmpty ? nil : template,
             frozenCompensation: frozenCompensation, shortestEdge: resize, sceneBias: !noSceneBias,
             liveTextBias: liveTextBias)
+        // The dataset is listed before the model loads, so a wrong folder fails in a second, not after it.
+        let images = try EvaluationDataset(root: data).pairs(
+            groundTruthSuffix: options.gtSuffix, imageSuffix: options.predSuffix).count
+        phase("loading \(checkpoint) for \(images) images …")
         let segmenter = try SoftGuidedSegmenter(checkpoint: checkpoint, options: segmenterOptions)
         if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
             throw ValidationError(
@@ -199,6 +207,7 @@ struct Eval: ParsableCommand {
         }
         let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
         let scoreOptions = try options.scoreOptions(method: name)
+        phase("embedding \(scoreOptions.vocabulary.classCount) classes × \(segmenter.templates.count) templates …")
         let text = try segmenter.textEmbeddings(classNames: scoreOptions.vocabulary.classes.map(\.name))
         var drift: DriftMeter?
         if let frozen {
@@ -209,19 +218,25 @@ struct Eval: ParsableCommand {
                 classCount: scoreOptions.vocabulary.classCount)
         }
         var predictor = SegmenterPredictor(segmenter: segmenter, text: text, drift: drift)
+        phase("hashing \(checkpoint) …")
         let checkpointHash = try Fingerprint.sha256(path: checkpoint)
         var record = try ModelEvaluation.evaluate(
             dataset: EvaluationDataset(root: data), options: scoreOptions, predictor: &predictor,
             savePredictions: savePredictions,
             provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: Self.configuration(segmenter)),
             numerics: .current,
-            progress: options.noProgress || !Terminal.showsProgress ? nil : ProgressBar(label: "evaluating"))
+            progress: Terminal.progress(label: "evaluating", enabled: !options.noProgress && !quiet))
         if let drift = predictor.drift, let frozen {
             record.featureDrift = FeatureDrift(
                 frozenCheckpoint: frozen, frozenSHA256: try Fingerprint.sha256(path: frozen),
                 definition: DriftMeter.definition, images: drift.images)
         }
         try writeResults(record, to: output, quiet: quiet)
+    }
+
+    /// One line on stderr saying what a long step is doing (not with --quiet).
+    func phase(_ text: String) {
+        if !quiet { Terminal.note("eval: " + text) }
     }
 
     /// The inference settings recorded in the results file's provenance.

@@ -91,7 +91,7 @@ struct ScoringOptions: ParsableArguments {
     }
 
     var progress: (any ScoringProgress)? {
-        !noProgress && Terminal.showsProgress ? ProgressBar(label: "scoring") : nil
+        Terminal.progress(label: "scoring", enabled: !noProgress)
     }
 }
 

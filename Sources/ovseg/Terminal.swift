@@ -26,6 +26,59 @@ enum Terminal {
         if environment["CI"] != nil || environment["TERM"] == "dumb" { return false }
         return isatty(STDERR_FILENO) != 0
     }
+
+    /// How a long run shows its progress: a bar on an interactive terminal, else (Slurm, nohup,
+    /// CI logs) a plain line every `OVSEG_PROGRESS_SECONDS` seconds (default 30) once the run
+    /// has taken that long; nothing when `enabled` is false (`--quiet`, `--no-progress`).
+    static func progress(label: String, enabled: Bool = true) -> (any ScoringProgress)? {
+        guard enabled else { return nil }
+        if showsProgress { return ProgressBar(label: label) }
+        let seconds = ProcessInfo.processInfo.environment["OVSEG_PROGRESS_SECONDS"].flatMap(Double.init) ?? 30
+        return ProgressLines(label: label, interval: max(0, seconds))
+    }
+}
+
+/// Progress as plain lines on stderr for logs, where a redrawn bar would be noise: one line each
+/// `interval` seconds, the first only after `interval` seconds (short runs print nothing), and
+/// a closing line if any was printed.
+final class ProgressLines: ScoringProgress, @unchecked Sendable {
+    private let label: String
+    private let interval: Double
+    private let state = Mutex<(start: UInt64, last: UInt64, printed: Bool)>((0, 0, false))
+
+    init(label: String, interval: Double) {
+        self.label = label
+        self.interval = interval
+    }
+
+    func started(total: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        state.withLock { $0 = (now, now, false) }
+    }
+
+    func advanced(completed: Int, total: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = state.withLock { state -> UInt64? in
+            guard Double(now - state.last) / 1e9 >= interval else { return nil }
+            state.last = now
+            state.printed = true
+            return state.start
+        }
+        guard let start = due, total > 0 else { return }
+        let seconds = Double(now - start) / 1e9
+        let rate = seconds > 0 ? Double(completed) / seconds : 0
+        let remaining = rate > 0 ? Double(total - completed) / rate : 0
+        Terminal.note(
+            "\(label): \(completed)/\(total) images (\(completed * 100 / total) %), "
+                + String(format: "%.2f img/s, ETA %.0f s", rate, remaining))
+    }
+
+    func finished() {
+        let (start, printed) = state.withLock { ($0.start, $0.printed) }
+        guard printed else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        Terminal.note("\(label): done in " + String(format: "%.1f s", seconds))
+    }
 }
 
 /// A single-line progress bar on stderr, redrawn at most ten times a second.

@@ -117,6 +117,31 @@ struct EvalCommandTests {
         }
     }
 
+    /// A long run in a log (stderr not a terminal: Slurm, nohup, CI) says what it is doing: its
+    /// phases, then plain progress lines (every OVSEG_PROGRESS_SECONDS, here 0 so that each image
+    /// prints one); --quiet prints none of it; a wrong dataset fails before the model loads.
+    @Test func phasesAndProgressLinesWhenNotOnATerminal() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let base = ["eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint]
+        let run = try CLI.run(base + ["-o", workspace.path + "/r.ovseg.json"], environment: ["OVSEG_PROGRESS_SECONDS": "0"])
+        try #require(run.status == 0, "\(run.stderr)")
+        for expected in ["eval: loading", "for 2 images", "eval: embedding 6 classes", "eval: hashing",
+                         "evaluating: 1/2 images (50 %)", "evaluating: 2/2 images (100 %)", "evaluating: done in"] {
+            #expect(run.stderr.contains(expected), "missing \(expected) in \(run.stderr)")
+        }
+        let quiet = try CLI.run(base + ["--quiet", "-o", workspace.path + "/q.ovseg.json"], environment: ["OVSEG_PROGRESS_SECONDS": "0"])
+        try #require(quiet.status == 0, "\(quiet.stderr)")
+        #expect(!quiet.stderr.contains("eval:") && !quiet.stderr.contains("evaluating:"), "\(quiet.stderr)")
+        // Short runs with the default interval print no progress lines.
+        let short = try CLI.run(base + ["-o", workspace.path + "/s.ovseg.json"])
+        #expect(!short.stderr.contains("evaluating:"), "\(short.stderr)")
+        try FileManager.default.removeItem(atPath: data + "/gt")
+        let broken = try CLI.run(base + ["-o", workspace.path + "/b.ovseg.json"])
+        #expect(broken.status == 2)
+        #expect(!broken.stderr.contains("eval: loading"), "the dataset is checked before the model loads: \(broken.stderr)")
+    }
+
     /// The demo gate's committed baseline of the segmentation core equals the PyTorch reference's
     /// scores stored in the checkpoint (`sgseg.demo.eval`, computed by scripts/make_demo_checkpoint.py).
     @Test func demoBaselineEqualsThePyTorchReference() throws {
