@@ -13,6 +13,9 @@ public enum AtomicFile {
     /// Writes `bytes` to `path` atomically.
     public static func write(_ bytes: some Collection<UInt8>, to path: String) throws(FileOutputError) {
         let directory = parentDirectory(of: path)
+        // A missing output folder is created, as `mkdir -p` would (`-o results/run.ovseg.json`).
+        var status = stat()
+        if stat(directory, &status) != 0 { try createDirectory(directory) }
         let template = directory + "/.ovseg-tmp-XXXXXX"
         var templateBytes = Array(template.utf8CString)
         let descriptor = templateBytes.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }

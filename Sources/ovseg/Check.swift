@@ -25,6 +25,11 @@ struct Check: ParsableCommand {
 
             Exit codes: 0 pass, 1 regression, 2 usage or input error (including runs whose vocabulary, split, \
             policy or dataset differ). When GITHUB_STEP_SUMMARY is set, a Markdown summary is appended to it.
+
+            Examples:
+              ovseg check --baseline baseline.ovseg.json run.ovseg.json
+              ovseg check --exact --baseline base.ovseg.json run.ovseg.json --junit c.xml
+              ovseg check --numeric-noise --baseline base.ovseg.json run.ovseg.json
             """)
 
     @Option(help: "The baseline results file.")
@@ -159,7 +164,12 @@ struct Check: ParsableCommand {
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add the results files of shards (`ovseg score --shard k/N`) into one run, exactly.")
+        abstract: "Add the results files of shards (`ovseg score --shard k/N`) into one run, exactly.",
+        discussion: """
+            Examples:
+              ovseg merge shard*.ovseg.json -o run.ovseg.json
+              ovseg merge s1.ovseg.json s2.ovseg.json -o part.ovseg.json --allow-partial
+            """)
 
     @Argument(help: "Shard results files.")
     var shards: [String]

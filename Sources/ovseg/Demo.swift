@@ -17,9 +17,14 @@ struct Demo: ParsableCommand {
             a tiny model trained briefly on synthetic tiles, not a real SGSeg). Results files go to \
             <out>/results/, predictions to <out>/predictions/, the comparison report (Markdown, HTML, SVG \
             charts) to <out>/report/.
+
+            Examples:
+              ovseg demo
+              ovseg demo --out /tmp/d --skip-model
             """)
 
-    @Option(name: .shortAndLong, help: "Folder to write the dataset and results into (default: a new temporary folder).")
+    @Option(name: [.short, .customLong("output"), .customLong("out")],
+            help: "Folder to write the dataset and results into (default: a new temporary folder; --out is an alias).")
     var out: String?
 
     @Option(help: "Number of synthetic images.")
@@ -31,8 +36,10 @@ struct Demo: ParsableCommand {
     @Option(help: "Seed of the generator; the same seed gives the same dataset everywhere.")
     var seed: UInt64 = 2025
 
-    @Option(help: "Worker threads (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("jobs"), help: "Worker threads (default: all cores).")
+    var jobsOption: Int?
+
+    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Flag(help: "Score only the simulated methods; do not run the segmentation core on the demo checkpoint.")
     var skipModel = false

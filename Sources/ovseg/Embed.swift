@@ -22,6 +22,11 @@ struct Embed: ParsableCommand {
             features [rows, columns, E] (CAT-Seg value path by default, not normalised, CLS dropped).
             Pixels are resized bilinearly to --size (default: the model's native size) and \
             normalised with CLIP's mean/std in 0–255 (CAT-Seg convention).
+
+            Examples:
+              ovseg embed --checkpoint clip/model.safetensors --vocab potsdam -o text.npy
+              ovseg embed --checkpoint clip/model.safetensors --image tile.png --dense \\
+                  -o dense.npy
             """)
 
     @Option(help: "CLIP checkpoint (safetensors, Hugging Face key names; F32, F16 or BF16).")

@@ -33,6 +33,12 @@ struct Eval: ParsableCommand {
             names before matching; --jobs sets the BLAS threads of the model. Every image needs its \
             ground truth of the same size: the --skip-* options of ovseg score do not apply, nor do \
             --pred-reduce-zero-label and --pred-offset (a model's predictions are class ids).
+
+            Examples:
+              ovseg eval --vocab potsdam --data val --checkpoint sgseg.safetensors \\
+                  --save-predictions pred -o sgseg.ovseg.json
+              ovseg eval --vocab isaid --data val --checkpoint clip/model.safetensors \\
+                  -o segearth.ovseg.json
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable {

@@ -12,12 +12,17 @@ struct ReportCommand: ParsableCommand {
             Writes DIR/report.md, DIR/report.html and the SVG charts beside them. Runs must share vocabulary, \
             split, evaluation policy and dataset; --allow-mixed shows differing runs in separate sections instead. \
             With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side.
+
+            Examples:
+              ovseg report exp1.ovseg.json exp2.ovseg.json -o report --title \"Potsdam\"
+              ovseg report runs/*.ovseg.json -o report --gt gt --images img --pred a=pa
             """)
 
     @Argument(help: "Results files (*.ovseg.json).")
     var runs: [String]
 
-    @Option(help: "Folder to write the report into (created if missing).")
+    @Option(name: [.short, .customLong("output"), .customLong("out")],
+            help: "Folder to write the report into (created if missing; --out is an alias).")
     var out: String
 
     @Option(help: "Title of the report.")

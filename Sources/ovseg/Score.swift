@@ -46,8 +46,10 @@ struct ScoringOptions: ParsableArguments {
     @Flag(help: "Skip and count image pairs of different sizes instead of failing.")
     var skipSizeMismatch = false
 
-    @Option(help: "Worker threads (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("jobs"), help: "Worker threads (default: all cores).")
+    var jobsOption: Int?
+
+    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: "Evaluate only shard k of N (k/N), chosen by a stable hash of each image id.")
     var shard: String?
@@ -117,6 +119,12 @@ struct Score: ParsableCommand {
             Files are matched by their path relative to each folder, without extension. Gray and palette \
             PNGs hold class ids; RGB PNGs hold the vocabulary's colours. Writes a results file \
             (schema ovseg-results/1) atomically and prints a per-class table.
+
+            Examples:
+              ovseg score --vocab potsdam --gt gt --pred exp1/pred -o exp1.ovseg.json
+              ovseg score --vocab loveda --gt gt --pred pred --pred-reduce-zero-label \\
+                  -o run.ovseg.json
+              ovseg score --vocab potsdam --gt gt --pred pred --shard 2/8 -o s2.ovseg.json
             """)
 
     @OptionGroup var options: ScoringOptions

@@ -4,6 +4,12 @@ import Vocabulary
 struct Vocab: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and validate vocabularies.",
+        discussion: """
+            Examples:
+              ovseg vocab list
+              ovseg vocab show potsdam
+              ovseg vocab validate my_dataset.json
+            """,
         subcommands: [List.self, Show.self, Validate.self])
 
     struct List: ParsableCommand {

@@ -264,3 +264,37 @@ struct CLITests {
         #expect(invalid.stdout.contains("bad.json"))
     }
 }
+
+
+/// One spelling for outputs (`-o/--output`, `--out` kept as an alias), missing output folders
+/// created, and every command's help ending with examples and no doubled defaults.
+@Suite("Consistent options")
+struct ConsistentOptionsTests {
+    @Test func outputSpellingsAndMissingFolders() throws {
+        let workspace = try Workspace()
+        let demo = try CLI.run(["demo", "--output", workspace.path + "/d", "--images", "2", "--size", "64", "--skip-model"])
+        try #require(demo.status == 0, "\(demo.stderr)")
+        let run = workspace.path + "/new/nested/run.ovseg.json"
+        let score = try CLI.run([
+            "score", "--vocab", "potsdam", "--gt", workspace.path + "/d/gt",
+            "--pred", workspace.path + "/d/predictions/boundary-drift", "-o", run,
+        ])
+        #expect(score.status == 0, "\(score.stderr)")
+        #expect(FileManager.default.fileExists(atPath: run))
+        for flag in ["-o", "--output", "--out"] {
+            let folder = workspace.path + "/report\(flag)"
+            let report = try CLI.run(["report", run, flag, folder, "--bootstrap", "0"])
+            #expect(report.status == 0, "\(flag): \(report.stderr)")
+            #expect(FileManager.default.fileExists(atPath: folder + "/report.md"), "\(flag)")
+        }
+    }
+
+    @Test func everyCommandHelpEndsWithExamples() throws {
+        for command in ["demo", "report", "score", "check", "merge", "vocab", "embed", "eval"] {
+            let help = try CLI.run([command, "--help"])
+            #expect(help.stdout.contains("Examples:\n  ovseg \(command)") || help.stdout.contains("Examples:\n  ovseg"),
+                    "\(command) --help has no examples")
+            #expect(!help.stdout.contains(") (default:"), "\(command) --help doubles a default")
+        }
+    }
+}

@@ -34,3 +34,28 @@ struct NPYTests {
         #expect(written.count == 128 + 8)
     }
 }
+
+/// Output files land in folders that may not exist yet (`-o results/exp1/run.ovseg.json`).
+@Suite struct AtomicFileFolderTests {
+    @Test func missingParentFoldersAreCreated() throws {
+        let root = NSTemporaryDirectory() + "ovseg-atomic-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/a/b/run.json"
+        try AtomicFile.write(text: "{}", to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{}")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/a/b") == ["run.json"])
+    }
+
+    /// A parent that is a file cannot become a folder: the error names the path.
+    @Test func aFileInTheWayIsNamed() throws {
+        let root = NSTemporaryDirectory() + "ovseg-atomic-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try AtomicFile.write(text: "x", to: root + "/blocker")
+        #expect {
+            try AtomicFile.write(text: "{}", to: root + "/blocker/run.json")
+        } throws: { error in
+            "\(error)".contains("blocker")
+        }
+    }
+}
