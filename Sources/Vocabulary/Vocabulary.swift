@@ -77,6 +77,37 @@ public struct Vocabulary: Hashable, Sendable {
                               "no split named '\(name)'; available: \(available)")
     }
 
+    /// A split given for one run instead of a named one (`--seen … --unseen …`): the classes by
+    /// name or synonym, ignoring case. Both sides must be non-empty and may not share a class;
+    /// an unknown name is an error that lists the vocabulary's classes.
+    public func split(seen seenNames: [String], unseen unseenNames: [String], name: String = "command-line") throws -> ClassSplit {
+        func resolve(_ names: [String], _ side: String) throws -> [Int] {
+            guard !names.isEmpty else {
+                throw VocabularyError(.unknownClassInSplit, file: file, entry: side, "no \(side) class given")
+            }
+            var ids: [Int] = []
+            for name in names {
+                guard let id = classID(named: name) else {
+                    throw VocabularyError(
+                        .unknownClassInSplit, file: file, entry: side,
+                        "'\(name)' is not a class name or synonym; classes: \(classes.map(\.name).joined(separator: ", "))")
+                }
+                guard !ids.contains(id) else {
+                    throw VocabularyError(.unknownClassInSplit, file: file, entry: side, "'\(name)' names \(classes[id].name) twice")
+                }
+                ids.append(id)
+            }
+            return ids
+        }
+        let seenIDs = try resolve(seenNames, "seen"), unseenIDs = try resolve(unseenNames, "unseen")
+        if let shared = seenIDs.first(where: unseenIDs.contains) {
+            throw VocabularyError(.unknownClassInSplit, file: file, entry: "unseen", "\(classes[shared].name) is both seen and unseen")
+        }
+        return ClassSplit(
+            name: name, seen: seenIDs.map { classes[$0].name }, unseen: unseenIDs.map { classes[$0].name },
+            seenIDs: seenIDs, unseenIDs: unseenIDs, source: "given on the command line (--seen/--unseen)", inferred: false)
+    }
+
     /// Colour → class id, for decoding colour-coded label files.
     public var colorTable: [RGB: Int] {
         var table: [RGB: Int] = [:]

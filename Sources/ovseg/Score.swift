@@ -16,6 +16,12 @@ struct ScoringOptions: ParsableArguments {
     @Flag(help: "Report no seen/unseen split, only the overall metrics.")
     var noSplit = false
 
+    @Option(parsing: .upToNextOption, help: "With --unseen: a split for this run, the seen classes by name or synonym (quote names with spaces).")
+    var seen: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "With --seen: the unseen classes of this run's split.")
+    var unseen: [String] = []
+
     @Option(help: "Presence policy for means: union-present (mmseg, default), gt-present (detectron2 main, CAT-Seg) or all-zero (ZS3).")
     var policy: PresencePolicy = .unionPresent
 
@@ -74,7 +80,12 @@ struct ScoringOptions: ParsableArguments {
     func scoreOptions(method: String) throws -> ScoreOptions {
         let vocabulary = try Vocabulary.resolve(vocab)
         var chosenSplit: ClassSplit?
-        if !noSplit {
+        if !seen.isEmpty || !unseen.isEmpty {
+            guard split == nil && !noSplit else {
+                throw ValidationError("--seen/--unseen define this run's split; give them without --split and --no-split")
+            }
+            chosenSplit = try vocabulary.split(seen: seen, unseen: unseen)
+        } else if !noSplit {
             if let split {
                 chosenSplit = try vocabulary.split(named: split)
             } else {

@@ -298,3 +298,34 @@ struct ConsistentOptionsTests {
         }
     }
 }
+
+
+/// `--seen … --unseen …` define a split for one run: the same classes as a named split give the
+/// same seen/unseen means, recorded as a command-line split; contradictions are usage errors.
+@Suite("Splits from the command line")
+struct CommandLineSplitCLITests {
+    @Test func givenSplitEqualsTheNamedOne() throws {
+        let workspace = try Workspace()
+        let demo = try CLI.run(["demo", "-o", workspace.path + "/d", "--images", "2", "--size", "64", "--skip-model"])
+        try #require(demo.status == 0, "\(demo.stderr)")
+        let base = ["score", "--vocab", "potsdam", "--gt", workspace.path + "/d/gt", "--pred", workspace.path + "/d/predictions/class-confusion"]
+        let named = try CLI.run(base + ["--split", "dlrsd-overlap", "-o", workspace.path + "/named.ovseg.json"])
+        let given = try CLI.run(base + [
+            "--seen", "building", "tree", "car", "--unseen", "impervious surfaces", "low vegetation", "clutter/background",
+            "-o", workspace.path + "/given.ovseg.json",
+        ])
+        try #require(named.status == 0 && given.status == 0, "\(named.stderr)\(given.stderr)")
+        let read = { (name: String) throws -> [String: Any] in
+            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: workspace.path + "/" + name))) as? [String: Any])
+        }
+        let a = try read("named.ovseg.json"), b = try read("given.ovseg.json")
+        let metrics = { (run: [String: Any]) in (run["metrics"] as? [String: Any]).map { [$0["miou_seen"] as? Double, $0["miou_unseen"] as? Double, $0["hiou"] as? Double] } }
+        #expect(metrics(a) != nil && metrics(a) == metrics(b))
+        #expect((b["split"] as? [String: Any])?["name"] as? String == "command-line")
+        for bad in [["--seen", "building"], ["--seen", "building", "--unseen", "car", "--split", "dlrsd-overlap"],
+                    ["--seen", "building", "--unseen", "nothing"]] {
+            let refused = try CLI.run(base + bad + ["-o", workspace.path + "/bad.ovseg.json"])
+            #expect(refused.status == 2, "\(bad): \(refused.stderr)")
+        }
+    }
+}

@@ -87,3 +87,31 @@ struct BundledVocabularyTests {
         #expect(text.contains(isaid.fingerprint))
     }
 }
+
+/// A split given for one run (`--seen … --unseen …`) resolves names and synonyms like the
+/// vocabulary's own splits and refuses what would make its means meaningless.
+@Suite struct CommandLineSplitTests {
+    @Test func namesAndSynonymsResolveToIDs() throws {
+        let vocabulary = try Vocabulary.load(key: "potsdam")
+        let named = try vocabulary.split(named: "dlrsd-overlap")
+        let given = try vocabulary.split(
+            seen: ["Building", " tree ", "car"], unseen: ["impervious surfaces", "low vegetation", "clutter/background"])
+        #expect(given.seenIDs == named.seenIDs && given.unseenIDs == named.unseenIDs)
+        #expect(given.name == "command-line" && given.source?.contains("--seen") == true && !given.inferred)
+    }
+
+    @Test(arguments: [
+        (["building"], ["submarine"], "'submarine' is not a class name"),
+        (["building"], ["building"], "building is both seen and unseen"),
+        (["building", "Building"], ["car"], "names building twice"),
+        ([], ["car"], "no seen class given"),
+    ])
+    func badSplitsAreNamed(seen: [String], unseen: [String], message: String) throws {
+        let vocabulary = try Vocabulary.load(key: "potsdam")
+        #expect {
+            try vocabulary.split(seen: seen, unseen: unseen)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+}
