@@ -21,6 +21,9 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Results files (*.ovseg.json).")
     var runs: [String]
 
+    @Option(help: "Show every run under this split of its vocabulary (or none), whatever split it was scored with; the files keep every class's counts.")
+    var split: String?
+
     @Option(name: [.short, .customLong("output"), .customLong("out")],
             help: "Folder to write the report into (created if missing; --out is an alias).")
     var out: String
@@ -70,7 +73,8 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let inputs = try runs.map { path throws -> ReportInput in
-                ReportInput(record: try ResultsFile.read(path: path), path: path)
+                let record = try ResultsFile.read(path: path)
+                return ReportInput(record: try split.map { try record.resplit(named: $0) } ?? record, path: path)
             }
             var qualitative: QualitativeSources?
             if gt != nil || images != nil || !pred.isEmpty {

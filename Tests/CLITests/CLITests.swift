@@ -322,6 +322,27 @@ struct CommandLineSplitCLITests {
         let metrics = { (run: [String: Any]) in (run["metrics"] as? [String: Any]).map { [$0["miou_seen"] as? Double, $0["miou_unseen"] as? Double, $0["hiou"] as? Double] } }
         #expect(metrics(a) != nil && metrics(a) == metrics(b))
         #expect((b["split"] as? [String: Any])?["name"] as? String == "command-line")
+        // Stored runs re-split: a run scored without a split, re-split by check/report, equals the
+        // run scored with it; without --split the two are refused as incomparable.
+        let plain = try CLI.run(base + ["--no-split", "-o", workspace.path + "/plain.ovseg.json"])
+        try #require(plain.status == 0, "\(plain.stderr)")
+        let pair = ["--baseline", workspace.path + "/named.ovseg.json", workspace.path + "/plain.ovseg.json"]
+        #expect(try CLI.run(["check", "--exact"] + pair).status == 2)
+        let junit = workspace.path + "/junit.xml"
+        let resplit = try CLI.run(["check", "--exact", "--split", "dlrsd-overlap", "--junit", junit] + pair)
+        #expect(resplit.status == 0, "\(resplit.stdout)\(resplit.stderr)")
+        #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("name=\"mIoU unseen\""))
+        let none = try CLI.run(["check", "--exact", "--split", "none", "--junit", junit] + pair)
+        #expect(none.status == 0, "\(none.stdout)\(none.stderr)")
+        #expect(!(try String(contentsOfFile: junit, encoding: .utf8).contains("mIoU unseen")))
+        #expect(try CLI.run(["check", "--split", "no-such-split"] + pair).status == 2)
+        let report = try CLI.run([
+            "report", workspace.path + "/named.ovseg.json", workspace.path + "/plain.ovseg.json", "-o", workspace.path + "/rep",
+            "--split", "dlrsd-overlap", "--bootstrap", "0",
+        ])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOfFile: workspace.path + "/rep/report.md", encoding: .utf8)
+        #expect(markdown.contains("hIoU") && !markdown.contains("## Runs that cannot be compared"))
         for bad in [["--seen", "building"], ["--seen", "building", "--unseen", "car", "--split", "dlrsd-overlap"],
                     ["--seen", "building", "--unseen", "nothing"]] {
             let refused = try CLI.run(base + bad + ["-o", workspace.path + "/bad.ovseg.json"])

@@ -118,3 +118,23 @@ struct ModelEvaluationTests {
         #expect(back.collapse == record.collapse)
     }
 }
+
+/// Re-splitting a stored run needs the vocabulary it was scored with.
+@Suite struct ResplitTests {
+    @Test func anotherVocabularyIsRefused() throws {
+        let potsdam = try Vocabulary.load(key: "potsdam"), loveda = try Vocabulary.load(key: "loveda")
+        let record = RunRecord(
+            method: "m", vocabulary: VocabularyInfo(potsdam), split: nil,
+            policy: EvaluationPolicy(
+                presence: .unionPresent, ignoreValues: [], ignoreColors: [], reduceZeroLabel: false,
+                outOfRangeGroundTruth: .error, outOfRangePrediction: .error),
+            dataset: DatasetInfo(groundTruthDirectory: "gt", predictionDirectory: "pred", fingerprint: "sha256:x"),
+            shard: nil, matrix: try ConfusionMatrix(classCount: potsdam.classCount, counts: [UInt64](repeating: 1, count: potsdam.classCount * potsdam.classCount)),
+            images: [], provenance: Provenance(version: "t", command: [], date: "d", host: "h", seconds: 0, threads: 1))
+        let split = try potsdam.split(named: "dlrsd-overlap")
+        let resplit = try record.resplit(split, of: potsdam)
+        #expect(resplit.splitScores == record.scores.split(seen: split.seenIDs, unseen: split.unseenIDs))
+        #expect(try record.resplit(named: "none").split == nil)
+        #expect(throws: HarnessError.self) { try record.resplit(loveda.splits.first, of: loveda) }
+    }
+}

@@ -1,0 +1,36 @@
+import Vocabulary
+
+/// Re-analysing a stored run under another seen/unseen split. A results file keeps the counts of
+/// every class, and seen/unseen means, hIoU and collapse are derived from them, so a run scored
+/// under one split (or none) reports exactly what scoring it under another would have.
+extension RunRecord {
+    /// This run with `split` (nil: no split) in place of its own. `vocabulary` must be the
+    /// vocabulary the run was scored with: the same class names in the same order.
+    public func resplit(_ split: ClassSplit?, of vocabulary: Vocabulary) throws(HarnessError) -> RunRecord {
+        let names = vocabulary.classes.map(\.name)
+        guard names == classNames else {
+            throw HarnessError(
+                "cannot re-split \(method): it was scored with \(self.vocabulary.name) (\(classNames.count) classes), "
+                    + "not with \(vocabulary.name) (\(names.count) classes)")
+        }
+        var copy = self
+        copy.split = split.map(SplitInfo.init)
+        return copy
+    }
+
+    /// This run re-split by a split name of its own vocabulary (`none` removes the split).
+    /// The vocabulary is looked up by the key the run recorded, or `vocabulary` when given (for
+    /// runs scored with a vocabulary file).
+    public func resplit(named name: String, vocabulary: Vocabulary? = nil) throws(HarnessError) -> RunRecord {
+        let resolved: Vocabulary
+        do {
+            resolved = try vocabulary ?? Vocabulary.resolve(self.vocabulary.key)
+            if name == "none" { return try resplit(nil, of: resolved) }
+            return try resplit(resolved.split(named: name), of: resolved)
+        } catch let error as HarnessError {
+            throw error
+        } catch {
+            throw HarnessError("cannot re-split \(method) by '\(name)': \(error)")
+        }
+    }
+}
