@@ -84,9 +84,12 @@ struct JSONCodecTests {
         try JSONCodec.write(.object(JSONObject([("n", .int(2))])), to: path)
         #expect(try JSONCodec.read(path: path)["n"] == .int(2))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["out.json"])
-        // A write into a missing directory fails and creates nothing.
+
+        // A missing output folder is created; a file standing where a folder should be is an error.
+        try JSONCodec.write(.object(JSONObject([("n", .int(3))])), to: directory + "/missing/out.json")
+        #expect(try JSONCodec.read(path: directory + "/missing/out.json")["n"] == .int(3))
         #expect(throws: FileOutputError.self) {
-            try JSONCodec.write(.null, to: directory + "/missing/out.json")
+            try JSONCodec.write(.null, to: directory + "/out.json/inner.json")
         }
         #expect(throws: JSONError.self) { try JSONCodec.read(path: directory + "/absent.json") }
     }
