@@ -87,9 +87,13 @@ public enum DatasetScanner {
         let missing = groundTruth.keys.filter { predictions[$0] == nil }.sorted()
         let extra = predictions.keys.filter { groundTruth[$0] == nil }.sorted()
         if !missing.isEmpty && !options.skipMissingPredictions {
+            let hint = NamingHint.find(
+                missing: missing, groundTruthIDs: Set(groundTruth.keys), extra: extra,
+                predictionDirectory: predictionDirectory, options: options)
             throw HarnessError(
                 "\(missing.count) ground-truth image(s) have no prediction in \(predictionDirectory): "
-                    + listed(missing.map { groundTruth[$0] ?? $0 }) + " (use --skip-missing to score the rest)")
+                    + listed(missing.map { groundTruth[$0] ?? $0 })
+                    + (hint.map { "; \($0)" } ?? " (use --skip-missing to score the rest)"))
         }
         if !extra.isEmpty && !options.skipExtraPredictions {
             throw HarnessError(
@@ -101,7 +105,12 @@ public enum DatasetScanner {
             return ImagePair(id: id, groundTruthPath: gt, predictionPath: prediction)
         }
         guard !pairs.isEmpty else {
-            throw HarnessError("no ground-truth image in \(groundTruthDirectory) has a prediction in \(predictionDirectory)")
+            let hint = NamingHint.find(
+                missing: missing, groundTruthIDs: Set(groundTruth.keys), extra: extra,
+                predictionDirectory: predictionDirectory, options: options)
+            throw HarnessError(
+                "no ground-truth image in \(groundTruthDirectory) has a prediction in \(predictionDirectory)"
+                    + (hint.map { "; \($0)" } ?? ""))
         }
         return DatasetPairing(pairs: pairs, missingPredictions: missing, extraPredictions: extra)
     }
@@ -109,6 +118,79 @@ public enum DatasetScanner {
     static func listed(_ items: [String], limit: Int = 5) -> String {
         let shown = items.prefix(limit).joined(separator: ", ")
         return items.count > limit ? shown + ", … (\(items.count - limit) more)" : shown
+    }
+}
+
+/// Why predictions may look missing when they are there under another name: files whose name is
+/// a missing image's id plus a suffix (`tile_0001_pred.png` → `--pred-suffix _pred`), files
+/// with the id but another extension (`tile_0001.tif`: only PNGs are read), or ground-truth ids
+/// that are a prediction's id plus a suffix (`--gt-suffix`). Says the first file it found and
+/// what to do, or nil when nothing explains the missing predictions.
+enum NamingHint {
+    static func find(
+        missing: [String], groundTruthIDs: Set<String>, extra: [String], predictionDirectory: String,
+        options: PairingOptions
+    ) -> String? {
+        guard !missing.isEmpty else { return nil }
+        let missingSet = Set(missing)
+        // Every file in the prediction folder, any extension (an unreadable folder gives no hint).
+        let files = (try? FolderWalk.files(under: predictionDirectory)) ?? []
+        var suffixes: [String: (count: Int, example: String)] = [:]
+        var otherExtension: String?
+        for relative in files {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") { continue }
+            let stem = (relative as NSString).deletingPathExtension
+            let isPNG = relative.lowercased().hasSuffix(".png")
+            let path = (predictionDirectory as NSString).appendingPathComponent(relative)
+            if !isPNG {
+                var id = stem
+                if !options.predictionSuffix.isEmpty, id.hasSuffix(options.predictionSuffix) {
+                    id = String(id.dropLast(options.predictionSuffix.count))
+                }
+                if otherExtension == nil, missingSet.contains(id) { otherExtension = path }
+                continue
+            }
+            // A PNG already matched (its id is a ground-truth id) explains nothing.
+            var ownID = stem
+            if !options.predictionSuffix.isEmpty, ownID.hasSuffix(options.predictionSuffix) {
+                ownID = String(ownID.dropLast(options.predictionSuffix.count))
+            }
+            if groundTruthIDs.contains(ownID) { continue }
+            // Longest missing id that starts the stem; the rest is the suffix the files carry.
+            var end = stem.endIndex
+            while end > stem.startIndex {
+                end = stem.index(before: end)
+                let prefix = String(stem[..<end])
+                if missingSet.contains(prefix) {
+                    let suffix = String(stem[end...])
+                    let entry = suffixes[suffix] ?? (0, path)
+                    suffixes[suffix] = (entry.count + 1, entry.example)
+                    break
+                }
+            }
+        }
+        if let best = suffixes.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }) {
+            let explained = best.value.count == missing.count ? "" : " (it explains \(best.value.count) of them)"
+            return "found \(best.value.example) — use --pred-suffix \(best.key)\(explained)"
+        }
+        if let otherExtension {
+            return "found \(otherExtension) — predictions are read from PNG files only; save them as PNG label maps"
+        }
+        // Ground truth named `<id><suffix>.png`, predictions `<id>.png`.
+        let extraSet = Set(extra)
+        for id in missing {
+            var end = id.endIndex
+            while end > id.startIndex {
+                end = id.index(before: end)
+                let prefix = String(id[..<end])
+                if extraSet.contains(prefix) {
+                    return "the ground-truth id \(id) is the prediction id \(prefix) with \(id[end...]) added — "
+                        + "use --gt-suffix \(id[end...])"
+                }
+            }
+        }
+        return nil
     }
 }
 

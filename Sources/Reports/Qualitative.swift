@@ -40,7 +40,11 @@ public struct QualitativePanel: Sendable {
 
     public var rows: [Row]
 
-    init(records: [RunRecord], sources: QualitativeSources) throws(ReportError) {
+    /// Ranks the images and reads their tiles. Each prediction file shown must be the file the run
+    /// was scored with: its SHA-256 is compared with the `prediction_sha256` the results file
+    /// (`paths`, parallel to `records`) holds for that image, and a mismatch is an error naming
+    /// the file, since the panel would otherwise put another run's labels under this method's name.
+    init(records: [RunRecord], paths: [String], sources: QualitativeSources) throws(ReportError) {
         let first = records[0]
         let colors = first.vocabulary.colors.map { RGB($0.count > 0 ? $0[0] : 0, $0.count > 1 ? $0[1] : 0, $0.count > 2 ? $0[2] : 0) }
         // Images ranked by the mean of the methods' per-image mIoU (lowest first), ties by id.
@@ -73,9 +77,12 @@ public struct QualitativePanel: Sendable {
                 {
                     tiles.append(("ground truth", png))
                 }
-                for record in records {
+                for (record, resultsPath) in zip(records, paths) {
                     guard let folder = sources.predictionDirectories.first(where: { $0.method == record.method })?.directory
                     else { continue }
+                    try Self.verify(
+                        path: folder + "/" + item.id + ".png", image: record.images.first { $0.id == item.id },
+                        method: record.method, folder: folder, resultsPath: resultsPath, scoredFrom: record.dataset.predictionDirectory)
                     if let png = try Self.tile(
                         path: folder + "/" + item.id + ".png", role: .prediction(record.policy.predictionEncoding),
                         colors: colors, size: sources.thumbnailSize)
@@ -83,12 +90,34 @@ public struct QualitativePanel: Sendable {
                         tiles.append((record.method, png))
                     }
                 }
+            } catch let error as ReportError {
+                throw error
             } catch {
                 throw ReportError("qualitative panel, image \(item.id): \(error)")
             }
             rows.append(Row(imageID: item.id, meanIoU: item.score, tiles: tiles))
         }
         self.rows = rows
+    }
+
+    /// Refuses a prediction file whose SHA-256 differs from the hash the run recorded for the image.
+    /// A missing file (no tile) and an image the run did not score (nothing recorded) pass.
+    static func verify(
+        path: String, image: ImageRecord?, method: String, folder: String, resultsPath: String, scoredFrom: String
+    ) throws(ReportError) {
+        guard let image, FileManager.default.fileExists(atPath: path) else { return }
+        let actual: String
+        do {
+            actual = try Fingerprint.sha256(path: path)
+        } catch {
+            throw ReportError("--pred \(method)=\(folder): \(error.description)")
+        }
+        guard actual != image.predictionSHA256 else { return }
+        throw ReportError(
+            "--pred \(method)=\(folder): \(path) is not the prediction \(method) was scored with "
+                + "(SHA-256 \(actual.prefix(12))…, \(resultsPath) records \(image.predictionSHA256.prefix(12))… for image \(image.id)); "
+                + "the folder holds other predictions than the run's. Give the folder the run was scored from "
+                + "(\(scoredFrom)), or re-score these predictions")
     }
 
     enum Role {

@@ -26,13 +26,16 @@ public struct ReportOptions: Sendable {
     public var qualitative: QualitativeSources?
     /// Paragraphs shown under the title, e.g. what the data and the methods are.
     public var notes: [String]
+    /// New method names for runs (`--label RUN=NAME`), applied before anything else.
+    public var labels: [RunLabel]
 
     public init(
         title: String = "ovseg report", baseline: String? = nil,
         bootstrap: BootstrapConfiguration? = BootstrapConfiguration(), allowMixed: Bool = false,
-        qualitative: QualitativeSources? = nil, notes: [String] = []
+        qualitative: QualitativeSources? = nil, notes: [String] = [], labels: [RunLabel] = []
     ) {
         self.title = title
+        self.labels = labels
         self.notes = notes
         self.baseline = baseline
         self.bootstrap = bootstrap
@@ -57,9 +60,20 @@ public struct Report: Sendable {
     public var warnings: [String]
     public var sections: [ReportSection]
 
-    /// Builds the report: groups the runs, computes the tables, the bootstrap and the charts.
-    public init(inputs: [ReportInput], options: ReportOptions) throws(ReportError) {
-        guard !inputs.isEmpty else { throw ReportError("a report needs at least one results file") }
+    /// Builds the report: applies the labels, groups the runs, computes the tables, the bootstrap
+    /// and the charts. Refuses runs of one table that share a method name (the columns and the
+    /// `--pred` folders could not be told apart) and prediction folders for no run's method.
+    public init(inputs given: [ReportInput], options: ReportOptions) throws(ReportError) {
+        guard !given.isEmpty else { throw ReportError("a report needs at least one results file") }
+        let inputs = try RunLabel.apply(options.labels, to: given)
+        if let sources = options.qualitative {
+            let methods = inputs.map(\.record.method)
+            for entry in sources.predictionDirectories where !methods.contains(entry.method) {
+                throw ReportError(
+                    "--pred \(entry.method)=\(entry.directory): no run has the method name '\(entry.method)' "
+                        + "(methods: \(methods.joined(separator: ", ")))")
+            }
+        }
         if let baseline = options.baseline, !inputs.contains(where: { $0.record.method == baseline }) {
             let names = inputs.map(\.record.method).joined(separator: ", ")
             throw ReportError("--baseline \(baseline): no run has that method name (methods: \(names))")
@@ -80,6 +94,16 @@ public struct Report: Sendable {
                 differences.append("\(input.path): \(difference)")
             }
             groups.append([input])
+        }
+        for group in groups {
+            for (index, input) in group.enumerated() {
+                guard let earlier = group[..<index].first(where: { $0.record.method == input.record.method }) else { continue }
+                let name = input.record.method
+                throw ReportError(
+                    "\(earlier.path) and \(input.path) both have the method name '\(name)', so their columns could not "
+                        + "be told apart; name them with --label RUN=NAME, e.g. --label \(input.path)=\(name)-2 "
+                        + "(RUN: the results file or its method name)")
+            }
         }
         title = options.title
         notes = options.notes
@@ -183,7 +207,7 @@ public struct ReportSection: Sendable {
         charts = Charts.all(records: records, scores: scores, prefix: prefix)
         qualitative = nil
         if let sources = options.qualitative {
-            qualitative = try QualitativePanel(records: records, sources: sources)
+            qualitative = try QualitativePanel(records: records, paths: inputs.map(\.path), sources: sources)
         }
     }
 

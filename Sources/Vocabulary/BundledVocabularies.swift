@@ -12,12 +12,43 @@ extension Vocabulary {
         jsonFiles(in: bundledDirectory).map { $0.deletingPathExtension().lastPathComponent }
     }
 
-    /// Loads a bundled vocabulary by key, e.g. `potsdam`.
-    public static func load(key: String) throws -> Vocabulary {
+    /// The bundled key that `key` names, compared without regard to case (`Potsdam` is
+    /// `potsdam`), so that a dataset's usual spelling works; nil when there is none.
+    public static func bundledKey(matching key: String) -> String? {
         let keys = bundledKeys
-        guard keys.contains(key), let directory = bundledDirectory else {
-            throw VocabularyError(.unknownVocabulary, file: "Vocabularies/\(key).json",
-                                  "no bundled vocabulary '\(key)'; available: \(keys.joined(separator: ", "))")
+        if keys.contains(key) { return key }
+        return keys.first { $0.lowercased() == key.lowercased() }
+    }
+
+    /// The bundled key closest to `key` by edit distance (case-insensitive), when it is close
+    /// enough to be a likely typo: at most a third of the longer name's characters differ
+    /// (at least 2). Used for "did you mean …" in errors.
+    public static func closestBundledKey(to key: String) -> String? {
+        let query = key.lowercased()
+        var best: (key: String, distance: Int)?
+        for candidate in bundledKeys {
+            let distance = EditDistance.levenshtein(query, candidate.lowercased())
+            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+        }
+        guard let best else { return nil }
+        let allowed = max(2, max(query.count, best.key.count) / 3)
+        return best.distance <= allowed ? best.key : nil
+    }
+
+    /// The message for a key that names no bundled vocabulary: the closest key, then all of them.
+    static func unknownKeyMessage(_ key: String, prefix: String) -> String {
+        let available = bundledKeys.joined(separator: ", ")
+        if let suggestion = closestBundledKey(to: key) {
+            return "\(prefix); did you mean '\(suggestion)'? available: \(available)"
+        }
+        return "\(prefix); available: \(available)"
+    }
+
+    /// Loads a bundled vocabulary by key, e.g. `potsdam` (case-insensitive: `Potsdam` works too).
+    public static func load(key requested: String) throws -> Vocabulary {
+        guard let key = bundledKey(matching: requested), let directory = bundledDirectory else {
+            throw VocabularyError(.unknownVocabulary, file: "Vocabularies/\(requested).json",
+                                  unknownKeyMessage(requested, prefix: "no bundled vocabulary '\(requested)'"))
         }
         let path = directory.appendingPathComponent("\(key).json").path
         switch check(fileAt: path, displayName: "Vocabularies/\(key).json") {
@@ -27,19 +58,21 @@ extension Vocabulary {
     }
 
     /// Resolves a command-line argument: an existing file path wins, otherwise
-    /// a bundled key. Anything else is an error listing the bundled keys.
+    /// a bundled key (case-insensitive). Anything else is an error suggesting the closest
+    /// bundled key and listing them all.
     public static func resolve(_ keyOrPath: String) throws -> Vocabulary {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: keyOrPath, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try load(path: keyOrPath)
         }
-        let keys = bundledKeys
-        if keys.contains(keyOrPath) { return try load(key: keyOrPath) }
-        let available = keys.joined(separator: ", ")
+        if bundledKey(matching: keyOrPath) != nil { return try load(key: keyOrPath) }
         let looksLikePath = keyOrPath.contains("/") || keyOrPath.hasSuffix(".json")
+        if looksLikePath {
+            let available = bundledKeys.joined(separator: ", ")
+            throw VocabularyError(.unknownVocabulary, file: keyOrPath, "no such vocabulary file; bundled keys: \(available)")
+        }
         throw VocabularyError(.unknownVocabulary, file: keyOrPath,
-                              looksLikePath ? "no such vocabulary file; bundled keys: \(available)"
-                                            : "not a file and not a bundled vocabulary key; available: \(available)")
+                              unknownKeyMessage(keyOrPath, prefix: "not a file and not a bundled vocabulary key"))
     }
 
     /// Validates every `*.json` in `directory` (default: the bundled ones) and
@@ -90,5 +123,27 @@ public struct VocabularyFileReport: Sendable, Equatable {
         self.key = key
         self.fingerprint = fingerprint
         self.problems = problems
+    }
+}
+
+/// Edit distances between short names, for "did you mean …" suggestions.
+public enum EditDistance {
+    /// The Levenshtein distance between `a` and `b`: the fewest single-character insertions,
+    /// deletions and substitutions that turn one into the other.
+    public static func levenshtein(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 }

@@ -105,7 +105,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Training-free: sliding-window step (default 112).")
     var stride: Int?
 
-    @Option(help: "Method name recorded in the results file (default: the checkpoint's file name).")
+    @Option(help: "Method name recorded in the results file (default: the checkpoint's file name; its folder's name for a Hugging Face model.safetensors).")
     var method: String?
 
     @Option(name: .shortAndLong, help: "Results file to write (*.ovseg.json).")
@@ -157,7 +157,7 @@ struct Eval: ParsableCommand {
              ("--frozen-compensation", frozenCompensation), ("--frozen", frozen != nil),
              ("--no-scene-bias", noSceneBias), ("--live-text-bias", liveTextBias)],
             in: "training-free")
-        let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
+        let name = method ?? MethodName.forCheckpoint(checkpoint)
         let scoreOptions = try options.scoreOptions(method: name)
         let overrides = TrainingFreeOverrides(
             attention: attention, threshold: threshold, background: background, longSide: longSide, crop: crop, stride: stride)
@@ -211,7 +211,7 @@ struct Eval: ParsableCommand {
             throw ValidationError(
                 "--mode \(mode.rawValue) but \(checkpoint) is a \(segmenter.configuration.architecture) checkpoint")
         }
-        let name = method ?? URL(fileURLWithPath: checkpoint).deletingPathExtension().lastPathComponent
+        let name = method ?? MethodName.forCheckpoint(checkpoint)
         let scoreOptions = try options.scoreOptions(method: name)
         phase("embedding \(scoreOptions.vocabulary.classCount) classes × \(segmenter.templates.count) templates …")
         let text = try segmenter.textEmbeddings(classNames: scoreOptions.vocabulary.classes.map(\.name))

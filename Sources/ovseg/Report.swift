@@ -11,7 +11,9 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Writes DIR/report.md, DIR/report.html and the SVG charts beside them. Runs must share vocabulary, \
             split, evaluation policy and dataset; --allow-mixed shows differing runs in separate sections instead. \
-            With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side.
+            With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side; \
+            each prediction file shown must be the one the run was scored with (its SHA-256 is checked against the \
+            results file). Runs of one table must have different method names: rename them with --label RUN=NAME.
 
             Examples:
               ovseg report exp1.ovseg.json exp2.ovseg.json -o report --title \"Potsdam\"
@@ -58,6 +60,11 @@ struct ReportCommand: ParsableCommand {
     @Option(parsing: .singleValue, help: "Prediction folder of a method for the qualitative panel, as NAME=DIR (repeatable).")
     var pred: [String] = []
 
+    @Option(
+        parsing: .singleValue,
+        help: "Rename a run as RUN=NAME, RUN being its results file or its current method name (repeatable), e.g. to tell apart runs all named after a 'pred' folder.")
+    var label: [String] = []
+
     @Option(help: "Number of images in the qualitative panel (the worst ones).")
     var worst: Int = 3
 
@@ -85,10 +92,11 @@ struct ReportCommand: ParsableCommand {
                 qualitative = QualitativeSources(
                     imageDirectory: images, groundTruthDirectory: gt, predictionDirectories: predictions, count: worst)
             }
+            let labels = try label.map { text throws(ReportError) in try RunLabel(parsing: text) }
             let options = ReportOptions(
                 title: title, baseline: baseline,
                 bootstrap: bootstrap > 0 ? BootstrapConfiguration(resamples: bootstrap, level: level, seed: seed) : nil,
-                allowMixed: allowMixed, qualitative: qualitative, notes: note)
+                allowMixed: allowMixed, qualitative: qualitative, notes: note, labels: labels)
             let report = try Report(inputs: inputs, options: options)
             let written = try ReportFiles.write(report, to: out)
             print("wrote \(written.count) files to \(out): report.md, report.html and \(written.count - 2) charts")

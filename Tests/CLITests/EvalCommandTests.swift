@@ -277,6 +277,23 @@ struct EvalCommandTests {
         }
     }
 
+    /// A Hugging Face CLIP is always `model.safetensors`; the run is named after its folder, so two
+    /// checkpoints do not both become `model` in a report.
+    @Test func huggingFaceModelFileIsNamedAfterItsFolder() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let folder = workspace.path + "/clip-vit-tiny"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: try plainCLIP(workspace), toPath: folder + "/model.safetensors")
+        let run = workspace.path + "/tf.ovseg.json"
+        let outcome = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", folder + "/model.safetensors",
+            "--template", "a photo of a {}.", "--long-side", "48", "--crop", "32", "--stride", "16", "-o", run,
+        ])
+        try #require(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try json(run)["method"] as? String == "clip-vit-tiny")
+    }
+
     @Test func trainingFreeOptionsAreCheckedAgainstTheCheckpoint() throws {
         let workspace = try Workspace()
         let data = try tiles(workspace)

@@ -138,4 +138,37 @@ struct EverydayTrapsTests {
         #expect(markdown.contains("| 4 (2 skipped) |"), "\(markdown)")
         #expect(markdown.contains("boundary-drift: skipped 2 of 6 ground-truth images: 2 without a prediction (tile\\_0001, tile\\_0004)."))
     }
+
+    /// `--vocab Potsdam` works; a typo is answered with the closest bundled key.
+    @Test func vocabularyKeysIgnoreCaseAndTyposGetASuggestion() throws {
+        let workspace = try Workspace()
+        let w = workspace.path
+        #expect(try CLI.run(["demo", "--out", w + "/d", "--images", "2", "--size", "64", "--skip-model"]).status == 0)
+        let score = ["score", "--gt", w + "/d/gt", "--pred", w + "/d/predictions/boundary-drift"]
+        let capitalised = try CLI.run(score + ["--vocab", "Potsdam", "-o", w + "/run.ovseg.json"])
+        #expect(capitalised.status == 0, "\(capitalised.stderr)")
+        let typo = try CLI.run(score + ["--vocab", "postdam", "-o", w + "/typo.ovseg.json"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("did you mean 'potsdam'?"), "\(typo.stderr)")
+        let shown = try CLI.run(["vocab", "show", "VAIHINGEN"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+    }
+
+    /// Predictions saved as `<id>_pred.png`: the error names a file and the option that pairs them.
+    @Test func suffixedPredictionsSuggestPredSuffix() throws {
+        let workspace = try Workspace()
+        let w = workspace.path
+        #expect(try CLI.run(["demo", "--out", w + "/d", "--images", "3", "--size", "64", "--skip-model"]).status == 0)
+        let pred = w + "/d/predictions/boundary-drift"
+        for id in ["tile_0000", "tile_0001", "tile_0002"] {
+            try FileManager.default.moveItem(atPath: pred + "/\(id).png", toPath: pred + "/\(id)_pred.png")
+        }
+        let score = ["score", "--vocab", "potsdam", "--gt", w + "/d/gt", "--pred", pred, "-o", w + "/run.ovseg.json"]
+        let missing = try CLI.run(score)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("3 ground-truth image(s) have no prediction"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("found \(pred)/tile_0000_pred.png — use --pred-suffix _pred"), "\(missing.stderr)")
+        let suffixed = try CLI.run(score + ["--pred-suffix", "_pred"])
+        #expect(suffixed.status == 0, "\(suffixed.stderr)")
+    }
 }

@@ -30,6 +30,29 @@ struct QualitativeTests {
         #expect(!html.contains("<script"))
     }
 
+    /// A prediction folder that is not the one the run was scored from is refused, naming the file.
+    @Test func predictionsOfAnotherRunAreRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-qual-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dataset = SampleDataset(imageCount: 6, width: 64, height: 64, seed: 2025)
+        try dataset.write(to: root, methods: [.seenCollapse], jobs: 1)
+        let foreign = dataset.predictionDirectory(in: root, method: .seenCollapse)
+        let sources = QualitativeSources(
+            imageDirectory: nil, groundTruthDirectory: nil, predictionDirectories: [("boundary-drift", foreign)], count: 2)
+        let error = try #require(throws: ReportError.self) {
+            try Report(inputs: try Fixtures.inputs(), options: ReportOptions(bootstrap: nil, qualitative: sources))
+        }
+        #expect(error.description.hasPrefix("--pred boundary-drift=\(foreign): \(foreign)/tile_"), "\(error.description)")
+        #expect(error.description.contains("is not the prediction boundary-drift was scored with"), "\(error.description)")
+        #expect(error.description.contains("Fixtures/boundary-drift.ovseg.json records"), "\(error.description)")
+    }
+
+    @Test func labelsParseAtTheLastEqualsSign() throws {
+        #expect(try RunLabel(parsing: "runs/a=b.ovseg.json=exp1") == RunLabel(run: "runs/a=b.ovseg.json", name: "exp1"))
+        #expect(throws: ReportError.self) { try RunLabel(parsing: "pred=") }
+        #expect(throws: ReportError.self) { try RunLabel(parsing: "pred") }
+    }
+
     @Test func syntheticWorkloadIsComparableAndConsistent() throws {
         let records = try SyntheticRuns.records(methods: 3, classes: 5, images: 20)
         #expect(Comparability.difference(records[0], records[2]) == nil)

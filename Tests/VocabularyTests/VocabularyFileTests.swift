@@ -270,6 +270,30 @@ struct ResolveTests {
         #expect(error.description.contains("isaid"))
     }
 
+    @Test func bundledKeysAreCaseInsensitive() throws {
+        let vocabulary = try Vocabulary.resolve("Potsdam")
+        #expect(vocabulary.key == "potsdam")
+        #expect(try Vocabulary.load(key: "LoveDA").key == "loveda")
+    }
+
+    @Test func anUnknownKeySuggestsTheClosestBundledKey() throws {
+        let typo = try #require(throws: VocabularyError.self) { try Vocabulary.resolve("Postdam") }
+        #expect(typo.description.contains("did you mean 'potsdam'?"), "\(typo.description)")
+        let loaded = try #require(throws: VocabularyError.self) { try Vocabulary.load(key: "vaihingn") }
+        #expect(loaded.description.contains("did you mean 'vaihingen'?"), "\(loaded.description)")
+        // Nothing close: no suggestion, only the list.
+        let far = try #require(throws: VocabularyError.self) { try Vocabulary.resolve("cityscapes") }
+        #expect(!far.description.contains("did you mean"), "\(far.description)")
+        #expect(far.description.contains("potsdam"))
+    }
+
+    @Test func editDistanceCountsInsertionsDeletionsAndSubstitutions() {
+        #expect(EditDistance.levenshtein("postdam", "potsdam") == 2)
+        #expect(EditDistance.levenshtein("kitten", "sitting") == 3)
+        #expect(EditDistance.levenshtein("", "abc") == 3)
+        #expect(EditDistance.levenshtein("udd5", "udd5") == 0)
+    }
+
     @Test func aMissingPathSaysSo() throws {
         let error = try #require(throws: VocabularyError.self) { try Vocabulary.resolve("nowhere/my.json") }
         #expect(error.kind == .unknownVocabulary)
