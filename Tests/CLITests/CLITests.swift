@@ -338,7 +338,7 @@ struct CommandLineSplitCLITests {
         #expect(try CLI.run(["check", "--split", "no-such-split"] + pair).status == 2)
         let report = try CLI.run([
             "report", workspace.path + "/named.ovseg.json", workspace.path + "/plain.ovseg.json", "-o", workspace.path + "/rep",
-            "--split", "dlrsd-overlap", "--bootstrap", "0",
+            "--split", "dlrsd-overlap", "--bootstrap", "0", "--label", workspace.path + "/plain.ovseg.json=plain",
         ])
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOfFile: workspace.path + "/rep/report.md", encoding: .utf8)
