@@ -3,7 +3,8 @@ import LabelMaps
 import Testing
 import Vocabulary
 
-/// The dataset fingerprint follows the decoded labels, not the PNG bytes (issue 14), on the real binary.
+/// The dataset fingerprint follows the decoded labels, not the PNG bytes (issue 14), and
+/// `ovseg shard --list` names exactly the images a shard scores — both on the real binary.
 @Suite("Label fingerprints and shard lists", .serialized)
 struct LabelFingerprintTests {
     /// A demo dataset with its colour-coded ground truth re-saved in other encodings.
@@ -112,5 +113,44 @@ struct LabelFingerprintTests {
         let check = try CLI.run(["check", "--exact", "--baseline", before, after])
         #expect(check.status == 2, "\(check.stdout)\(check.stderr)")
         #expect(check.stderr.contains("dataset fingerprint differs (decoded ground-truth labels)"), "\(check.stderr)")
+    }
+
+    @Test func shardListsPartitionTheDatasetAndNameTheScoredImages() throws {
+        let workspace = try Workspace()
+        let demo = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "9", "--size", "64", "--skip-model"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let gt = workspace.path + "/d/gt"
+        let all = try FileManager.default.contentsOfDirectory(atPath: gt).filter { $0.hasSuffix(".png") }
+            .map { String($0.dropLast(4)) }.sorted()
+        #expect(all.count == 9)
+
+        let n = 3
+        var listed: [String] = []
+        for k in 1...n {
+            let list = try CLI.run(["shard", "--list", "\(k)/\(n)", "--gt", gt])
+            #expect(list.status == 0, "\(list.stderr)")
+            let ids = list.stdout.split(separator: "\n").map(String.init)
+            let viaData = try CLI.run(["shard", "--list", "\(k)/\(n)", "--data", workspace.path + "/d"])
+            #expect(viaData.status == 0, "\(viaData.stderr)")
+            #expect(viaData.stdout == list.stdout, "--data lists what --gt lists")
+
+            let output = workspace.path + "/s\(k).ovseg.json"
+            let score = try CLI.run([
+                "score", "--vocab", "potsdam", "--gt", gt, "--pred", workspace.path + "/d/predictions/boundary-drift",
+                "--shard", "\(k)/\(n)", "-o", output, "--quiet",
+            ])
+            #expect(score.status == 0, "\(score.stderr)")
+            #expect(try Self.imageIDs(output) == ids, "shard \(k)/\(n): listed ids are the scored ids")
+            listed += ids
+        }
+        #expect(listed.sorted() == all, "the shards partition the dataset: every image exactly once")
+        #expect(Set(listed).count == listed.count)
+
+        let neither = try CLI.run(["shard", "--list", "1/2"])
+        #expect(neither.status == 2)
+        #expect(neither.stderr.contains("--gt") && neither.stderr.contains("--data"), "\(neither.stderr)")
+        let bad = try CLI.run(["shard", "--list", "3/2", "--gt", gt])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("1 ≤ k ≤ N"), "\(bad.stderr)")
     }
 }
