@@ -102,7 +102,12 @@ public struct NoiseComparison: Sendable, Equatable {
     }
 
     static func groundTruthDifference(_ b: ImageRecord, _ r: ImageRecord, classNames: [String]) -> String? {
-        if b.groundTruthSHA256 != r.groundTruthSHA256 {
+        if let labelsB = b.groundTruthLabelsSHA256, let labelsR = r.groundTruthLabelsSHA256 {
+            // Both have decoded-label hashes: the files' encoding may differ, the labels may not.
+            if labelsB != labelsR {
+                return "image \(b.id): ground-truth labels \(labelsB) in the baseline, \(labelsR) in the run"
+            }
+        } else if b.groundTruthSHA256 != r.groundTruthSHA256 {
             return "image \(b.id): ground-truth file \(b.groundTruthSHA256) in the baseline, \(r.groundTruthSHA256) in the run"
         }
         if b.width != r.width || b.height != r.height {

@@ -22,10 +22,29 @@ public enum Comparability {
         if !a.policy.measuresTheSame(as: b.policy) {
             return "evaluation policy differs: \(describe(a.policy)) vs \(describe(b.policy))"
         }
-        if includeDataset && a.dataset.fingerprint != b.dataset.fingerprint {
-            return "dataset fingerprint differs: \(a.dataset.fingerprint) (\(a.images.count) images) vs \(b.dataset.fingerprint) (\(b.images.count) images)"
+        if includeDataset, let difference = datasetDifference(a, b) {
+            return difference
         }
         return nil
+    }
+
+    /// Compares the label-based dataset fingerprints when both runs have one; when either was
+    /// read from a file written before label fingerprints, compares the file-based ones (which
+    /// every file has), so an old and a new run of the same files stay comparable.
+    static func datasetDifference(_ a: RunRecord, _ b: RunRecord) -> String? {
+        if let labelsA = a.dataset.labelsFingerprint, let labelsB = b.dataset.labelsFingerprint {
+            guard labelsA != labelsB else { return nil }
+            return "dataset fingerprint differs (decoded ground-truth labels): \(labelsA) (\(a.images.count) images) "
+                + "vs \(labelsB) (\(b.images.count) images)"
+        }
+        let filesA = a.dataset.filesFingerprint
+        let filesB = b.dataset.filesFingerprint
+        guard filesA != filesB else { return nil }
+        let old = a.dataset.labelsFingerprint == nil
+            ? (b.dataset.labelsFingerprint == nil ? "both runs were" : "the first run was") : "the second run was"
+        return "dataset fingerprint differs (ground-truth file bytes): \(filesA) (\(a.images.count) images) "
+            + "vs \(filesB) (\(b.images.count) images); \(old) written before label fingerprints, so only the "
+            + "files' bytes could be compared: re-score with this ovseg to compare the decoded labels"
     }
 
     static func describe(_ split: SplitInfo?) -> String {

@@ -32,10 +32,66 @@ public enum Fingerprint {
         }.joined()
     }
 
-    /// The dataset fingerprint: SHA-256 over the sorted lines `id<TAB>sha256(ground truth)`.
-    /// Two runs share it exactly when they scored the same ground-truth files under the same ids.
+    /// The ground-truth files fingerprint: SHA-256 over the sorted lines `id<TAB>sha256(ground truth file)`.
+    /// Two runs share it exactly when they scored the same ground-truth files under the same ids;
+    /// the same labels saved with another PNG encoding give another value (see `labels(_:)`).
     public static func dataset(_ entries: [(id: String, groundTruthSHA256: String)]) -> String {
-        let text = entries.sorted { $0.id < $1.id }.map { "\($0.id)\t\($0.groundTruthSHA256)\n" }.joined()
-        return "sha256:" + sha256(Array(text.utf8))
+        "sha256:" + sha256(Array(lines(entries).utf8))
     }
+
+    /// The prefix of the label-based dataset fingerprint, which tells it apart from the
+    /// file-based one (`sha256:`) in results files.
+    public static let labelsPrefix = "labels-sha256:"
+
+    /// The dataset fingerprint that comparability uses: SHA-256 over the sorted lines
+    /// `id<TAB>labels hash` (the per-image hashes of `LabelHasher`), prefixed `labels-sha256:`.
+    /// Two runs share it exactly when they scored the same decoded labels under the same ids,
+    /// whatever the files' colour type or compression.
+    public static func labels(_ entries: [(id: String, labelsSHA256: String)]) -> String {
+        labelsPrefix + sha256(Array(lines(entries.map { ($0.id, $0.labelsSHA256) }).utf8))
+    }
+
+    private static func lines(_ entries: [(String, String)]) -> String {
+        entries.sorted { $0.0 < $1.0 }.map { "\($0.0)\t\($0.1)\n" }.joined()
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}
+
+/// The per-image hash of decoded ground-truth labels, computed while the image is counted.
+///
+/// Definition (so that it can be reimplemented): SHA-256 over the width and the height as
+/// little-endian UInt32, then every pixel's evaluation label in row-major order as little-endian
+/// UInt16 — the class id after the vocabulary's encoding (RGB colours mapped to ids,
+/// `reduce_zero_label` applied), 65535 (`PixelCounter.ignoredLabel`) for every pixel that is not
+/// evaluated (ignore values and colours, whatever their raw value), 65534
+/// (`PixelCounter.unlabeledLabel`) for out-of-range values kept under
+/// `--out-of-range-gt mmseg-compatible`. Lower-case hex.
+struct LabelHasher {
+    private var hasher = SHA256()
+
+    init(width: Int, height: Int) {
+        var header = [UInt8]()
+        for value in [UInt32(truncatingIfNeeded: width), UInt32(truncatingIfNeeded: height)] {
+            withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) }
+        }
+        hasher.update(data: header)
+    }
+
+    /// Adds a run of labels (row-major, continuing the previous run).
+    mutating func update(_ labels: UnsafeBufferPointer<UInt16>) {
+        #if _endian(little)
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(labels))
+        #else
+        let swapped = labels.map { $0.littleEndian }
+        swapped.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        #endif
+    }
+
+    func finalize() -> String { Fingerprint.hex(hasher.finalize()) }
 }

@@ -81,7 +81,7 @@ struct LabelReading: Sendable {
                     + "\(groundTruth.width)×\(groundTruth.height), prediction \(pair.predictionPath) is "
                     + "\(prediction.width)×\(prediction.height) (use --skip-size-mismatch to skip such pairs)")
         }
-        let matrix = try count(
+        let (matrix, labelsSHA256) = try count(
             groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
             predictionName: pair.predictionPath)
         let record = ImageRecord(
@@ -89,7 +89,7 @@ struct LabelReading: Sendable {
             groundTruthSHA256: Fingerprint.sha256(groundTruthBytes),
             predictionSHA256: Fingerprint.sha256(predictionBytes),
             width: groundTruth.width, height: groundTruth.height,
-            counts: matrix.classCounts)
+            counts: matrix.classCounts, groundTruthLabelsSHA256: labelsSHA256)
         return (record, matrix)
     }
 
@@ -109,10 +109,12 @@ struct LabelReading: Sendable {
         (groundTruth.isColorCoded ? colorCounter : indexCounter).evaluationClasses(ofGroundTruth: groundTruth.values)
     }
 
-    /// Counts a decoded pair of equal size into a fresh matrix; errors name the file and the pixel.
+    /// Counts a decoded pair of equal size into a fresh matrix and hashes the ground truth's
+    /// evaluation labels on the way (`LabelHasher`), from the same decoded values; errors name
+    /// the file and the pixel.
     func count(
         groundTruth: LabelMap, groundTruthPath: String, prediction: LabelMap, predictionName: String
-    ) throws(HarnessError) -> ConfusionMatrix {
+    ) throws(HarnessError) -> (matrix: ConfusionMatrix, labelsSHA256: String) {
         let counter = groundTruth.isColorCoded ? colorCounter : indexCounter
         var matrix = ConfusionMatrix(classCount: vocabulary.classCount)
         do {
@@ -135,7 +137,11 @@ struct LabelReading: Sendable {
                 throw HarnessError(message.text)
             }
         }
-        return matrix
+        var hasher = LabelHasher(width: groundTruth.width, height: groundTruth.height)
+        groundTruth.values.withUnsafeBufferPointer { values in
+            counter.forEachEvaluationLabelChunk(ofGroundTruth: values) { hasher.update($0) }
+        }
+        return (matrix, hasher.finalize())
     }
 
     private func readBytes(_ path: String) throws(HarnessError) -> [UInt8] {

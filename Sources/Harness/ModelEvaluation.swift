@@ -132,7 +132,7 @@ public enum ModelEvaluation {
             } else {
                 predictionHash = Fingerprint.sha256(littleEndianBytes(prediction.values))
             }
-            let counts = try reader.count(
+            let (counts, labelsSHA256) = try reader.count(
                 groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
                 predictionName: name ?? "the prediction for \(pair.id)")
             do {
@@ -142,7 +142,8 @@ public enum ModelEvaluation {
             }
             records.append(ImageRecord(
                 id: pair.id, groundTruthSHA256: Fingerprint.sha256(groundTruthBytes), predictionSHA256: predictionHash,
-                width: groundTruth.width, height: groundTruth.height, counts: counts.classCounts))
+                width: groundTruth.width, height: groundTruth.height, counts: counts.classCounts,
+                groundTruthLabelsSHA256: labelsSHA256))
             progress?.advanced(completed: index + 1, total: pairs.count)
         }
         progress?.finished()
@@ -158,8 +159,7 @@ public enum ModelEvaluation {
             dataset: DatasetInfo(
                 groundTruthDirectory: dataset.groundTruthDirectory,
                 predictionDirectory: savePredictions ?? "(in memory: \(dataset.imageDirectory))",
-                fingerprint: Fingerprint.dataset(records.map { ($0.id, $0.groundTruthSHA256) }),
-                missingPredictions: [], extraPredictions: [], sizeMismatches: []),
+                images: records, missingPredictions: [], extraPredictions: [], sizeMismatches: []),
             shard: options.shard.map { ShardInfo(indices: [$0.index], count: $0.count, partial: false) },
             matrix: matrix,
             images: records,

@@ -72,10 +72,19 @@ public enum ResultsFile {
                     + "prediction_encoding); RGB PNGs hold vocabulary colours")),
             ("pooling", .string("dataset-level: counts summed over all images before dividing")),
         ]))
+        let filesFingerprint: [(String, JSONValue)] = record.dataset.groundTruthFilesFingerprint.map { files in
+            [
+                ("fingerprint_definition", .string(
+                    "SHA-256 over the sorted lines id<TAB>ground_truth_labels_sha256 (the decoded evaluation labels: "
+                        + "equal for equal labels whatever the PNG encoding)")),
+                ("ground_truth_files_fingerprint", .string(files)),
+            ]
+        } ?? []
         root["dataset"] = .object(JSONObject([
             ("ground_truth", .string(record.dataset.groundTruthDirectory)),
             ("predictions", .string(record.dataset.predictionDirectory)),
             ("fingerprint", .string(record.dataset.fingerprint)),
+        ] + filesFingerprint + [
             ("images", .int(Int64(record.images.count))),
             ("evaluated_pixels", .count(record.matrix.evaluatedPixels)),
             ("missing_predictions", strings(record.dataset.missingPredictions)),
@@ -145,6 +154,7 @@ public enum ResultsFile {
             .object(JSONObject([
                 ("id", .string(image.id)),
                 ("ground_truth_sha256", .string(image.groundTruthSHA256)),
+            ] + (image.groundTruthLabelsSHA256.map { [("ground_truth_labels_sha256", JSONValue.string($0))] } ?? []) + [
                 ("prediction_sha256", .string(image.predictionSHA256)),
                 ("width", .int(Int64(image.width))),
                 ("height", .int(Int64(image.height))),
@@ -328,6 +338,8 @@ public enum ResultsFile {
             groundTruthDirectory: try reader.string(datasetObject, "dataset.ground_truth"),
             predictionDirectory: try reader.string(datasetObject, "dataset.predictions"),
             fingerprint: try reader.string(datasetObject, "dataset.fingerprint"),
+            // Absent in files written before label fingerprints: their `fingerprint` is file-based.
+            groundTruthFilesFingerprint: try reader.optionalString(datasetObject, "dataset.ground_truth_files_fingerprint"),
             missingPredictions: try reader.strings(datasetObject, "dataset.missing_predictions"),
             extraPredictions: try reader.strings(datasetObject, "dataset.extra_predictions"),
             sizeMismatches: try reader.strings(datasetObject, "dataset.size_mismatches"))
@@ -386,7 +398,8 @@ public enum ResultsFile {
                 predictionSHA256: try reader.string(object, where_ + ".prediction_sha256"),
                 width: try reader.int(object, where_ + ".width"),
                 height: try reader.int(object, where_ + ".height"),
-                counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) }))
+                counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) },
+                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256")))
         }
         try checkConsistency(matrix: matrix, images: images, source: source)
 
@@ -463,6 +476,13 @@ struct FieldReader {
     }
     func string(_ object: JSONObject, _ path: String) throws(HarnessError) -> String {
         guard let text = try lookup(object, path).stringValue else { throw HarnessError("\(source): \(path) must be a string") }
+        return text
+    }
+    /// A string that older files may lack: nil when the key is absent or null.
+    func optionalString(_ object: JSONObject, _ path: String) throws(HarnessError) -> String? {
+        let key = path.split(separator: ".").last.map(String.init) ?? path
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.stringValue else { throw HarnessError("\(source): \(path) must be a string") }
         return text
     }
     func bool(_ object: JSONObject, _ path: String) throws(HarnessError) -> Bool {

@@ -134,27 +134,67 @@ public struct EvaluationPolicy: Sendable, Equatable {
     }
 }
 
-/// Which images were scored.
+/// Which images were scored, and fingerprints of their ground truth.
+///
+/// New runs fingerprint the *decoded labels* (`fingerprint`, `labels-sha256:`), so the same
+/// ground truth saved as RGB or index PNG, or with other compression, gives the same value, and
+/// keep the hash of the files' bytes as secondary information (`groundTruthFilesFingerprint`).
+/// Results files written before label fingerprints existed have only the file-based value, which
+/// they hold in `fingerprint`, and `groundTruthFilesFingerprint` is nil.
 public struct DatasetInfo: Sendable, Equatable {
     public var groundTruthDirectory: String
     public var predictionDirectory: String
-    /// `sha256:` over the sorted (id, ground-truth hash) lines of the scored images.
+    /// The fingerprint comparability uses: `labels-sha256:` over the sorted (id, labels hash)
+    /// lines of the scored images (`Fingerprint.labels`); in older files, which lack
+    /// `groundTruthFilesFingerprint`, the `sha256:` over the sorted (id, file hash) lines.
     public var fingerprint: String
+    /// `sha256:` over the sorted (id, ground-truth file hash) lines (`Fingerprint.dataset`);
+    /// nil in files written before label fingerprints, whose `fingerprint` is this value.
+    public var groundTruthFilesFingerprint: String?
     public var missingPredictions: [String]
     public var extraPredictions: [String]
     public var sizeMismatches: [String]
 
     public init(
         groundTruthDirectory: String, predictionDirectory: String, fingerprint: String,
+        groundTruthFilesFingerprint: String? = nil,
         missingPredictions: [String] = [], extraPredictions: [String] = [], sizeMismatches: [String] = []
     ) {
         self.groundTruthDirectory = groundTruthDirectory
         self.predictionDirectory = predictionDirectory
         self.fingerprint = fingerprint
+        self.groundTruthFilesFingerprint = groundTruthFilesFingerprint
         self.missingPredictions = missingPredictions
         self.extraPredictions = extraPredictions
         self.sizeMismatches = sizeMismatches
     }
+
+    /// Fingerprints computed from the scored images: label-based when every image has its labels
+    /// hash, otherwise (images read from older files) file-based only, as older files had it.
+    public init(
+        groundTruthDirectory: String, predictionDirectory: String, images: [ImageRecord],
+        missingPredictions: [String] = [], extraPredictions: [String] = [], sizeMismatches: [String] = []
+    ) {
+        let files = Fingerprint.dataset(images.map { ($0.id, $0.groundTruthSHA256) })
+        let labels = images.map { image in image.groundTruthLabelsSHA256.map { (image.id, $0) } }
+        if labels.allSatisfy({ $0 != nil }) {
+            self.init(
+                groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
+                fingerprint: Fingerprint.labels(labels.compactMap { $0 }), groundTruthFilesFingerprint: files,
+                missingPredictions: missingPredictions, extraPredictions: extraPredictions, sizeMismatches: sizeMismatches)
+        } else {
+            self.init(
+                groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
+                fingerprint: files, missingPredictions: missingPredictions, extraPredictions: extraPredictions,
+                sizeMismatches: sizeMismatches)
+        }
+    }
+
+    /// The label-based fingerprint, or nil for a run read from an older file.
+    public var labelsFingerprint: String? { groundTruthFilesFingerprint == nil ? nil : fingerprint }
+
+    /// The file-based fingerprint, which every results file has.
+    public var filesFingerprint: String { groundTruthFilesFingerprint ?? fingerprint }
 }
 
 /// Which part of a sharded evaluation a file holds.
@@ -175,15 +215,21 @@ public struct ShardInfo: Sendable, Equatable {
 /// The counts of one image.
 public struct ImageRecord: Sendable, Equatable {
     public var id: String
+    /// SHA-256 of the ground-truth file's bytes.
     public var groundTruthSHA256: String
     public var predictionSHA256: String
     public var width: Int
     public var height: Int
     public var counts: [ClassCounts]
+    /// SHA-256 of the decoded evaluation labels (`LabelHasher`): equal for equal labels whatever
+    /// the file encoding. Nil for images read from files written before it existed.
+    public var groundTruthLabelsSHA256: String?
 
     public init(
-        id: String, groundTruthSHA256: String, predictionSHA256: String, width: Int, height: Int, counts: [ClassCounts]
+        id: String, groundTruthSHA256: String, predictionSHA256: String, width: Int, height: Int, counts: [ClassCounts],
+        groundTruthLabelsSHA256: String? = nil
     ) {
+        self.groundTruthLabelsSHA256 = groundTruthLabelsSHA256
         self.id = id
         self.groundTruthSHA256 = groundTruthSHA256
         self.predictionSHA256 = predictionSHA256

@@ -107,8 +107,7 @@ public enum Scorer {
             policy: reader.policy(presence: options.presence),
             dataset: DatasetInfo(
                 groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
-                fingerprint: Fingerprint.dataset(records.map { ($0.id, $0.groundTruthSHA256) }),
-                missingPredictions: pairing.missingPredictions, extraPredictions: pairing.extraPredictions,
+                images: records, missingPredictions: pairing.missingPredictions, extraPredictions: pairing.extraPredictions,
                 sizeMismatches: final.sizeMismatches.sorted()),
             shard: options.shard.map { ShardInfo(indices: [$0.index], count: $0.count, partial: false) },
             matrix: final.matrix,

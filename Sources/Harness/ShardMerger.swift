@@ -103,8 +103,7 @@ public enum ShardMerger {
             dataset: DatasetInfo(
                 groundTruthDirectory: first.record.dataset.groundTruthDirectory,
                 predictionDirectory: first.record.dataset.predictionDirectory,
-                fingerprint: Fingerprint.dataset(images.map { ($0.id, $0.groundTruthSHA256) }),
-                missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted()),
+                images: images, missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted()),
             shard: shardInfo, matrix: matrix, images: images, provenance: provenance, featureDrift: drift)
     }
 }

@@ -29,7 +29,9 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var description: String { "\(index)/\(count)" }
 
     /// The 1-based shard an image id belongs to among `count` shards: the first 8 bytes of
-    /// SHA-256(id), big-endian, modulo `count`, plus one.
+    /// SHA-256 of the id's UTF-8 bytes, read as a big-endian UInt64, modulo `count`, plus one.
+    /// The id is the ground-truth file's path relative to its folder, without `.png` and without
+    /// the ground-truth suffix, with `/` between folders.
     public static func assignment(of id: String, count: Int) -> Int {
         let digest = Array(SHA256.hash(data: Array(id.utf8)))
         var value: UInt64 = 0
@@ -39,5 +41,32 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     public func contains(_ id: String) -> Bool {
         Self.assignment(of: id, count: count) == index
+    }
+}
+
+extension Shard {
+    /// The ids of `ids` that belong to this shard, sorted.
+    public func selecting(_ ids: some Sequence<String>) -> [String] {
+        ids.filter(contains).sorted()
+    }
+
+    /// The image ids of this shard in a folder of ground truth: exactly the images
+    /// `ovseg score --gt DIR --shard k/N` scores (less any it skips), so that an external
+    /// inference job can predict just those. Sorted, one id per image.
+    public func imageIDs(groundTruthDirectory: String, groundTruthSuffix: String = "") throws(HarnessError) -> [String] {
+        let files = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
+        guard !files.isEmpty else {
+            throw HarnessError("\(groundTruthDirectory): no PNG label maps found"
+                + (groundTruthSuffix.isEmpty ? "" : " ending in \(groundTruthSuffix).png"))
+        }
+        return selecting(files.keys)
+    }
+
+    /// The image ids of this shard in an `ovseg eval` dataset (`images/` and `gt/`): exactly the
+    /// images `ovseg eval --data DIR --shard k/N` evaluates. Unmatched files are errors, as in `eval`.
+    public func imageIDs(dataset: EvaluationDataset, groundTruthSuffix: String = "", imageSuffix: String = "")
+        throws(HarnessError) -> [String]
+    {
+        selecting(try dataset.pairs(groundTruthSuffix: groundTruthSuffix, imageSuffix: imageSuffix).map(\.id))
     }
 }

@@ -6,7 +6,8 @@ import CPNGRaw
 public enum LabelMapWriter {
     /// Writes an 8-bit palette PNG whose indices are the label values and whose
     /// palette (1...256 colours) is only for display. Every value must be `< palette.count`.
-    public static func writePalette(_ map: LabelMap, palette: [RGB], to path: String) throws {
+    /// `compressionLevel` is zlib's 0...9 (nil: libpng's default); it changes the bytes, never the pixels.
+    public static func writePalette(_ map: LabelMap, palette: [RGB], to path: String, compressionLevel: Int? = nil) throws {
         guard (1...256).contains(palette.count) else {
             throw LabelMapError(.invalidArgument, file: path,
                                 detail: "a palette needs 1 to 256 colours, got \(palette.count)")
@@ -14,14 +15,14 @@ public enum LabelMapWriter {
         let indices = try narrowTo8Bit(map, limit: palette.count, path: path, what: "palette range 0...\(palette.count - 1)")
         let paletteBytes = palette.flatMap { [$0.r, $0.g, $0.b] }
         try write8(path: path, width: map.width, height: map.height, colorType: RawPNG.colorTypePalette,
-                   samples: indices, palette: paletteBytes)
+                   samples: indices, palette: paletteBytes, compressionLevel: compressionLevel)
     }
 
-    /// Writes an 8-bit gray PNG; every value must be `<= 255`.
-    public static func writeGray8(_ map: LabelMap, to path: String) throws {
+    /// Writes an 8-bit gray PNG; every value must be `<= 255`. `compressionLevel` as in `writePalette`.
+    public static func writeGray8(_ map: LabelMap, to path: String, compressionLevel: Int? = nil) throws {
         let gray = try narrowTo8Bit(map, limit: 256, path: path, what: "8-bit range 0...255")
         try write8(path: path, width: map.width, height: map.height, colorType: RawPNG.colorTypeGray,
-                   samples: gray, palette: [])
+                   samples: gray, palette: [], compressionLevel: compressionLevel)
     }
 
     /// Writes a 16-bit gray PNG holding the values unchanged.
@@ -38,14 +39,16 @@ public enum LabelMapWriter {
     }
 
     /// Writes an 8-bit RGB PNG from `width * height * 3` interleaved bytes
-    /// (synthetic scenes, colour-coded ground truth).
-    public static func writeRGB(width: Int, height: Int, pixels: [UInt8], to path: String) throws {
+    /// (synthetic scenes, colour-coded ground truth). `compressionLevel` as in `writePalette`.
+    public static func writeRGB(
+        width: Int, height: Int, pixels: [UInt8], to path: String, compressionLevel: Int? = nil
+    ) throws {
         guard width >= 0, height >= 0, pixels.count == width * height * 3 else {
             throw LabelMapError(.invalidArgument, file: path,
                                 detail: "an RGB image of \(width)x\(height) needs \(max(width * height * 3, 0)) bytes, got \(pixels.count)")
         }
         try write8(path: path, width: width, height: height, colorType: RawPNG.colorTypeRGB,
-                   samples: pixels, palette: [])
+                   samples: pixels, palette: [], compressionLevel: compressionLevel)
     }
 
     // MARK: helpers
@@ -81,14 +84,19 @@ public enum LabelMapWriter {
     }
 
     private static func write8(path: String, width: Int, height: Int, colorType: Int32,
-                               samples: [UInt8], palette: [UInt8]) throws {
+                               samples: [UInt8], palette: [UInt8], compressionLevel: Int?) throws {
         let (width32, height32) = try checkedSize(width, height, path: path)
+        if let compressionLevel, !(0...9).contains(compressionLevel) {
+            throw LabelMapError(.invalidArgument, file: path,
+                                detail: "the zlib compression level must be 0...9, got \(compressionLevel)")
+        }
+        let level = Int32(compressionLevel ?? -1)
         try AtomicFile.write(to: path) { temporary in
             try callWriter(path: path) { message, capacity in
                 samples.withUnsafeBufferPointer { sampleBuffer in
                     palette.withUnsafeBufferPointer { paletteBuffer in
                         ovpng_write8(temporary, width32, height32, colorType, sampleBuffer.baseAddress,
-                                     paletteBuffer.baseAddress, Int32(palette.count / 3), -1, message, capacity)
+                                     paletteBuffer.baseAddress, Int32(palette.count / 3), level, message, capacity)
                     }
                 }
             }

@@ -111,6 +111,43 @@ public struct PixelCounter: Sendable {
         }
     }
 
+    /// The evaluation label of a ground-truth pixel that is not evaluated (ignore value, ignore
+    /// colour, reduce_zero_label's 0 and 255, out-of-range value under `--out-of-range-gt ignore`).
+    public static let ignoredLabel: UInt16 = 0xFFFF
+    /// The evaluation label of an out-of-range ground-truth pixel kept under
+    /// `--out-of-range-gt mmseg-compatible` (not evaluated, but its prediction is counted).
+    public static let unlabeledLabel: UInt16 = 0xFFFE
+
+    /// Streams the evaluation labels of a ground-truth map to `body`, in row-major order and in
+    /// chunks of at most 65,536 pixels: the class id, `ignoredLabel` or `unlabeledLabel` of each
+    /// pixel, exactly as `count` classifies it.
+    ///
+    /// Why: two files that decode to the same labels (RGB or index PNG, any compression) yield
+    /// the same sequence, so hashing it fingerprints the data rather than its encoding. Call it
+    /// after `count` succeeded: an out-of-range value that `count` rejects is passed on here as
+    /// `unlabeledLabel`.
+    public func forEachEvaluationLabelChunk(
+        ofGroundTruth values: UnsafeBufferPointer<UInt16>, _ body: (UnsafeBufferPointer<UInt16>) -> Void
+    ) {
+        let chunkSize = 65_536
+        var chunk = [UInt16](repeating: 0, count: min(chunkSize, values.count))
+        groundTruthTable.withUnsafeBufferPointer { table in
+            chunk.withUnsafeMutableBufferPointer { chunk in
+                var start = 0
+                while start < values.count {
+                    let end = min(start + chunkSize, values.count)
+                    for i in start..<end {
+                        let code = table[Int(values[i])]
+                        chunk[i - start] = code >= 0
+                            ? UInt16(code) : (code == Self.ignoredCode ? Self.ignoredLabel : Self.unlabeledLabel)
+                    }
+                    body(UnsafeBufferPointer(rebasing: chunk[0..<(end - start)]))
+                    start = end
+                }
+            }
+        }
+    }
+
     /// Counts one image pair into `matrix`. Both buffers hold the same number of pixels.
     /// On an out-of-range value nothing is added to `matrix`.
     public func count(

@@ -225,6 +225,22 @@ struct NumericNoiseTests {
         #expect(result.regressions.isEmpty)
     }
 
+    @Test func groundTruthIsComparedByItsLabelsWhenBothRunsHashedThem() throws {
+        var b = ImageRecord(
+            id: "b", groundTruthSHA256: "sha256:rgb-file", predictionSHA256: "p", width: 1, height: 1, counts: [],
+            groundTruthLabelsSHA256: "labels")
+        var r = b
+        r.groundTruthSHA256 = "sha256:index-file"
+        #expect(NoiseComparison.groundTruthDifference(b, r, classNames: []) == nil, "other file, same labels")
+        r.groundTruthLabelsSHA256 = "other labels"
+        #expect(NoiseComparison.groundTruthDifference(b, r, classNames: [])
+            == "image b: ground-truth labels labels in the baseline, other labels in the run")
+        b.groundTruthLabelsSHA256 = nil
+        #expect(NoiseComparison.groundTruthDifference(b, r, classNames: [])
+            == "image b: ground-truth file sha256:rgb-file in the baseline, sha256:index-file in the run",
+            "an older file without labels hashes is compared by its file hash")
+    }
+
     @Test func failsWhenTheImageListsDiffer() throws {
         let base = try baseline()
         let run = try makeImageRun(method: "run", images: [("a", noiseImage), ("z", noiseImage)])
