@@ -70,11 +70,19 @@ public enum ModelEvaluation {
     /// evaluation ids in the vocabulary's colours) and its file hash is the image's prediction
     /// hash, so `ovseg score` on that folder reproduces the same counts and hashes; otherwise the
     /// hash is SHA-256 of the label values as little-endian UInt16.
+    ///
+    /// With `savePredictions`, every finished image is also appended to the folder's `EvalJournal`
+    /// under the run's `EvalRunKey` (checkpoint hash, arithmetic, vocabulary, configuration).
+    /// With `resume`, images the journal lists under the same key, whose prediction and ground-truth
+    /// files still have the recorded hashes, are not predicted again: the saved PNG is read back and
+    /// counted as `ovseg score` counts it, which gives the counts and hashes of an uninterrupted run.
+    /// `resumed` receives which images were reused and which were recomputed because files changed.
     public static func evaluate(
         dataset: EvaluationDataset, options: ScoreOptions, predictor: inout some ImagePredictor,
         savePredictions: String? = nil, provenance: (checkpoint: String?, sha256: String?, configuration: [(String, String)]),
         numerics: NumericEnvironment,
-        command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
+        command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil,
+        resume: Bool = false, resumed: ((ResumeSummary) -> Void)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
         guard options.predictionEncoding.isClassIDs else {
@@ -97,12 +105,51 @@ public enum ModelEvaluation {
                 throw HarnessError("\(savePredictions): cannot create the folder (\(error.localizedDescription))")
             }
         }
+        guard !resume || savePredictions != nil else {
+            throw HarnessError("--resume needs --save-predictions DIR: the journal and the saved predictions live there")
+        }
+        let runKey = EvalRunKey(
+            checkpointSHA256: provenance.sha256, arithmetic: numerics.arithmetic,
+            vocabularyFingerprint: options.vocabulary.fingerprint, configuration: provenance.configuration)
+        var journal: EvalJournal?
+        if let savePredictions { journal = try EvalJournal(folder: savePredictions, key: runKey, resume: resume) }
+        var summary = ResumeSummary()
+        summary.total = pairs.count
 
         var matrix = ConfusionMatrix(classCount: k)
         var records: [ImageRecord] = []
         progress?.started(total: pairs.count)
         for (index, pair) in pairs.enumerated() {
             let (groundTruth, groundTruthBytes) = try reader.readGroundTruth(pair.groundTruthPath)
+            let groundTruthHash = Fingerprint.sha256(groundTruthBytes)
+            if resume, let folder = savePredictions, let entry = journal?.entries[pair.id] {
+                let name = (folder as NSString).appendingPathComponent(pair.id + ".png")
+                let bytes = try? FileBytes.read(path: name)
+                let reason: String?
+                if entry.groundTruthSHA256 != groundTruthHash {
+                    reason = "ground truth \(pair.groundTruthPath) changed"
+                } else if let bytes {
+                    reason = Fingerprint.sha256(bytes) == entry.predictionSHA256 ? nil : "\(name) changed"
+                } else {
+                    reason = "\(name) is missing"
+                }
+                if let reason {
+                    summary.changed.append((pair.id, reason))
+                } else if let bytes {
+                    let (counts, record) = try reuse(
+                        pair: pair, predictionPath: name, predictionBytes: bytes, groundTruth: groundTruth,
+                        groundTruthHash: groundTruthHash, reader: reader)
+                    do {
+                        try matrix.add(counts)
+                    } catch {
+                        throw HarnessError("\(error)")
+                    }
+                    records.append(record)
+                    summary.reused.append(pair.id)
+                    progress?.advanced(completed: index + 1, total: pairs.count)
+                    continue
+                }
+            }
             let request = PredictionRequest(
                 id: pair.id, imagePath: pair.predictionPath, width: groundTruth.width, height: groundTruth.height,
                 groundTruthIDs: reader.evaluationIDs(groundTruth))
@@ -140,13 +187,17 @@ public enum ModelEvaluation {
             } catch {
                 throw HarnessError("\(error)")
             }
+            try journal?.append(EvalJournal.Entry(
+                id: pair.id, predictionSHA256: predictionHash, groundTruthSHA256: groundTruthHash,
+                checkpointSHA256: runKey.checkpointSHA256, runKey: runKey.value))
             records.append(ImageRecord(
-                id: pair.id, groundTruthSHA256: Fingerprint.sha256(groundTruthBytes), predictionSHA256: predictionHash,
+                id: pair.id, groundTruthSHA256: groundTruthHash, predictionSHA256: predictionHash,
                 width: groundTruth.width, height: groundTruth.height, counts: counts.classCounts,
                 groundTruthLabelsSHA256: labelsSHA256))
             progress?.advanced(completed: index + 1, total: pairs.count)
         }
         progress?.finished()
+        if resume { resumed?(summary) }
         guard !records.isEmpty || options.shard != nil else {
             throw HarnessError("no image was evaluated")
         }
@@ -168,6 +219,33 @@ public enum ModelEvaluation {
                 host: ProcessInfo.processInfo.hostName, checkpointPath: provenance.checkpoint,
                 checkpointSHA256: provenance.sha256, configuration: provenance.configuration,
                 seconds: seconds, threads: numerics.threads, numerics: numerics))
+    }
+
+    /// Counts a saved prediction exactly as `ovseg score` reads it (`LabelReading.score`).
+    static func reuse(
+        pair: ImagePair, predictionPath: String, predictionBytes: [UInt8], groundTruth: LabelMap, groundTruthHash: String,
+        reader: LabelReading
+    ) throws(HarnessError) -> (ConfusionMatrix, ImageRecord) {
+        let prediction: LabelMap
+        do {
+            prediction = try LabelMapReader.decode(bytes: predictionBytes, name: predictionPath, colors: reader.predictionColors)
+        } catch {
+            throw HarnessError("\(error)")
+        }
+        guard prediction.width == groundTruth.width, prediction.height == groundTruth.height else {
+            throw HarnessError(
+                "size mismatch for image \(pair.id): ground truth \(pair.groundTruthPath) is "
+                    + "\(groundTruth.width)×\(groundTruth.height), saved prediction \(predictionPath) is "
+                    + "\(prediction.width)×\(prediction.height)")
+        }
+        let (counts, labelsSHA256) = try reader.count(
+            groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
+            predictionName: predictionPath)
+        let record = ImageRecord(
+            id: pair.id, groundTruthSHA256: groundTruthHash, predictionSHA256: Fingerprint.sha256(predictionBytes),
+            width: groundTruth.width, height: groundTruth.height, counts: counts.classCounts,
+            groundTruthLabelsSHA256: labelsSHA256)
+        return (counts, record)
     }
 
     static func littleEndianBytes(_ values: [UInt16]) -> [UInt8] {
