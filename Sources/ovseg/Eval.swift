@@ -29,6 +29,11 @@ struct Eval: ParsableCommand {
             openearthmap, udd5, uavid, vdd). --attention, --threshold, --background, --long-side, \
             --crop and --stride override them.
 
+            With --save-predictions DIR, eval keeps a journal (DIR/.ovseg-eval-journal.jsonl, one line \
+            per finished image); after an interruption, the same command with --resume reuses the saved \
+            predictions made by the same checkpoint and configuration and segments the rest. A journal \
+            from another checkpoint or configuration is refused.
+
             --gt-suffix and --pred-suffix strip naming conventions from ground-truth and image file \
             names before matching; --jobs sets the BLAS threads of the model. Every image needs its \
             ground truth of the same size: the --skip-* options of ovseg score do not apply, nor do \
@@ -87,6 +92,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Also write each prediction as <id>.png (palette PNG of class ids) into this folder.")
     var savePredictions: String?
 
+    @Flag(help: "Continue an interrupted run: reuse the predictions in --save-predictions DIR that its journal records for this checkpoint and configuration (files whose hashes changed are recomputed).")
+    var resume = false
+
     @Option(help: "Training-free: last-block attention, segearth (default), sclip, clearclip, maskclip or vanilla.")
     var attention: String?
 
@@ -121,6 +129,12 @@ struct Eval: ParsableCommand {
                  ("--skip-size-mismatch", options.skipSizeMismatch),
                  ("--pred-reduce-zero-label", options.predReduceZeroLabel), ("--pred-offset", options.predOffset != nil)],
                 in: "ovseg eval (every image is segmented and needs its ground truth)", flagPrefix: false)
+            if resume && savePredictions == nil {
+                throw ValidationError("--resume needs --save-predictions DIR (the folder of the interrupted run)")
+            }
+            if resume && frozen != nil {
+                throw ValidationError("--resume does not apply with --frozen: feature drift is measured while segmenting, so every image must be segmented")
+            }
             guard options.jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
             BLAS.threadCount = options.jobs
             BLAS.arithmetic = arithmetic
@@ -175,7 +189,8 @@ struct Eval: ParsableCommand {
                 checkpoint: checkpoint, sha256: try Fingerprint.sha256(path: checkpoint),
                 configuration: evaluation.configuration(vocabulary: scoreOptions.vocabulary)),
             numerics: .current,
-            progress: Terminal.progress(label: "evaluating", enabled: !options.noProgress && !quiet))
+            progress: Terminal.progress(label: "evaluating", enabled: !options.noProgress && !quiet),
+            resume: resume, resumed: reportResume)
         try writeResults(record, to: output, quiet: quiet)
     }
 
@@ -231,13 +246,23 @@ struct Eval: ParsableCommand {
             savePredictions: savePredictions,
             provenance: (checkpoint: checkpoint, sha256: checkpointHash, configuration: Self.configuration(segmenter)),
             numerics: .current,
-            progress: Terminal.progress(label: "evaluating", enabled: !options.noProgress && !quiet))
+            progress: Terminal.progress(label: "evaluating", enabled: !options.noProgress && !quiet),
+            resume: resume, resumed: reportResume)
         if let drift = predictor.drift, let frozen {
             record.featureDrift = FeatureDrift(
                 frozenCheckpoint: frozen, frozenSHA256: try Fingerprint.sha256(path: frozen),
                 definition: DriftMeter.definition, images: drift.images)
         }
         try writeResults(record, to: output, quiet: quiet)
+    }
+
+    /// Says how many images `--resume` reused and which were recomputed because their files changed.
+    func reportResume(_ summary: ResumeSummary) {
+        guard !quiet else { return }
+        Terminal.note("eval: resumed: reused \(summary.reused.count) of \(summary.total) images from the saved predictions, segmented \(summary.total - summary.reused.count)")
+        for (id, reason) in summary.changed {
+            Terminal.note("eval: recomputed \(id): \(reason) since the journal recorded it")
+        }
     }
 
     /// One line on stderr saying what a long step is doing (not with --quiet).

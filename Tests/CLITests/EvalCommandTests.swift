@@ -46,6 +46,47 @@ struct EvalCommandTests {
         return path
     }
 
+    @Test func resumeReusesSavedPredictionsAndRefusesAnotherRun() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let pred = workspace.path + "/pred"
+        let eval = ["eval", "--vocab", "potsdam", "--data", data, "--save-predictions", pred]
+        let whole = try CLI.run(eval + ["--checkpoint", demoCheckpoint, "-o", workspace.path + "/whole.ovseg.json"])
+        try #require(whole.status == 0, "\(whole.stderr)")
+        // Killed after the first image, in the middle of the second journal line.
+        let journal = pred + "/.ovseg-eval-journal.jsonl"
+        let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+        try #require(lines.count == 2)
+        try (lines[0] + "\n" + lines[1].prefix(30)).write(toFile: journal, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: pred + "/tile_0001.png")
+
+        let resumed = try CLI.run(
+            eval + ["--checkpoint", demoCheckpoint, "--resume", "-o", workspace.path + "/resumed.ovseg.json"])
+        try #require(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("reused 1 of 2 images"))
+        let a = try json(workspace.path + "/whole.ovseg.json"), b = try json(workspace.path + "/resumed.ovseg.json")
+        #expect((a["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]] != nil)
+        #expect((a["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]] == (b["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]])
+        let images = { (run: [String: Any]) in
+            try JSONSerialization.data(withJSONObject: run["images"] ?? [], options: [.sortedKeys])
+        }
+        #expect(try images(a) == images(b))
+
+        let template = try CLI.run(
+            eval + ["--checkpoint", demoCheckpoint, "--resume", "--template", "{}", "-o", workspace.path + "/t.ovseg.json"])
+        #expect(template.status != 0)
+        #expect(template.stderr.contains("another configuration"))
+        let other = try damagedCheckpoint(workspace, metadata: { $0["note"] = "another file" })
+        let checkpoint = try CLI.run(eval + ["--checkpoint", other, "--resume", "-o", workspace.path + "/c.ovseg.json"])
+        #expect(checkpoint.status != 0)
+        #expect(checkpoint.stderr.contains("another checkpoint"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.path + "/c.ovseg.json"))
+        let noFolder = try CLI.run(
+            ["eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint, "--resume", "-o", workspace.path + "/n.ovseg.json"])
+        #expect(noFolder.status != 0)
+        #expect(noFolder.stderr.contains("--save-predictions"))
+    }
+
     @Test func savedPredictionsRescoreToTheSameCountsAndHashes() throws {
         let workspace = try Workspace()
         let data = try tiles(workspace)
