@@ -38,6 +38,14 @@ public enum HTMLReport {
             html.line()
             table(section.summary, level: level, into: &html)
             table(section.perClass, level: level, into: &html)
+            if let perImage = section.perImage {
+                html.element("p", [("class", "note")]) { p in
+                    p.text("Per-image mIoU (each run's presence policy) and pixel accuracy of every run: ")
+                    p.element("a", [("href", perImage.fileName)], text: perImage.fileName)
+                    p.text(".")
+                }
+                html.line()
+            }
             if let collapse = section.collapse { table(collapse, level: level, into: &html) }
             if let drift = section.featureDrift { table(drift, level: level, into: &html) }
             if section.bootstrapNote != nil || section.deltas != nil {

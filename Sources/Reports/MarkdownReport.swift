@@ -22,6 +22,12 @@ public enum MarkdownReport {
             }
             table(section.summary, level: level, into: &lines)
             table(section.perClass, level: level, into: &lines)
+            if let perImage = section.perImage {
+                lines.append(
+                    "Per-image mIoU (each run's presence policy) and pixel accuracy of every run: "
+                        + "[\(perImage.fileName)](\(perImage.fileName)).")
+                lines.append("")
+            }
             if let collapse = section.collapse { table(collapse, level: level, into: &lines) }
             if let drift = section.featureDrift { table(drift, level: level, into: &lines) }
             if section.bootstrapNote != nil || section.deltas != nil {

@@ -153,6 +153,9 @@ public struct ReportSection: Sendable {
     public var provenance: ReportTable
     public var charts: [Chart]
     public var qualitative: QualitativePanel?
+    /// Per-image mIoU and pixel accuracy of every run, written beside the report as CSV; nil
+    /// when no results file holds per-image counts.
+    public var perImage: PerImageTable?
     /// Class names and colours, for legends.
     public var legend: [(name: String, color: [UInt8])]
 
@@ -205,6 +208,7 @@ public struct ReportSection: Sendable {
         }
         let prefix = count > 1 ? "s\(number)-" : ""
         charts = Charts.all(records: records, scores: scores, prefix: prefix)
+        perImage = PerImageTable(records: records, prefix: prefix)
         qualitative = nil
         if let sources = options.qualitative {
             qualitative = try QualitativePanel(records: records, paths: inputs.map(\.path), sources: sources)
