@@ -131,6 +131,8 @@ public struct Report: Sendable {
 
 /// One group of comparable runs: its tables, charts and provenance.
 public struct ReportSection: Sendable {
+    /// 1-based position among the sections; the suffix of the section's anchors and table ids.
+    public var number: Int
     public var heading: String?
     public var inputs: [ReportInput]
     public var baseline: Int
@@ -161,6 +163,7 @@ public struct ReportSection: Sendable {
 
     init(number: Int, of count: Int, inputs: [ReportInput], options: ReportOptions) throws(ReportError) {
         self.inputs = inputs
+        self.number = number
         heading = count > 1 ? "Section \(number) of \(count): \(inputs[0].record.vocabulary.name), \(inputs[0].record.split?.name ?? "no split")" : nil
         let records = inputs.map(\.record)
         let first = records[0]
