@@ -28,27 +28,36 @@ public enum HTMLReport {
             html.element("p", [("class", "warning")]) { $0.element("strong", text: "Warning: "); $0.text(warning) }
             html.line()
         }
+        contents(report.contents, into: &html)
         for section in report.sections {
             html.open("section")
             var level = 2
             if let heading = section.heading {
-                html.element("h2", text: heading)
+                html.element("h2", [("id", section.sectionAnchor)], text: heading)
                 level = 3
             }
             html.line()
             table(section.summary, level: level, into: &html)
             table(section.perClass, level: level, into: &html)
+            if let perImage = section.perImage {
+                html.element("p", [("class", "note")]) { p in
+                    p.text("Per-image mIoU (each run's presence policy) and pixel accuracy of every run: ")
+                    p.element("a", [("href", perImage.fileName)], text: perImage.fileName)
+                    p.text(".")
+                }
+                html.line()
+            }
             if let collapse = section.collapse { table(collapse, level: level, into: &html) }
             if let drift = section.featureDrift { table(drift, level: level, into: &html) }
             if section.bootstrapNote != nil || section.deltas != nil {
-                html.element("h\(level)", text: "Confidence intervals")
+                html.element("h\(level)", [("id", section.intervalsAnchor)], text: "Confidence intervals")
                 if let note = section.bootstrapNote { html.element("p", [("class", "note")], text: note) }
                 html.line()
                 for item in [section.deltas, section.intervals, section.undefinedClasses].compactMap({ $0 }) {
                     table(item, level: level + 1, into: &html)
                 }
             }
-            html.element("h\(level)", text: "Charts")
+            html.element("h\(level)", [("id", section.chartsAnchor)], text: "Charts")
             html.line()
             for chart in section.charts where !chart.compact { figure(chart, into: &html) }
             let compact = section.charts.filter(\.compact)
@@ -60,9 +69,9 @@ public enum HTMLReport {
                 html.line()
             }
             if let panel = section.qualitative, !panel.rows.isEmpty {
-                qualitative(panel, legend: section.legend, level: level, into: &html)
+                qualitative(panel, legend: section.legend, level: level, anchor: section.qualitativeAnchor, into: &html)
             }
-            html.element("h\(level)", text: "Policy and provenance")
+            html.element("h\(level)", [("id", section.policyAnchor)], text: "Policy and provenance")
             html.element("dl", [("class", "policy")]) { list in
                 for item in section.policy {
                     list.element("dt", text: item.label)
@@ -82,6 +91,33 @@ public enum HTMLReport {
         html.close("html")
         html.line()
         return html.output
+    }
+
+    /// A `nav` with a nested list of links to the headings and tables (tables keep their `id`).
+    static func contents(_ entries: [ContentsEntry], into html: inout HTMLWriter) {
+        guard !entries.isEmpty else { return }
+        html.open("nav", [("class", "toc")])
+        html.element("h2", text: "Contents")
+        html.line()
+        var depth = -1
+        for entry in entries {
+            if entry.depth > depth {
+                for _ in depth..<entry.depth { html.open("ul") }
+            } else {
+                html.close("li")
+                for _ in entry.depth..<depth { html.close("ul"); html.close("li") }
+            }
+            depth = entry.depth
+            html.line()
+            html.open("li")
+            html.element("a", [("href", "#" + entry.anchor)], text: entry.title)
+        }
+        html.close("li")
+        for _ in 0..<depth { html.close("ul"); html.close("li") }
+        html.close("ul")
+        html.line()
+        html.close("nav")
+        html.line()
     }
 
     static func figure(_ chart: Chart, into html: inout HTMLWriter) {
@@ -131,9 +167,10 @@ public enum HTMLReport {
     }
 
     static func qualitative(
-        _ panel: QualitativePanel, legend: [(name: String, color: [UInt8])], level: Int, into html: inout HTMLWriter
+        _ panel: QualitativePanel, legend: [(name: String, color: [UInt8])], level: Int, anchor: String,
+        into html: inout HTMLWriter
     ) {
-        html.element("h\(level)", text: "Qualitative examples")
+        html.element("h\(level)", [("id", anchor)], text: "Qualitative examples")
         html.element("p", [("class", "note")],
             text: "The \(panel.rows.count) images with the lowest mean per-image mIoU over the methods; label maps in the vocabulary colours (black: ignored or unknown).")
         html.element("ul", [("class", "legend")]) { list in
@@ -185,6 +222,7 @@ public enum HTMLReport {
         .swatch{display:inline-block;width:1em;height:1em;border:1px solid #888;margin-right:.35em;vertical-align:-.15em}\
         .qualitative .tiles{display:flex;flex-wrap:wrap;gap:.5em}.qualitative figure{margin:0;text-align:center}\
         .qualitative img{width:128px;height:auto;image-rendering:pixelated;border:1px solid #ccc}.image-id{font-weight:600;margin:.8em 0 .3em}\
+        nav.toc ul{margin:.2em 0;padding-left:1.4em}nav.toc{font-size:.92em}table[id],h2[id],h3[id],h4[id]{scroll-margin-top:1em}\
         footer{margin-top:2em;font-size:.85em;color:#555;border-top:1px solid #ddd;padding-top:.5em}\
         @media print{body{max-width:none;margin:0;font-size:10pt}.table-wrap,figure.chart{overflow:visible}\
         table{font-size:8.5pt}tr,figure,.qualitative{break-inside:avoid}h2,h3,h4{break-after:avoid}\

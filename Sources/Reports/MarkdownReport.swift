@@ -13,18 +13,27 @@ public enum MarkdownReport {
             lines.append("> **Warning:** " + MarkdownText.escape(warning))
             lines.append("")
         }
+        contents(report.contents, into: &lines)
         for section in report.sections {
             var level = "##"
             if let heading = section.heading {
+                lines.append(anchor(section.sectionAnchor))
                 lines.append("## " + MarkdownText.escape(heading))
                 lines.append("")
                 level = "###"
             }
             table(section.summary, level: level, into: &lines)
             table(section.perClass, level: level, into: &lines)
+            if let perImage = section.perImage {
+                lines.append(
+                    "Per-image mIoU (each run's presence policy) and pixel accuracy of every run: "
+                        + "[\(perImage.fileName)](\(perImage.fileName)).")
+                lines.append("")
+            }
             if let collapse = section.collapse { table(collapse, level: level, into: &lines) }
             if let drift = section.featureDrift { table(drift, level: level, into: &lines) }
             if section.bootstrapNote != nil || section.deltas != nil {
+                lines.append(anchor(section.intervalsAnchor))
                 lines.append("\(level) Confidence intervals")
                 lines.append("")
                 if let note = section.bootstrapNote {
@@ -35,6 +44,7 @@ public enum MarkdownReport {
                     table(item, level: level + "#", into: &lines)
                 }
             }
+            lines.append(anchor(section.chartsAnchor))
             lines.append("\(level) Charts")
             lines.append("")
             for chart in section.charts {
@@ -42,6 +52,7 @@ public enum MarkdownReport {
                 lines.append("")
             }
             if let panel = section.qualitative, !panel.rows.isEmpty {
+                lines.append(anchor(section.qualitativeAnchor))
                 lines.append("\(level) Qualitative examples")
                 lines.append("")
                 lines.append(
@@ -50,6 +61,7 @@ public enum MarkdownReport {
                         + ".")
                 lines.append("")
             }
+            lines.append(anchor(section.policyAnchor))
             lines.append("\(level) Policy and provenance")
             lines.append("")
             for item in section.policy {
@@ -62,7 +74,22 @@ public enum MarkdownReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// "Contents" and a nested list of links to the anchors.
+    static func contents(_ entries: [ContentsEntry], into lines: inout [String]) {
+        guard !entries.isEmpty else { return }
+        lines.append("## Contents")
+        lines.append("")
+        for entry in entries {
+            lines.append(String(repeating: "  ", count: entry.depth) + "- [" + MarkdownText.escape(entry.title) + "](#\(entry.anchor))")
+        }
+        lines.append("")
+    }
+
+    /// An empty HTML anchor on its own line before a heading (GitHub keeps `id`s of `<a>`).
+    static func anchor(_ id: String) -> String { "<a id=\"\(HTMLText.escape(id))\"></a>" }
+
     static func table(_ table: ReportTable, level: String, into lines: inout [String]) {
+        lines.append(anchor(table.id))
         lines.append("\(level) " + MarkdownText.escape(table.caption))
         lines.append("")
         lines.append("| " + table.columns.map { MarkdownText.escape($0.title) }.joined(separator: " | ") + " |")

@@ -1,12 +1,14 @@
 import FileOutput
 
-/// Writes a report's files: `report.md`, `report.html` and the SVG charts beside them.
+/// Writes a report's files: `report.md`, `report.html`, and beside them the SVG charts and the
+/// per-image CSV of each section.
 public enum ReportFiles {
-    /// The files of `report` by name, in writing order (charts first, then Markdown, then HTML).
+    /// The files of `report` by name, in writing order (per section its charts and per-image CSV, then Markdown, then HTML).
     public static func contents(of report: Report) -> [(name: String, text: String)] {
         var files: [(String, String)] = []
         for section in report.sections {
             for chart in section.charts { files.append((chart.fileName, chart.svg)) }
+            if let table = section.perImage { files.append((table.fileName, table.csv)) }
         }
         files.append(("report.md", MarkdownReport.render(report)))
         files.append(("report.html", HTMLReport.render(report)))

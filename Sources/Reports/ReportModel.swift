@@ -131,6 +131,8 @@ public struct Report: Sendable {
 
 /// One group of comparable runs: its tables, charts and provenance.
 public struct ReportSection: Sendable {
+    /// 1-based position among the sections; the suffix of the section's anchors and table ids.
+    public var number: Int
     public var heading: String?
     public var inputs: [ReportInput]
     public var baseline: Int
@@ -153,11 +155,15 @@ public struct ReportSection: Sendable {
     public var provenance: ReportTable
     public var charts: [Chart]
     public var qualitative: QualitativePanel?
+    /// Per-image mIoU and pixel accuracy of every run, written beside the report as CSV; nil
+    /// when no results file holds per-image counts.
+    public var perImage: PerImageTable?
     /// Class names and colours, for legends.
     public var legend: [(name: String, color: [UInt8])]
 
     init(number: Int, of count: Int, inputs: [ReportInput], options: ReportOptions) throws(ReportError) {
         self.inputs = inputs
+        self.number = number
         heading = count > 1 ? "Section \(number) of \(count): \(inputs[0].record.vocabulary.name), \(inputs[0].record.split?.name ?? "no split")" : nil
         let records = inputs.map(\.record)
         let first = records[0]
@@ -205,6 +211,7 @@ public struct ReportSection: Sendable {
         }
         let prefix = count > 1 ? "s\(number)-" : ""
         charts = Charts.all(records: records, scores: scores, prefix: prefix)
+        perImage = PerImageTable(records: records, prefix: prefix)
         qualitative = nil
         if let sources = options.qualitative {
             qualitative = try QualitativePanel(records: records, paths: inputs.map(\.path), sources: sources)

@@ -34,7 +34,8 @@ struct ReportGoldenTests {
         let listing = try FileManager.default.contentsOfDirectory(atPath: folder + "/nested").sorted()
         let expected: [String] = written.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
         #expect(listing == expected)
-        #expect(listing.count == 2 + 2 + 3)
+        #expect(listing.count == 2 + 2 + 3 + 1)
+        #expect(listing.contains("per-image.csv"))
     }
 }
 
