@@ -122,74 +122,75 @@ public enum ModelEvaluation {
         for (index, pair) in pairs.enumerated() {
             let (groundTruth, groundTruthBytes) = try reader.readGroundTruth(pair.groundTruthPath)
             let groundTruthHash = Fingerprint.sha256(groundTruthBytes)
+            // A resumed image is the saved prediction read back, as `ovseg score` reads it; any other
+            // image is segmented (and saved and journalled when asked).
+            var saved: (path: String, bytes: [UInt8])?
             if resume, let folder = savePredictions, let entry = journal?.entries[pair.id] {
                 let name = (folder as NSString).appendingPathComponent(pair.id + ".png")
                 let bytes = try? FileBytes.read(path: name)
-                let reason: String?
                 if entry.groundTruthSHA256 != groundTruthHash {
-                    reason = "ground truth \(pair.groundTruthPath) changed"
+                    summary.changed.append((pair.id, "ground truth \(pair.groundTruthPath) changed"))
                 } else if let bytes {
-                    reason = Fingerprint.sha256(bytes) == entry.predictionSHA256 ? nil : "\(name) changed"
-                } else {
-                    reason = "\(name) is missing"
-                }
-                if let reason {
-                    summary.changed.append((pair.id, reason))
-                } else if let bytes {
-                    let (counts, record) = try reuse(
-                        pair: pair, predictionPath: name, predictionBytes: bytes, groundTruth: groundTruth,
-                        groundTruthHash: groundTruthHash, reader: reader)
-                    do {
-                        try matrix.add(counts)
-                    } catch {
-                        throw HarnessError("\(error)")
+                    if Fingerprint.sha256(bytes) == entry.predictionSHA256 {
+                        saved = (name, bytes)
+                    } else {
+                        summary.changed.append((pair.id, "\(name) changed"))
                     }
-                    records.append(record)
-                    summary.reused.append(pair.id)
-                    progress?.advanced(completed: index + 1, total: pairs.count)
-                    continue
+                } else {
+                    summary.changed.append((pair.id, "\(name) is missing"))
                 }
             }
-            let request = PredictionRequest(
-                id: pair.id, imagePath: pair.predictionPath, width: groundTruth.width, height: groundTruth.height,
-                groundTruthIDs: reader.evaluationIDs(groundTruth))
             let prediction: LabelMap
-            do {
-                prediction = try predictor.predict(request)
-            } catch let error as HarnessError {
-                throw error
-            } catch {
-                throw HarnessError("\(pair.predictionPath): \(error)")
-            }
-            guard prediction.width == groundTruth.width, prediction.height == groundTruth.height else {
-                throw HarnessError(
-                    "size mismatch for image \(pair.id): ground truth \(pair.groundTruthPath) is "
-                        + "\(groundTruth.width)×\(groundTruth.height), image \(pair.predictionPath) is "
-                        + "\(prediction.width)×\(prediction.height)")
-            }
-            let name = savePredictions.map { ($0 as NSString).appendingPathComponent(pair.id + ".png") }
+            let predictionName: String
             let predictionHash: String
-            if let name {
+            if let saved {
                 do {
-                    try LabelMapWriter.writePalette(prediction, palette: palette, to: name)
-                    predictionHash = Fingerprint.sha256(try FileBytes.read(path: name))
+                    prediction = try LabelMapReader.decode(bytes: saved.bytes, name: saved.path, colors: reader.predictionColors)
                 } catch {
                     throw HarnessError("\(error)")
                 }
+                try checkSize(pair: pair, groundTruth: groundTruth, prediction: prediction, described: "saved prediction \(saved.path)")
+                predictionName = saved.path
+                predictionHash = Fingerprint.sha256(saved.bytes)
+                summary.reused.append(pair.id)
             } else {
-                predictionHash = Fingerprint.sha256(littleEndianBytes(prediction.values))
+                let request = PredictionRequest(
+                    id: pair.id, imagePath: pair.predictionPath, width: groundTruth.width, height: groundTruth.height,
+                    groundTruthIDs: reader.evaluationIDs(groundTruth))
+                do {
+                    prediction = try predictor.predict(request)
+                } catch let error as HarnessError {
+                    throw error
+                } catch {
+                    throw HarnessError("\(pair.predictionPath): \(error)")
+                }
+                let name = savePredictions.map { ($0 as NSString).appendingPathComponent(pair.id + ".png") }
+                predictionName = name ?? "the prediction for \(pair.id)"
+                try checkSize(pair: pair, groundTruth: groundTruth, prediction: prediction, described: "image \(pair.predictionPath)")
+                if let name {
+                    do {
+                        try LabelMapWriter.writePalette(prediction, palette: palette, to: name)
+                        predictionHash = Fingerprint.sha256(try FileBytes.read(path: name))
+                    } catch {
+                        throw HarnessError("\(error)")
+                    }
+                } else {
+                    predictionHash = Fingerprint.sha256(littleEndianBytes(prediction.values))
+                }
             }
             let (counts, labelsSHA256) = try reader.count(
                 groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
-                predictionName: name ?? "the prediction for \(pair.id)")
+                predictionName: predictionName)
             do {
                 try matrix.add(counts)
             } catch {
                 throw HarnessError("\(error)")
             }
-            try journal?.append(EvalJournal.Entry(
-                id: pair.id, predictionSHA256: predictionHash, groundTruthSHA256: groundTruthHash,
-                checkpointSHA256: runKey.checkpointSHA256, runKey: runKey.value))
+            if saved == nil {
+                try journal?.append(EvalJournal.Entry(
+                    id: pair.id, predictionSHA256: predictionHash, groundTruthSHA256: groundTruthHash,
+                    checkpointSHA256: runKey.checkpointSHA256, runKey: runKey.value))
+            }
             records.append(ImageRecord(
                 id: pair.id, groundTruthSHA256: groundTruthHash, predictionSHA256: predictionHash,
                 width: groundTruth.width, height: groundTruth.height, counts: counts.classCounts,
@@ -221,31 +222,16 @@ public enum ModelEvaluation {
                 seconds: seconds, threads: numerics.threads, numerics: numerics))
     }
 
-    /// Counts a saved prediction exactly as `ovseg score` reads it (`LabelReading.score`).
-    static func reuse(
-        pair: ImagePair, predictionPath: String, predictionBytes: [UInt8], groundTruth: LabelMap, groundTruthHash: String,
-        reader: LabelReading
-    ) throws(HarnessError) -> (ConfusionMatrix, ImageRecord) {
-        let prediction: LabelMap
-        do {
-            prediction = try LabelMapReader.decode(bytes: predictionBytes, name: predictionPath, colors: reader.predictionColors)
-        } catch {
-            throw HarnessError("\(error)")
-        }
+    /// A prediction must have its ground truth's size; `described` names the prediction in the error.
+    static func checkSize(
+        pair: ImagePair, groundTruth: LabelMap, prediction: LabelMap, described: String
+    ) throws(HarnessError) {
         guard prediction.width == groundTruth.width, prediction.height == groundTruth.height else {
             throw HarnessError(
                 "size mismatch for image \(pair.id): ground truth \(pair.groundTruthPath) is "
-                    + "\(groundTruth.width)×\(groundTruth.height), saved prediction \(predictionPath) is "
+                    + "\(groundTruth.width)×\(groundTruth.height), \(described) is "
                     + "\(prediction.width)×\(prediction.height)")
         }
-        let (counts, labelsSHA256) = try reader.count(
-            groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
-            predictionName: predictionPath)
-        let record = ImageRecord(
-            id: pair.id, groundTruthSHA256: groundTruthHash, predictionSHA256: Fingerprint.sha256(predictionBytes),
-            width: groundTruth.width, height: groundTruth.height, counts: counts.classCounts,
-            groundTruthLabelsSHA256: labelsSHA256)
-        return (counts, record)
     }
 
     static func littleEndianBytes(_ values: [UInt16]) -> [UInt8] {
