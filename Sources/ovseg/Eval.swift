@@ -175,8 +175,7 @@ struct Eval: ParsableCommand {
         let scoreOptions = try options.scoreOptions(method: name)
         let overrides = TrainingFreeOverrides(
             attention: attention, threshold: threshold, background: background, longSide: longSide, crop: crop, stride: stride)
-        let images = try EvaluationDataset(root: data).pairs(
-            groundTruthSuffix: options.gtSuffix, imageSuffix: options.predSuffix).count
+        let images = try imageCount()
         phase("loading \(checkpoint) and embedding the prompts of \(scoreOptions.vocabulary.classCount) classes for \(images) images …")
         let evaluation = try TrainingFreeEvaluation(
             checkpoint: checkpoint, vocabulary: scoreOptions.vocabulary, overrides: overrides, templates: template)
@@ -217,9 +216,7 @@ struct Eval: ParsableCommand {
             pooling: pooling ?? 1, inference: inferenceMode, templates: template.isEmpty ? nil : template,
             frozenCompensation: frozenCompensation, shortestEdge: resize, sceneBias: !noSceneBias,
             liveTextBias: liveTextBias)
-        // The dataset is listed before the model loads, so a wrong folder fails in a second, not after it.
-        let images = try EvaluationDataset(root: data).pairs(
-            groundTruthSuffix: options.gtSuffix, imageSuffix: options.predSuffix).count
+        let images = try imageCount()
         phase("loading \(checkpoint) for \(images) images …")
         let segmenter = try SoftGuidedSegmenter(checkpoint: checkpoint, options: segmenterOptions)
         if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
@@ -263,6 +260,12 @@ struct Eval: ParsableCommand {
         for (id, reason) in summary.changed {
             Terminal.note("eval: recomputed \(id): \(reason) since the journal recorded it")
         }
+    }
+
+    /// The images of `--data`, listed before the model loads so that a wrong folder fails in a
+    /// second, not after it.
+    func imageCount() throws -> Int {
+        try EvaluationDataset(root: data).pairs(groundTruthSuffix: options.gtSuffix, imageSuffix: options.predSuffix).count
     }
 
     /// One line on stderr saying what a long step is doing (not with --quiet).
