@@ -13,7 +13,7 @@ xformers) and plain `nn.LayerNorm` instead of apex's FusedLayerNorm.
         /path/to/SGSeg/sgseg/src/open_clip/eva_clip [--full]
 
 `--full` also checks 4 blocks of the real EVA02-L/14-336 width (1024, 16 heads,
-336 px) with random weights, as in sgseg-released.md §13.5.
+336 px) with random weights, as in docs/sgseg-released.md §10.
 """
 import importlib
 import os

@@ -10,8 +10,8 @@
    unchanged, and the converted file must reproduce the model's outputs
    bit for bit. With `live_text=True` the fusion block must be kept.
 2. CAT-Seg: a tiny random CAT-Seg model on an HF CLIP is rewritten into
-   OpenAI/CAT-Seg names by an independent inverse of segmentation-core.md
-   §9.4 (separate `q/k/v_proj_weight` + packed `in_proj_bias`, as CAT-Seg
+   OpenAI/CAT-Seg names by an independent inverse of docs/checkpoint-format.md
+   §5 (separate `q/k/v_proj_weight` + packed `in_proj_bias`, as CAT-Seg
    stores them; `visual.proj` and `text_projection` as [W,E]); a second file
    uses the packed `in_proj_weight` of plain OpenAI CLIP. Both must convert
    back to the original HF tensors exactly and reproduce the outputs.

@@ -11,7 +11,7 @@ head). Nothing of theirs is imported from the checkout itself: the needed files
 are copied to a scratch directory (default /tmp/ovseg-authors-scratch), where
 
 * `sgseg/__init__.py` and `sgseg/modeling/__init__.py` are emptied (they import
-  the missing `cat_seg_head`, sgseg-released.md §9.1) — the only edits;
+  the missing `cat_seg_head`, docs/sgseg-released.md §1.1) — the only edits;
 * stand-ins are written for what is not installed: detectron2 (the
   `configurable` decorator, registries, `ImageList.from_tensors`,
   `sem_seg_postprocess`; the last two restated from detectron2's behaviour),

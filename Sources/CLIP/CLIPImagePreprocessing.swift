@@ -1,7 +1,7 @@
 import Tensor
 
-/// Pixel preparation of the dense CLIP pipelines (segmentation-core.md §3.3,
-/// §5.1): pixels stay in 0–255, are resized with `F.interpolate(bilinear,
+/// Pixel preparation of the dense CLIP pipelines (docs/segmentation-core.md §2.3,
+/// §4.1): pixels stay in 0–255, are resized with `F.interpolate(bilinear,
 /// align_corners=False)` without antialiasing, and normalised with the CLIP
 /// mean/std scaled by 255 (CAT-Seg's `PIXEL_MEAN`/`PIXEL_STD`). Because the
 /// bilinear weights sum to one, resizing before or after the per-channel

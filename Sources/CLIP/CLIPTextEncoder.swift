@@ -227,7 +227,7 @@ public struct CLIPTextOutput: Sendable {
     public var endOfTextIndices: [Int]
 }
 
-/// CLIP's text tower in Hugging Face naming (segmentation-core.md §3.2, §3.5):
+/// CLIP's text tower in Hugging Face naming (docs/segmentation-core.md §2.2, §2.5):
 /// token + position embeddings, causal pre-LN transformer, final LayerNorm,
 /// pooling at the end-of-text token, projection.
 ///

@@ -13,7 +13,7 @@ extension CLIPTokenizer: CLIPTextTokenizing {
     public func tokenRow(_ text: String) -> [Int32] { tokenize(text).ids }
 }
 
-/// Prompt construction of CAT-Seg's `get_text_embeds` (segmentation-core.md §5.4).
+/// Prompt construction of CAT-Seg's `get_text_embeds` (docs/segmentation-core.md §4.4).
 public enum CLIPPrompts {
     /// The single template of the released CAT-Seg / SGSeg code.
     public static let catSegTemplate = "A photo of a {} in the scene"

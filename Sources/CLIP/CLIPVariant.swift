@@ -1,7 +1,7 @@
 import SafeTensors
 
 /// The CLIP sizes the suite supports, recognised from tensor shapes
-/// (segmentation-core.md §3.1): OpenAI ViT-B/16 and ViT-L/14 (224 or 336).
+/// (docs/segmentation-core.md §2.1): OpenAI ViT-B/16 and ViT-L/14 (224 or 336).
 ///
 /// Shapes fix every size except the attention head count and the activation.
 /// For the supported towers heads = width / 64 (true of every OpenAI tower).
@@ -48,11 +48,9 @@ public enum CLIPVariant: String, Sendable, Equatable, CaseIterable {
 
 /// String keys of `__metadata__` that carry what shapes cannot tell.
 ///
-/// segmentation-core.md §9.5 reserves the `sgseg.` namespace for the project's
-/// keys and proposes no head or activation entry (its `sgseg.config` JSON
-/// describes the whole segmenter, and a plain HF `model.safetensors` has no
-/// metadata at all). We therefore add three flat string keys in that
-/// namespace; they are optional for the supported variants (heads = width/64,
+/// The `sgseg.` namespace holds the project's keys (docs/checkpoint-format.md
+/// §3); a plain HF `model.safetensors` has no metadata at all, so these three
+/// flat string keys are optional for the supported variants (heads = width/64,
 /// QuickGELU) and required for any other size:
 ///
 /// * `sgseg.clip.text_heads`, `sgseg.clip.vision_heads`: decimal integers;

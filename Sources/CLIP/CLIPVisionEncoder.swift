@@ -4,7 +4,7 @@ import Synchronization
 import Tensor
 
 /// How stored position embeddings are resized to another patch grid
-/// (segmentation-core.md §3.7).
+/// (docs/segmentation-core.md §2.7).
 public enum CLIPPositionInterpolation: String, Sendable, Equatable {
     /// Bicubic to the target size (`F.interpolate(size=…)`), as CAT-Seg and
     /// transformers ≥ PR #33226 do.
@@ -145,8 +145,8 @@ final class PositionEmbeddingCache: Sendable {
     }
 }
 
-/// CLIP's vision tower in Hugging Face naming (segmentation-core.md §3.2,
-/// §3.4, §3.6, §3.7): patch embedding, class token, (interpolated) position
+/// CLIP's vision tower in Hugging Face naming (docs/segmentation-core.md §2.2,
+/// §2.4, §2.6, §2.7): patch embedding, class token, (interpolated) position
 /// embeddings, `pre_layrnorm`, pre-LN transformer, `post_layernorm` on the
 /// CLS token, `visual_projection`; dense patch features and intermediate
 /// layers on request.

@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// Class aggregation of one layer (`attention`, `ClassTransformerLayer`,
-/// segmentation-core.md §5.7): average-pool each class map, run linear
+/// docs/segmentation-core.md §4.7): average-pool each class map, run linear
 /// attention (`φ = elu + 1`, eps 1e-6, no output projection) along the class
 /// axis at every pooled pixel with the class axis padded to `pad_len` by a
 /// learned token, add a ReLU MLP, un-pool bilinearly (align_corners=True) and

@@ -6,8 +6,8 @@ import Tensor
 /// embedding, `layers` × (guided Swin pair → class linear attention), and the
 /// two-stage upsampling decoder guided by the two intermediate backbone taps
 /// (`upsample1/2`), giving per-class logits at 4× the feature resolution
-/// (sgseg-released.md §3–§5, §12.2 steps 0 and 5–10; segmentation-core.md
-/// §5.5–§5.8).
+/// (docs/sgseg-released.md §3–§5, §7.2 steps 0 and 5–10; docs/segmentation-core.md
+/// §4.5–§4.8).
 ///
 /// With `bias == .memory` (SGSeg) the constant scene-bias maps G0/G1/G2 are
 /// added to the three guidances; they depend only on the checkpoint and are

@@ -1,7 +1,7 @@
 import Tensor
 
 /// One upsampling decoder stage (`decoder{1,2}`, CAT-Seg `Up` + `DoubleConv`,
-/// segmentation-core.md §5.8): transposed conv (k2 s2) to `in − g` channels,
+/// docs/segmentation-core.md §4.8): transposed conv (k2 s2) to `in − g` channels,
 /// concatenation of the image's projected guidance (`g` channels, the same for
 /// every class map of an image), then (Conv3×3 without bias → GroupNorm(out/16)
 /// → ReLU) twice. Channel-last throughout; the transposed convolution writes

@@ -1,7 +1,7 @@
 import Foundation
 import Tensor
 
-/// SGSeg's image-independent scene bias (sgseg-released.md §3.1–§3.2, §12.2
+/// SGSeg's image-independent scene bias (docs/sgseg-released.md §3.1–§3.2, §7.2
 /// step 0): the memory vector `R = Mᵀ softmax_rows(ReLU(M·w + β))`, its unit
 /// vector `b̂`, and the two projected maps `G1 = bilinear_{2H}(ReLU(conv3×3(G0)))`,
 /// `G2 = bilinear_{4H}(ReLU(conv3×3(G0)))` of the constant map `G0 = b̂`.

@@ -4,7 +4,7 @@ import Tensor
 /// A `(weight, bias)` pair of an `nn.Linear` or `nn.LayerNorm`.
 typealias Affine = (weight: Tensor, bias: Tensor)
 
-/// One guided Swin block (`swin_block.block_{1,2}`, segmentation-core.md §5.6):
+/// One guided Swin block (`swin_block.block_{1,2}`, docs/segmentation-core.md §4.6):
 /// `x += proj(WindowAttention([LN1(x), g]))`, `x += fc2(GELU(fc1(LN2(x))))`,
 /// q and k from the concatenation with the (layer-normed) appearance guidance
 /// `g`, v from `LN1(x)` alone, no relative position bias, −100 between regions

@@ -45,7 +45,7 @@ public enum EVA02Error: Error, Equatable, CustomStringConvertible, Sendable {
 }
 
 /// `__metadata__` keys the EVA02 loaders read (the project-wide list is in
-/// the common brief; these two carry what shapes cannot tell).
+/// docs/checkpoint-format.md §3; these two carry what shapes cannot tell).
 public enum EVA02MetadataKey {
     /// Vision attention heads (decimal); default width / 64.
     public static let visionHeads = "sgseg.clip.vision_heads"

@@ -13,11 +13,11 @@ public struct EVA02TextConfiguration: Sendable, Equatable {
     public var mlpHidden: Int
     /// Output size of `text_projection` (768 for EVA02-L).
     public var embedDimension: Int
-    /// PyTorch's default LayerNorm eps (sgseg-released.md §6.2).
+    /// PyTorch's default LayerNorm eps (docs/sgseg-released.md §6.2).
     public var layerNormEpsilon: Float = 1e-5
 }
 
-/// EVA02-CLIP text tower (OpenCLIP `TextTransformer`, sgseg-released.md §6.2):
+/// EVA02-CLIP text tower (OpenCLIP `TextTransformer`, docs/sgseg-released.md §6.2):
 /// token + positional embeddings, causal pre-LN blocks with packed
 /// `in_proj` attention and an exact-GELU MLP, `ln_final`, pooling at
 /// `argmax(ids)` (the end-of-text token has the largest id), then `x·P`.

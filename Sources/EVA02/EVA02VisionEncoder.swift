@@ -18,7 +18,7 @@ public struct EVA02VisionConfiguration: Sendable, Equatable {
     public var embedDimension: Int
     /// `pt_hw_seq_len` of the RoPE tables: positions are `i·ropeTrainingGrid/grid`.
     public var ropeTrainingGrid: Int
-    /// Every vision LayerNorm uses 1e-6 (sgseg-released.md §6.1).
+    /// Every vision LayerNorm uses 1e-6 (docs/sgseg-released.md §6.1).
     public var layerNormEpsilon: Float = 1e-6
 
     /// The only input side the tower accepts (`patchSize · grid`, 336 for EVA02-L/14-336).
@@ -80,7 +80,7 @@ struct EVA02VisionBlock: Sendable {
     }
 }
 
-/// EVA02-CLIP vision tower in SGSeg's dense mode (sgseg-released.md §6.1).
+/// EVA02-CLIP vision tower in SGSeg's dense mode (docs/sgseg-released.md §6.1).
 ///
 /// Blocks 0…L−2 are standard EVA02 blocks: `h += proj(innerLN(attn(LN1 h)))`
 /// with 2-D RoPE on the queries and keys of the patch tokens (CLS untouched),

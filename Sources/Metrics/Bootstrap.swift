@@ -1,4 +1,4 @@
-/// Paired percentile bootstrap over images (metrics.md §12.2).
+/// Paired percentile bootstrap over images (docs/metrics.md §9).
 ///
 /// The unit is the image: each resample draws n images with replacement, which is the same as
 /// giving every image a multinomial weight (how often it was drawn). Dataset-level counts of a

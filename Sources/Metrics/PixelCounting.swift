@@ -1,6 +1,6 @@
 /// What to do with a ground-truth value that is neither a class id nor ignored.
 public enum OutOfRangeGroundTruth: String, Sendable, CaseIterable, Codable {
-    /// Stop with an error naming the value (default: each tool does something different, metrics.md §7.5).
+    /// Stop with an error naming the value (default: each tool does something different, docs/metrics.md §2.3).
     case error
     /// Drop the pixel as if it were ignored (SPNet / ZS3 behaviour).
     case ignore

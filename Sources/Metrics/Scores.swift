@@ -1,6 +1,6 @@
 /// Which classes enter a mean, and what an undefined class counts as.
 ///
-/// The field uses three conventions (metrics.md §4); the results file records which one was used.
+/// The field uses three conventions (docs/metrics.md §4); the results file records which one was used.
 public enum PresencePolicy: String, Sendable, CaseIterable, Codable {
     /// Classes present in the ground truth or the prediction (union > 0): mmseg, detectron2 ≤ v0.6,
     /// torchmetrics ≥ 1.0 macro, scikit-learn. A class predicted but absent from the ground truth counts as 0.
@@ -100,7 +100,7 @@ public struct Scores: Sendable, Equatable {
     }
 }
 
-/// Seen / unseen mIoU and their harmonic mean (metrics.md §5.3).
+/// Seen / unseen mIoU and their harmonic mean (docs/metrics.md §5).
 public struct SplitScores: Sendable, Equatable {
     /// Mean IoU over the seen classes that enter the mean; `nil` if none does.
     public let seen: Double?

@@ -460,7 +460,7 @@ public struct ReportSection: Sendable {
 
     static func bootstrapDescription(_ result: BootstrapResult, baselineName: String) -> String {
         let c = result.configuration
-        return "Paired percentile bootstrap over images (metrics.md §12.2): \(c.resamples) resamples of the "
+        return "Paired percentile bootstrap over images (docs/metrics.md §9): \(c.resamples) resamples of the "
             + "\(result.imageCount) images with replacement, \(percentLabel(c.level)) level, seed \(c.seed), generator "
             + "\(BootstrapConfiguration.generatorName). Every method is resampled with the same images; "
             + "dataset-level metrics are recomputed from the per-image counts in each resample. Baseline: \(baselineName)."

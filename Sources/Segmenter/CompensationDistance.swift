@@ -1,7 +1,7 @@
 import Tensor
 
 /// The distance SGSeg's training loss keeps small between the tuned and the frozen encoder's
-/// dense features (sgseg-released.md §2), as a diagnostic of how far fine-tuning drifted:
+/// dense features (docs/sgseg-released.md §2), as a diagnostic of how far fine-tuning drifted:
 ///
 /// `SmoothL1_mean(POD(ReLU(F_tuned)), POD(ReLU(F_frozen)))` with β = 1, where POD average-pools
 /// a `C×g×g` map onto 1×1, 2×2 and 4×4 grids (kernel `g / s`) and concatenates each grid's row

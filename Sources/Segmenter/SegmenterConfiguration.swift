@@ -18,7 +18,7 @@ public struct SegmenterConfiguration: Sendable, Equatable {
     public enum Bias: String, Sendable, CaseIterable { case memory, none }
     public enum Inference: String, Sendable, CaseIterable { case sliding, whole }
 
-    /// Key prefixes of the repository layout (sgseg-released.md §12.3).
+    /// Key prefixes of the repository layout (docs/checkpoint-format.md §2).
     public static let clipPrefix = "sem_seg_head.predictor.clip_model."
     public static let headPrefix = "sem_seg_head.predictor.transformer."
     public static let frozenClipPrefix = "teacher_sem_seg_head.predictor.clip_model."

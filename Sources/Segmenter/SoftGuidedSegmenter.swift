@@ -24,7 +24,7 @@ public struct Segmentation: Sendable {
     public var timings: SegmentationTimings
 }
 
-/// The SGSeg / CAT-Seg segmenter of a checkpoint in the repository layout (sgseg-released.md §12):
+/// The SGSeg / CAT-Seg segmenter of a checkpoint in the repository layout (docs/sgseg-released.md §7):
 /// CLIP towers (EVA02 or OpenAI), cost-aggregation head with its scene bias precomputed at
 /// load, CAT-Seg sliding-window or whole-image inference, per-class sigmoid, argmax.
 public struct SoftGuidedSegmenter: Sendable {
@@ -306,7 +306,7 @@ public struct SoftGuidedSegmenter: Sendable {
     }
 }
 
-/// The paper-described inference-time compensation (segmentation-core.md §8 `feature_add`), not
+/// The paper-described inference-time compensation (docs/sgseg-released.md §9.1, `feature_add`), not
 /// in the released model: the frozen encoder's dense features are added with weight α and the
 /// sum is L2-normalised per position again.
 public enum FrozenCompensation {

@@ -1,6 +1,6 @@
 import Tensor
 
-/// CAT-Seg's sliding-window inference (segmentation-core.md §5.10): the image is resized
+/// CAT-Seg's sliding-window inference (docs/segmentation-core.md §4.9): the image is resized
 /// to `resolution²`, cut into `window²` tiles at `stride` (nn.Unfold order, row-major), and a
 /// global view (the whole image resized to `window²`) is appended as the last batch item.
 /// Probabilities come back through nn.Fold divided by the overlap count, averaged with the

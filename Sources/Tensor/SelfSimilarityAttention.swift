@@ -2,7 +2,7 @@ import Foundation
 
 /// Which projections contribute a self-similarity term to
 /// `Tensor.selfSimilarityAttention` (the training-free attention modes of
-/// segmentation-core.md §3.6: SCLIP uses query and key, ClearCLIP the query,
+/// docs/segmentation-core.md §2.6: SCLIP uses query and key, ClearCLIP the query,
 /// SegEarth-OV all three).
 public struct SelfSimilaritySources: OptionSet, Sendable, Hashable {
     public let rawValue: Int

@@ -2,7 +2,7 @@
 public enum TrainingFreePrompts {
     /// The 80 prompt templates of OpenAI's ImageNet zero-shot evaluation, which
     /// SegEarth-OV uses for every dataset (`prompts/imagenet_template.py`,
-    /// `openai_imagenet_template`; segmentation-core.md §7.1 step 11), with
+    /// `openai_imagenet_template`; docs/segmentation-core.md §5.1 step 11), with
     /// `{}` standing for the class name.
     public static let openAIImageNetTemplates: [String] = [
         "a bad photo of a {}.",

@@ -47,7 +47,7 @@ extension TrainingFreeSegmenter {
     /// Query embeddings for `synonyms[k]` = the names of class `k` (each name
     /// is one query): every template filled with the name (`{}` replaced),
     /// each prompt embedded and L2-normalised, averaged over the templates,
-    /// normalised again (segmentation-core.md §7.1 step 11).
+    /// normalised again (docs/segmentation-core.md §5.1 step 11).
     ///
     /// - Throws: `.emptyVocabulary` for no classes, a class without a
     ///   non-empty name, no templates or a template without `{}`;

@@ -57,7 +57,7 @@ struct TrainingFreeTrace {
 }
 
 /// Training-free open-vocabulary segmentation with a frozen CLIP, as
-/// SegEarth-OV does it (segmentation-core.md §7.1; SimFeatUp, §7.3, is not
+/// SegEarth-OV does it (docs/segmentation-core.md §5.1; SimFeatUp, §5.3, is not
 /// included): long-side resize, sliding windows, a training-free last block
 /// (self-self attention, §3.6) with DINO position interpolation (§3.7), cosine
 /// logits minus a share of the CLS logits (global-bias removal), averaging of

@@ -35,7 +35,7 @@ public enum TrainingFreeError: Error, Equatable, CustomStringConvertible, Sendab
     }
 }
 
-/// Parameters of the training-free mode (segmentation-core.md §7.1). The
+/// Parameters of the training-free mode (docs/segmentation-core.md §5.1). The
 /// defaults are SegEarth-OV's base configuration without SimFeatUp: long side
 /// 448, 224 crops every 112 pixels, SegEarth attention without residual, DINO
 /// position interpolation, λ = −0.3, logit scale 50, no threshold.
@@ -94,7 +94,7 @@ public struct TrainingFreeSettings: Sendable, Equatable {
     }
 
     /// SegEarth-OV's per-dataset threshold and background class
-    /// (`configs/cfg_*.py`, segmentation-core.md §7.1 step 10) for the bundled
+    /// (`configs/cfg_*.py`, docs/segmentation-core.md §5.1 step 10) for the bundled
     /// vocabulary keys; the background index is the class id in our
     /// vocabulary file (the same class SegEarth-OV's `bg_idx` names).
     static let presets: [String: (threshold: Float, background: Int)] = [

@@ -20,7 +20,7 @@ struct CLIPTokenizerTests {
 
     init() throws { tokenizer = try sharedTokenizer.get() }
 
-    /// segmentation-core.md §4.3, verbatim.
+    /// The test vectors of docs/segmentation-core.md §3.3 (open_clip's ids).
     @Test(arguments: [
         ("a photo of a cat.", [49406, 320, 1125, 539, 320, 2368, 269, 49407]),
         ("A photo of a low vegetation in the scene", [49406, 320, 1125, 539, 320, 1042, 33947, 530, 518, 3562, 49407]),

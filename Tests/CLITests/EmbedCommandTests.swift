@@ -87,8 +87,8 @@ struct EmbedCommandTests {
         expectSameRows(vocabulary.values, try expected.tensor("vocab.potsdam"), "vocab potsdam")
     }
 
-    /// Row-wise cosine ≥ 0.999999 and `max|Δ| ≤ 1e-5` (segmentation-core.md
-    /// §11.3, normalised embeddings).
+    /// Row-wise cosine ≥ 0.999999 and `max|Δ| ≤ 1e-5` (docs/segmentation-core.md
+    /// §6.3, normalised embeddings).
     func expectSameRows(_ actual: [Float], _ expected: Tensor, _ label: String) {
         #expect(actual.count == expected.count, "\(label): \(actual.count) values vs \(expected.count)")
         guard actual.count == expected.count, let width = expected.shape.last, width > 0 else { return }

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Metrics
 
-/// The golden example of metrics.md §9, computed by hand: K = 6, ignore 255, 11 pixels.
+/// The worked example of docs/metrics.md §8, computed by hand: K = 6, ignore 255, 11 pixels.
 @Suite("Hand-computed cases")
 struct HandComputedTests {
     static let groundTruth: [UInt16] = [0, 0, 1, 1, 2, 255, 3, 3, 3, 1, 1]

@@ -13,7 +13,7 @@ public func deviation(_ actual: Tensor, _ expected: Tensor) -> (worst: Float, sc
     return (worst, scale)
 }
 
-/// Expects identical shapes and `max|a−b| ≤ rel·max|b| + abs` (segmentation-core.md §11.3).
+/// Expects identical shapes and `max|a−b| ≤ rel·max|b| + abs` (docs/segmentation-core.md §6.3).
 /// Returns the measured relative error (`max|a−b| / max|b|`, or `max|a−b|` when `b` is all zero;
 /// `.infinity` when the shapes differ) so tests can report what they achieved.
 @discardableResult

@@ -1,7 +1,7 @@
 """OpenAI-CLIP backbone of CAT-Seg checkpoints, on Hugging Face `CLIPModel` (our own code).
 
 CAT-Seg (KU-CVLAB/CAT-Seg@6d3a188) fine-tunes OpenAI CLIP and reads, per
-window (`segmentation-core.md` §3.6, §5.3, §5.4):
+window (`docs/segmentation-core.md` §2.6, §4.3, §4.4):
 
 * dense features: the last block in CAT-Seg's value-path mode,
   `z' = out_proj(v_proj(LN1(h))) + h[CLS]` (the CLS row of the block input
@@ -17,7 +17,7 @@ window (`segmentation-core.md` §3.6, §5.3, §5.4):
 The model keeps Hugging Face names so a checkpoint's CLIP keys are
 `sem_seg_head.predictor.clip_model.{vision_model,text_model,visual_projection,
 text_projection,logit_scale}…` (OpenAI-named CAT-Seg weights are renamed by
-`export.convert`, `segmentation-core.md` §9.4).
+`export.convert`, `docs/checkpoint-format.md` §5).
 """
 from __future__ import annotations
 

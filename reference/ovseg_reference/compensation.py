@@ -3,7 +3,7 @@
 Restates `Representation_Compensation` with its defaults (difference "sl1",
 prepro "relu", spp_scales [1, 2, 4]) and `_global_pod` of
 H1NATA111/SGSeg@d07437b `sgseg/representation_compensation.py`, as described in
-`sgseg-released.md` §2:
+`docs/sgseg-released.md` §2:
 
     distance(F_s, F_t) = SmoothL1_mean,β=1( POD(ReLU(F_s)), POD(ReLU(F_t)) )
     loss_rc            = 0.1 · distance          (sgseg_model.py:184)

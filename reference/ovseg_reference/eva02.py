@@ -3,8 +3,8 @@
 Restates the vision tower (`EVAVisionTransformer` in CSA dense mode) and the
 text tower (`TextTransformer`) of the released SGSeg backbone
 (H1NATA111/SGSeg@d07437b, `sgseg/src/open_clip/eva_clip/eva_vit_model.py`,
-`rope.py`, `transformer.py`, `model.py`) from `sgseg-released.md` §6.1, §6.2,
-§8.2 and §12.1. Only the inference path SGSeg uses is restated: standard blocks
+`rope.py`, `transformer.py`, `model.py`) from `docs/sgseg-released.md` §6.1, §6.2,
+§7.1 (tensor names: `docs/checkpoint-format.md` §2.1). Only the inference path SGSeg uses is restated: standard blocks
 with 2-D RoPE on the patch tokens, guidance taps after chosen blocks, a CSA last
 block (no RoPE, no residual, no MLP), `norm` → `head` → L2 per token; and the
 causal text transformer pooled at the EOT (`argmax(ids)`) and projected as x·P.

@@ -1,15 +1,15 @@
 """Checkpoint export, loading and conversion (our own code).
 
 * `export_model(model, path, …)`: a `SGSegModel` → safetensors with the
-  repository's key names (`sgseg-released.md` §8, §12.3) and the project's
-  `__metadata__` (common brief; all values strings).
+  repository's key names and the project's `__metadata__` (all values strings),
+  as `docs/checkpoint-format.md` §2 and §3 define them.
 * `load_model(path)`: the inverse (sizes from tensor shapes, the rest from the
   metadata, defaults = the released model).
 * `convert(pth, out, …)`: a detectron2 `model_final.pth` of SGSeg or CAT-Seg →
   safetensors: unwrap `["model"]`; drop `teacher_sem_seg_head.*`,
   `*.attn_mask`, `*rope.freqs_*`, `memory.text` and `feature_fusion_layer.*`
   (kept with `live_text=True`); OpenAI-named CLIP weights (CAT-Seg) are renamed
-  to Hugging Face names (`segmentation-core.md` §9.4: packed or separate q/k/v
+  to Hugging Face names (`docs/checkpoint-format.md` §5: packed or separate q/k/v
   split, `visual.proj` and `text_projection` transposed).
 
 CLI: `python -m ovseg_reference.export convert IN.pth OUT.safetensors [options]`
@@ -45,7 +45,7 @@ DLRSD_CLASSES = ["airplane", "bare soil", "buildings", "cars", "chaparral", "cou
 
 def checkpoint_metadata(model: SGSegModel, classes: Optional[Sequence[str]] = None, source: str = "",
                         extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """The `__metadata__` of a model (common brief's keys plus the sliding geometry)."""
+    """The `__metadata__` of a model (the keys of docs/checkpoint-format.md §3)."""
     cfg = model.cfg
     agg = cfg.aggregator
     meta = {

@@ -3,9 +3,9 @@
 Restates the released `Aggregator` of SGSeg (H1NATA111/SGSeg@d07437b,
 `sgseg/modeling/transformer/model.py`, `memory.py`, `fuse_modules.py`) and of
 CAT-Seg (KU-CVLAB/CAT-Seg@6d3a188, same file name) from
-`sgseg-released.md` §3.1–§3.3, §4, §5.1, §8.1, §12.2 and
-`segmentation-core.md` §5.5–§5.8. The module tree mirrors the authors' so that
-`Aggregator.state_dict()` carries exactly the tails of §8.1 (prefix them with
+`docs/sgseg-released.md` §3.1–§3.3, §4, §5.1, §7.2 and
+`docs/segmentation-core.md` §4.5–§4.8. The module tree mirrors the authors' so that
+`Aggregator.state_dict()` carries exactly the tails of `docs/checkpoint-format.md` §2.3 (prefix them with
 `sem_seg_head.predictor.transformer.` for a checkpoint).
 
 Differences from the authors' code, all deliberate:

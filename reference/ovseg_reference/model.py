@@ -1,11 +1,11 @@
 """The full SGSeg / CAT-Seg segmenter (our own PyTorch code).
 
 Restates `SGSeg` of H1NATA111/SGSeg@d07437b (`sgseg/sgseg_model.py`, the
-predictor and head around the Aggregator) from `sgseg-released.md` §2, §3,
-§5.2, §5.3, §12 and CAT-Seg's model (`segmentation-core.md` §5.1–§5.4, §5.10).
+predictor and head around the Aggregator) from `docs/sgseg-released.md` §2, §3,
+§5.2, §5.3, §7 and CAT-Seg's model (`docs/segmentation-core.md` §4.1–§4.4, §4.9).
 
 Module tree = the repository's, so `state_dict()` has exactly the checkpoint
-layout (`sgseg-released.md` §8):
+layout (`docs/sgseg-released.md` §8, `docs/checkpoint-format.md` §2):
 
     sem_seg_head.predictor.clip_model.*      EVA02CLIP (visual.*, text.*, logit_scale)
                                              or HF CLIPModel (vision_model.*, text_model.*,
@@ -38,7 +38,7 @@ Text: each class name's first synonym (split on ", "), each template
 the tuned text tower, L2-normalised → [T, P, E].
 
 `frozen_compensation` (NOT IN THE RELEASED MODEL; the paper-described
-`feature_add` of `segmentation-core.md` §8.3): the frozen teacher CLIP's dense
+`feature_add` of `docs/sgseg-released.md` §9.1): the frozen teacher CLIP's dense
 features F_f of the same windows are fused into the tuned ones as
 F = normalize(F_t + α·F_f) per token (α = `frozen_alpha`, a scalar stored in
 `__metadata__["sgseg.frozen_alpha"]`), before the cost volume and the

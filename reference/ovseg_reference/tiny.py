@@ -1,6 +1,6 @@
 """Tiny configurations and weight randomisation for fixtures, smoke tests and
-the comparison with the authors' code (`sgseg-released.md` §12.4,
-`segmentation-core.md` §11.1).
+the comparison with the authors' code (`docs/sgseg-released.md` §10,
+`docs/segmentation-core.md` §6.1).
 
 Sizes are chosen so every code path runs (RoPE with several frequencies, a
 shifted Swin window with its mask, class padding, GroupNorm with more than one

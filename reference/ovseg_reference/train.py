@@ -2,7 +2,7 @@
 
 Restates the training branch of `SGSeg.forward`, `frozen_backbone` and the
 solver of H1NATA111/SGSeg@d07437b (`sgseg/sgseg_model.py`, `train_net.py`,
-`configs/{config_rs,eva_vitl_336_rs}.yaml`) from `sgseg-released.md` §2, §3.1:
+`configs/{config_rs,eva_vitl_336_rs}.yaml`) from `docs/sgseg-released.md` §2, §3.1:
 
 * batch: RGB crops [B,3,h,w] in 0–255 and labels [B,h,w] (training-class ids,
   255 = ignore); normalise with the CLIP constants, zero-pad to a multiple of

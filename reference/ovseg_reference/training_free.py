@@ -1,8 +1,8 @@
 """Training-free open-vocabulary segmentation with a frozen CLIP (our own code).
 
 Restates the SegEarth-OV inference path (likyoo/SegEarth-OV@3e22a96:
-`segearth_segmentor.py`, `open_clip/transformer.py`; segmentation-core.md
-§3.6, §3.7, §7.1) over the modules of a Hugging Face `transformers.CLIPModel`,
+`segearth_segmentor.py`, `open_clip/transformer.py`; docs/segmentation-core.md
+§2.6, §2.7, §5.1) over the modules of a Hugging Face `transformers.CLIPModel`,
 so a plain `model.safetensors` is the checkpoint:
 
 1. the uint8 RGB image is resized so its long side is `long_side` (mmseg
@@ -32,7 +32,7 @@ so a plain `model.safetensors` is the checkpoint:
 Query embeddings: every synonym is one query; its prompts are the templates
 filled with it, each embedding L2-normalised, averaged and normalised again.
 
-Not reproduced: SimFeatUp (optional, segmentation-core.md §7.3) and
+Not reproduced: SimFeatUp (optional, docs/segmentation-core.md §5.3) and
 SegEarth-OV's float16 arithmetic (this is float32 throughout).
 """
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Restates `inference_sliding_window` and the whole-image branch of
 `SGSeg.forward` (H1NATA111/SGSeg@d07437b `sgseg/sgseg_model.py`, identical to
-CAT-Seg's) from `sgseg-released.md` §5.2 and `segmentation-core.md` §5.1,
-§5.10, with the geometry (output resolution, window, stride) configurable so
+CAT-Seg's) from `docs/sgseg-released.md` §5.2 and `docs/segmentation-core.md` §4.1,
+§4.9, with the geometry (output resolution, window, stride) configurable so
 tiny test models can use small sizes. Defaults are the released values.
 
 Pixels are float in 0–255, RGB, channel-first. Every resize is

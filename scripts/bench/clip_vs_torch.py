@@ -17,7 +17,7 @@ interpolated bicubically to 24×24), and text embeddings of 20 prompts.
   alternate case by case for --rounds rounds (other work on a shared machine
   then hits both alike) and the table shows the median over rounds.
 * The HF text model runs all 77 positions; ovseg (like the causal maths
-  allows, segmentation-core.md §3.5) stops at the longest end-of-text, so the
+  allows, docs/segmentation-core.md §2.5) stops at the longest end-of-text, so the
   text ratio is also given against PyTorch on ids cut at that position.
 * "GFLOP/s" = the encoder's GEMM floating-point operations (projections, MLP,
   attention products, patch embedding) divided by the median latency: the
