@@ -98,6 +98,8 @@ let package = Package(
             name: "TrainingFreeTests", dependencies: ["ParityTestSupport", "TrainingFree", "CLIP", "SafeTensors", "Tensor", "Vocabulary"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
+        // Checks that every *.md the sources, scripts, reference, README and docs name exists.
+        .testTarget(name: "DocumentationTests"),
     ],
     swiftLanguageModes: [.v6]
 )
