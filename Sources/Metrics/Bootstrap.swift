@@ -8,8 +8,8 @@
 /// The generator is xoshiro256** seeded through SplitMix64 with our own bounded draw, so a seed
 /// gives the same intervals on every platform and Swift version.
 public enum Bootstrap {
-    /// Resamples all `methods` with shared weights and summarises each metric and each paired
-    /// difference against `methods[baseline]`.
+    /// Resamples all `methods` with shared weights and summarises each metric, each class's IoU
+    /// and each paired difference against `methods[baseline]`.
     ///
     /// - Parameters:
     ///   - methods: per-image counts of each method, on the same images in the same order.
@@ -41,6 +41,8 @@ public enum Bootstrap {
         var samples = [[[Double?]]](
             repeating: [[Double?]](repeating: [], count: BootstrapMetric.allCases.count), count: m)
         var undefinedCounts = [[Int]](repeating: [Int](repeating: 0, count: k), count: m)
+        // classSamples[method][class]: the class's IoU in the resamples where it was defined.
+        var classSamples = [[[Double]]](repeating: [[Double]](repeating: [], count: k), count: m)
         var generator = Xoshiro256StarStar(seed: configuration.seed)
         var weights = [UInt64](repeating: 0, count: n)
         var sums = [UInt64](repeating: 0, count: k * 3)
@@ -54,7 +56,13 @@ public enum Bootstrap {
                     ClassCounts(truePositives: sums[$0 * 3], groundTruth: sums[$0 * 3 + 1], predicted: sums[$0 * 3 + 2])
                 }
                 let scores = Scores(classCounts: counts, policy: policy)
-                for c in 0..<k where scores.classIoU[c] == nil { undefinedCounts[methodIndex][c] += 1 }
+                for c in 0..<k {
+                    if let iou = scores.classIoU[c] {
+                        classSamples[methodIndex][c].append(iou)
+                    } else {
+                        undefinedCounts[methodIndex][c] += 1
+                    }
+                }
                 let values = BootstrapMetric.values(of: scores, seen: seen, unseen: unseen)
                 for (metricIndex, value) in values.enumerated() { samples[methodIndex][metricIndex].append(value) }
             }
@@ -65,7 +73,8 @@ public enum Bootstrap {
                 intervals: BootstrapMetric.allCases.indices.map { metricIndex in
                     percentileInterval(samples[methodIndex][metricIndex].compactMap { $0 }, level: configuration.level)
                 },
-                undefinedClassResamples: undefinedCounts[methodIndex])
+                undefinedClassResamples: undefinedCounts[methodIndex],
+                classIntervals: classSamples[methodIndex].map { percentileInterval($0, level: configuration.level) })
         }
         let differences = (0..<m).map { methodIndex in
             BootstrapMetric.allCases.indices.map { metricIndex -> PairedDifference in
@@ -171,8 +180,14 @@ public struct MethodBootstrap: Sendable, Equatable {
     public var intervals: [ConfidenceInterval?]
     /// Per class: in how many resamples its IoU was undefined (empty union).
     public var undefinedClassResamples: [Int]
+    /// Per class: percentile interval of its IoU over the resamples in which it was defined
+    /// (the others are left out, as they enter no mean); nil when it was never defined.
+    public var classIntervals: [ConfidenceInterval?]
 
     public func interval(_ metric: BootstrapMetric) -> ConfidenceInterval? { intervals[metric.rawValue] }
+
+    /// The interval of class `index`'s IoU; nil when it was never defined.
+    public func interval(ofClass index: Int) -> ConfidenceInterval? { classIntervals[index] }
 }
 
 /// A paired difference (method − baseline) of one metric over the resamples.

@@ -1,7 +1,7 @@
 import Metrics
 
-/// Renders a `Report` as one self-contained HTML file: inline CSS and SVG, images as `data:`
-/// URLs, no scripts and no network fetches. Light theme, and print rules that keep tables whole.
+/// Renders a `Report` as one self-contained HTML file: inline CSS and SVG, thumbnails as `data:`
+/// URLs (each linking to its full-resolution PNG beside the report), no scripts and no network fetches. Light theme, and print rules that keep tables whole.
 public enum HTMLReport {
     public static func render(_ report: Report) -> String {
         var html = HTMLWriter()
@@ -172,7 +172,8 @@ public enum HTMLReport {
     ) {
         html.element("h\(level)", [("id", anchor)], text: "Qualitative examples")
         html.element("p", [("class", "note")],
-            text: "The \(panel.rows.count) images with the lowest mean per-image mIoU over the methods; label maps in the vocabulary colours (black: ignored or unknown).")
+            text: "The \(panel.rows.count) images with the lowest mean per-image mIoU over the methods; label maps in the vocabulary colours (black: ignored or unknown). "
+                + "Each thumbnail links to its full-resolution PNG in the folder \(QualitativePanel.folder)/ beside this report.")
         html.element("ul", [("class", "legend")]) { list in
             for item in legend {
                 let rgb = item.color + [0, 0, 0]
@@ -194,10 +195,15 @@ public enum HTMLReport {
                 div.element("div", [("class", "tiles")]) { tiles in
                     for tile in row.tiles {
                         tiles.element("figure") { figure in
-                            figure.open("img", [
-                                ("src", "data:image/png;base64," + Base64.encode(tile.png)),
-                                ("alt", "\(tile.caption): \(row.imageID)"),
-                            ])
+                            figure.element("a", [
+                                ("href", tile.fileName), ("title", "\(tile.caption): full resolution, \(tile.width) × \(tile.height) px"),
+                            ]) { link in
+                                link.open("img", [
+                                    ("src", "data:image/png;base64," + Base64.encode(tile.thumbnail)),
+                                    ("width", String(tile.thumbnailWidth)), ("height", String(tile.thumbnailHeight)),
+                                    ("alt", "\(tile.caption): \(row.imageID)"),
+                                ])
+                            }
                             figure.element("figcaption", text: tile.caption)
                         }
                     }
@@ -221,7 +227,7 @@ public enum HTMLReport {
         ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:.9em}\
         .swatch{display:inline-block;width:1em;height:1em;border:1px solid #888;margin-right:.35em;vertical-align:-.15em}\
         .qualitative .tiles{display:flex;flex-wrap:wrap;gap:.5em}.qualitative figure{margin:0;text-align:center}\
-        .qualitative img{width:128px;height:auto;image-rendering:pixelated;border:1px solid #ccc}.image-id{font-weight:600;margin:.8em 0 .3em}\
+        .qualitative img{max-width:100%;height:auto;image-rendering:pixelated;border:1px solid #ccc;display:block}.image-id{font-weight:600;margin:.8em 0 .3em}\
         nav.toc ul{margin:.2em 0;padding-left:1.4em}nav.toc{font-size:.92em}table[id],h2[id],h3[id],h4[id]{scroll-margin-top:1em}\
         footer{margin-top:2em;font-size:.85em;color:#555;border-top:1px solid #ddd;padding-top:.5em}\
         @media print{body{max-width:none;margin:0;font-size:10pt}.table-wrap,figure.chart{overflow:visible}\

@@ -1,3 +1,5 @@
+import Metrics
+
 /// Renders a `Report` as GitHub-flavoured Markdown: tables with escaped cells, charts referenced
 /// as the SVG files written beside `report.md`.
 public enum MarkdownReport {
@@ -56,9 +58,15 @@ public enum MarkdownReport {
                 lines.append("\(level) Qualitative examples")
                 lines.append("")
                 lines.append(
-                    "The \(panel.rows.count) images with the lowest mean per-image mIoU are shown in report.html: "
-                        + panel.rows.map { "`" + $0.imageID.replacingOccurrences(of: "`", with: "'") + "`" }.joined(separator: ", ")
-                        + ".")
+                    "The \(panel.rows.count) images with the lowest mean per-image mIoU over the methods; thumbnails in "
+                        + "report.html, full-resolution PNGs (label maps in the vocabulary colours) linked here:")
+                lines.append("")
+                for row in panel.rows {
+                    let id = "`" + row.imageID.replacingOccurrences(of: "`", with: "'") + "`"
+                    let score = row.meanIoU.map { " (mean per-image mIoU \(Percent.format($0)) %)" } ?? ""
+                    let links = row.tiles.map { "[\(MarkdownText.escape($0.caption))](\($0.fileName))" }
+                    lines.append("- \(id)\(score): " + (links.isEmpty ? "no files found" : links.joined(separator: " · ")))
+                }
                 lines.append("")
             }
             lines.append(anchor(section.policyAnchor))

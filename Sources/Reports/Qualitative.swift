@@ -13,12 +13,16 @@ public struct QualitativeSources: Sendable {
     public var predictionDirectories: [(method: String, directory: String)]
     /// How many images to show (the worst by mean per-image mIoU over the methods).
     public var count: Int
-    /// Longest side of each thumbnail in pixels.
+    /// Longest side of each thumbnail inlined in the HTML, in pixels (larger images are reduced;
+    /// the full-resolution tile is written beside the report).
     public var thumbnailSize: Int
+
+    /// The default `thumbnailSize`.
+    public static let defaultThumbnailSize = 256
 
     public init(
         imageDirectory: String?, groundTruthDirectory: String?, predictionDirectories: [(method: String, directory: String)],
-        count: Int = 3, thumbnailSize: Int = 128
+        count: Int = 3, thumbnailSize: Int = QualitativeSources.defaultThumbnailSize
     ) {
         self.imageDirectory = imageDirectory
         self.groundTruthDirectory = groundTruthDirectory
@@ -28,23 +32,45 @@ public struct QualitativeSources: Sendable {
     }
 }
 
-/// The worst images of a section, each as image | ground truth | predictions, PNG-encoded.
+/// The worst images of a section, each as image | ground truth | predictions: a PNG thumbnail
+/// for the HTML and the full-resolution PNG, written beside the report under `qualitative/`.
 public struct QualitativePanel: Sendable {
     public struct Row: Sendable {
         public var imageID: String
         /// Mean over the methods of the image's own mIoU (union-present), the sort key.
         public var meanIoU: Double?
-        /// (caption, PNG bytes); a missing file gives no tile.
-        public var tiles: [(caption: String, png: [UInt8])]
+        /// One per picture shown; a missing file gives no tile.
+        public var tiles: [Tile]
+    }
+
+    /// One picture: its thumbnail and its full-resolution rendering (label maps in the vocabulary colours).
+    public struct Tile: Sendable {
+        /// "image", "ground truth" or the method name.
+        public var caption: String
+        /// PNG of at most `QualitativeSources.thumbnailSize` pixels on the longest side, inlined in the HTML.
+        public var thumbnail: [UInt8]
+        public var thumbnailWidth: Int
+        public var thumbnailHeight: Int
+        /// PNG at the source's resolution, written beside the report as `fileName`.
+        public var fullResolution: [UInt8]
+        public var width: Int
+        public var height: Int
+        /// Path relative to the report folder, e.g. `qualitative/tile_0003-ground-truth.png`:
+        /// only ASCII letters, digits, `.`, `_` and `-` after the folder, unique in the report.
+        public var fileName: String
     }
 
     public var rows: [Row]
+
+    /// The folder beside the report that holds the full-resolution tiles.
+    public static let folder = "qualitative"
 
     /// Ranks the images and reads their tiles. Each prediction file shown must be the file the run
     /// was scored with: its SHA-256 is compared with the `prediction_sha256` the results file
     /// (`paths`, parallel to `records`) holds for that image, and a mismatch is an error naming
     /// the file, since the panel would otherwise put another run's labels under this method's name.
-    init(records: [RunRecord], paths: [String], sources: QualitativeSources) throws(ReportError) {
+    /// `prefix` starts every file name (`s2-` in the second of several sections).
+    init(records: [RunRecord], paths: [String], sources: QualitativeSources, prefix: String = "") throws(ReportError) {
         let first = records[0]
         let colors = first.vocabulary.colors.map { RGB($0.count > 0 ? $0[0] : 0, $0.count > 1 ? $0[1] : 0, $0.count > 2 ? $0[2] : 0) }
         // Images ranked by the mean of the methods' per-image mIoU (lowest first), ties by id.
@@ -63,32 +89,40 @@ public struct QualitativePanel: Sendable {
         }
         ranked.sort { ($0.score ?? 2, $0.id) < ($1.score ?? 2, $1.id) }
         var rows: [Row] = []
+        var usedStems = Set<String>()
+        var usedNames = Set<String>()
         for item in ranked.prefix(max(0, sources.count)) {
-            var tiles: [(String, [UInt8])] = []
+            // Unique per image, and each whole name unique too ("a-1" + "-image" against "a" + "-1-image").
+            let stem = Self.uniqueStem(prefix + Self.safeStem(item.id), used: &usedStems)
+            var tiles: [Tile] = []
+            func add(_ caption: String, role suffix: String, _ rendered: Rendered?) {
+                guard let rendered else { return }
+                tiles.append(Tile(
+                    caption: caption, thumbnail: rendered.thumbnail, thumbnailWidth: rendered.thumbnailWidth,
+                    thumbnailHeight: rendered.thumbnailHeight, fullResolution: rendered.full, width: rendered.width,
+                    height: rendered.height,
+                    fileName: Self.folder + "/" + Self.uniqueStem(stem + "-" + suffix, used: &usedNames) + ".png"))
+            }
             do {
-                if let folder = sources.imageDirectory, let png = try Self.tile(
-                    path: folder + "/" + item.id + ".png", role: .photo, colors: colors, size: sources.thumbnailSize)
-                {
-                    tiles.append(("image", png))
+                if let folder = sources.imageDirectory {
+                    add("image", role: "image", try Self.render(
+                        path: folder + "/" + item.id + ".png", role: .photo, colors: colors, size: sources.thumbnailSize))
                 }
-                if let folder = sources.groundTruthDirectory, let png = try Self.tile(
-                    path: folder + "/" + item.id + ".png", role: .groundTruth(reduceZeroLabel: first.policy.reduceZeroLabel),
-                    colors: colors, size: sources.thumbnailSize)
-                {
-                    tiles.append(("ground truth", png))
+                if let folder = sources.groundTruthDirectory {
+                    add("ground truth", role: "ground-truth", try Self.render(
+                        path: folder + "/" + item.id + ".png", role: .groundTruth(reduceZeroLabel: first.policy.reduceZeroLabel),
+                        colors: colors, size: sources.thumbnailSize))
                 }
-                for (record, resultsPath) in zip(records, paths) {
+                for (index, (record, resultsPath)) in zip(records, paths).enumerated() {
                     guard let folder = sources.predictionDirectories.first(where: { $0.method == record.method })?.directory
                     else { continue }
                     try Self.verify(
                         path: folder + "/" + item.id + ".png", image: record.images.first { $0.id == item.id },
                         method: record.method, folder: folder, resultsPath: resultsPath, scoredFrom: record.dataset.predictionDirectory)
-                    if let png = try Self.tile(
+                    // The run's position keeps the names of methods whose slugs coincide apart.
+                    add(record.method, role: "\(index + 1)-\(Charts.slug(record.method))", try Self.render(
                         path: folder + "/" + item.id + ".png", role: .prediction(record.policy.predictionEncoding),
-                        colors: colors, size: sources.thumbnailSize)
-                    {
-                        tiles.append((record.method, png))
-                    }
+                        colors: colors, size: sources.thumbnailSize))
                 }
             } catch let error as ReportError {
                 throw error
@@ -127,9 +161,25 @@ public struct QualitativePanel: Sendable {
         case prediction(PredictionEncoding)
     }
 
-    /// A thumbnail PNG of the file at `path`, label maps coloured with the vocabulary palette;
-    /// nil when the file does not exist. Label values outside the vocabulary are drawn black.
+    /// A picture as PNGs: full resolution and reduced to `size` on the longest side.
+    struct Rendered {
+        var full: [UInt8]
+        var width: Int
+        var height: Int
+        var thumbnail: [UInt8]
+        var thumbnailWidth: Int
+        var thumbnailHeight: Int
+    }
+
+    /// The thumbnail PNG of the file at `path` (see `render`); nil when the file does not exist.
     static func tile(path: String, role: Role, colors: [RGB], size: Int) throws -> [UInt8]? {
+        try render(path: path, role: role, colors: colors, size: size)?.thumbnail
+    }
+
+    /// The file at `path` as RGB PNGs, full size and thumbnail, label maps coloured with the
+    /// vocabulary palette; nil when the file does not exist. Label values outside the vocabulary
+    /// are drawn black.
+    static func render(path: String, role: Role, colors: [RGB], size: Int) throws -> Rendered? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let decoded = try DecodedPNG.read(path: path)
         let channels = decoded.layout.channels
@@ -171,12 +221,50 @@ public struct QualitativePanel: Sendable {
             rgb[i * 3 + 1] = color.g
             rgb[i * 3 + 2] = color.b
         }
+        let full = try encodePNG(rgb, width: decoded.width, height: decoded.height)
         let (width, height, pixels) = downscale(rgb, width: decoded.width, height: decoded.height, maxSide: size)
+        let thumbnail = width == decoded.width && height == decoded.height ? full : try encodePNG(pixels, width: width, height: height)
+        return Rendered(
+            full: full, width: decoded.width, height: decoded.height, thumbnail: thumbnail, thumbnailWidth: width,
+            thumbnailHeight: height)
+    }
+
+    static func encodePNG(_ rgb: [UInt8], width: Int, height: Int) throws -> [UInt8] {
         let temporary = FileManager.default.temporaryDirectory
             .appendingPathComponent("ovseg-tile-\(UUID().uuidString).png").path
         defer { try? FileManager.default.removeItem(atPath: temporary) }
-        try LabelMapWriter.writeRGB(width: width, height: height, pixels: pixels, to: temporary)
+        try LabelMapWriter.writeRGB(width: width, height: height, pixels: rgb, to: temporary)
         return try FileBytes.read(path: temporary)
+    }
+
+    /// A file-name stem for an image id: ASCII letters, digits, `.`, `_` and `-` kept, `/` (ids
+    /// of images in subfolders) as `__`, anything else as `_`; never starting with `.`, at most
+    /// 80 characters.
+    static func safeStem(_ id: String) -> String {
+        var out = ""
+        for scalar in id.unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || scalar == "-" || scalar == "_" || (scalar == "." && !out.isEmpty)
+            {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += scalar == "/" ? "__" : "_"
+            }
+        }
+        return out.isEmpty ? "image" : String(out.prefix(80))
+    }
+
+    /// `stem`, or `stem-2`, `stem-3`, … when an earlier image took it (compared without case, for
+    /// case-insensitive file systems).
+    static func uniqueStem(_ stem: String, used: inout Set<String>) -> String {
+        var candidate = stem
+        var number = 2
+        while used.contains(candidate.lowercased()) {
+            candidate = "\(stem)-\(number)"
+            number += 1
+        }
+        used.insert(candidate.lowercased())
+        return candidate
     }
 
     /// Nearest-neighbour reduction so the longest side is at most `maxSide` (labels stay crisp).

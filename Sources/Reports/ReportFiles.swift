@@ -1,7 +1,8 @@
 import FileOutput
 
-/// Writes a report's files: `report.md`, `report.html`, and beside them the SVG charts and the
-/// per-image CSV of each section.
+/// Writes a report's files: `report.md`, `report.html`, and beside them the SVG charts, the
+/// per-image CSV of each section and the full-resolution tiles of the qualitative panel
+/// (`qualitative/*.png`, linked from the thumbnails).
 public enum ReportFiles {
     /// The files of `report` by name, in writing order (per section its charts and per-image CSV, then Markdown, then HTML).
     public static func contents(of report: Report) -> [(name: String, text: String)] {
@@ -15,11 +16,24 @@ public enum ReportFiles {
         return files
     }
 
-    /// Creates `directory` if needed and writes every file atomically; returns the paths written.
+    /// The full-resolution PNGs of the qualitative panels by name (relative to the report folder).
+    public static func images(of report: Report) -> [(name: String, png: [UInt8])] {
+        report.sections.flatMap { section in
+            (section.qualitative?.rows ?? []).flatMap { row in row.tiles.map { ($0.fileName, $0.fullResolution) } }
+        }
+    }
+
+    /// Creates `directory` if needed and writes every file atomically, the images before the
+    /// reports that link to them; returns the paths written.
     @discardableResult
     public static func write(_ report: Report, to directory: String) throws(FileOutputError) -> [String] {
         try AtomicFile.createDirectory(directory)
         var paths: [String] = []
+        for image in images(of: report) {
+            let path = directory + "/" + image.name
+            try AtomicFile.write(image.png, to: path)
+            paths.append(path)
+        }
         for file in contents(of: report) {
             let path = directory + "/" + file.name
             try AtomicFile.write(text: file.text, to: path)

@@ -183,6 +183,7 @@ public struct ReportSection: Sendable {
         intervals = nil
         undefinedClasses = nil
         bootstrapNote = nil
+        var bootstrap: BootstrapResult?
         if let configuration = options.bootstrap {
             let ids = first.images.map(\.id)
             if records.contains(where: { $0.images.isEmpty }) {
@@ -197,6 +198,7 @@ public struct ReportSection: Sendable {
                     let result = try Bootstrap.run(
                         methods: tables, baseline: baseline, seen: split?.seenIDs, unseen: split?.unseenIDs,
                         policy: first.policy.presence, configuration: configuration)
+                    bootstrap = result
                     bootstrapNote = Self.bootstrapDescription(result, baselineName: records[baseline].method)
                     intervals = Self.intervalTable(records: records, result: result, hasSplit: split != nil, number: number)
                     if records.count > 1 {
@@ -210,11 +212,12 @@ public struct ReportSection: Sendable {
             }
         }
         let prefix = count > 1 ? "s\(number)-" : ""
-        charts = Charts.all(records: records, scores: scores, prefix: prefix)
+        charts = Charts.all(records: records, scores: scores, prefix: prefix, bootstrap: bootstrap)
         perImage = PerImageTable(records: records, prefix: prefix)
         qualitative = nil
         if let sources = options.qualitative {
-            qualitative = try QualitativePanel(records: records, paths: inputs.map(\.path), sources: sources)
+            qualitative = try QualitativePanel(
+                records: records, paths: inputs.map(\.path), sources: sources, prefix: prefix)
         }
     }
 

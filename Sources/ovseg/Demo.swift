@@ -85,7 +85,7 @@ struct Demo: ParsableCommand {
             }
             let qualitative = QualitativeSources(
                 imageDirectory: dataset.imageDirectory(in: root), groundTruthDirectory: dataset.groundTruthDirectory(in: root),
-                predictionDirectories: predictionDirectories, count: 3, thumbnailSize: 128)
+                predictionDirectories: predictionDirectories, count: 3)
             let report = try Report(
                 inputs: inputs,
                 options: ReportOptions(

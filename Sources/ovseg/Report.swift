@@ -9,9 +9,11 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Compare runs in a Markdown and a self-contained HTML report with bootstrap confidence intervals.",
         discussion: """
-            Writes DIR/report.md, DIR/report.html and the SVG charts beside them. Runs must share vocabulary, \
+            Writes DIR/report.md, DIR/report.html and the SVG charts beside them; with bootstrap intervals the \
+            bar charts show them as whiskers. Runs must share vocabulary, \
             split, evaluation policy and dataset; --allow-mixed shows differing runs in separate sections instead. \
-            With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side; \
+            With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side as \
+            thumbnails linking to full-resolution PNGs written to DIR/qualitative/; \
             each prediction file shown must be the one the run was scored with (its SHA-256 is checked against the \
             results file). Runs of one table must have different method names: rename them with --label RUN=NAME.
 
@@ -68,10 +70,14 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Number of images in the qualitative panel (the worst ones).")
     var worst: Int = 3
 
+    @Option(help: "Longest side in pixels of the panel's thumbnails in report.html (each links to its full-resolution PNG in DIR/qualitative/).")
+    var thumbSize: Int = QualitativeSources.defaultThumbnailSize
+
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one results file") }
         guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be 0 or more") }
         guard level > 0 && level < 1 else { throw ValidationError("--level must lie strictly between 0 and 1") }
+        guard thumbSize >= 16 && thumbSize <= 4096 else { throw ValidationError("--thumb-size must be between 16 and 4096, got \(thumbSize)") }
         for item in pred where !item.contains("=") {
             throw ValidationError("--pred \(item): expected NAME=DIR")
         }
@@ -90,7 +96,8 @@ struct ReportCommand: ParsableCommand {
                     return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
                 }
                 qualitative = QualitativeSources(
-                    imageDirectory: images, groundTruthDirectory: gt, predictionDirectories: predictions, count: worst)
+                    imageDirectory: images, groundTruthDirectory: gt, predictionDirectories: predictions, count: worst,
+                    thumbnailSize: thumbSize)
             }
             let labels = try label.map { text throws(ReportError) in try RunLabel(parsing: text) }
             let options = ReportOptions(
@@ -99,7 +106,10 @@ struct ReportCommand: ParsableCommand {
                 allowMixed: allowMixed, qualitative: qualitative, notes: note, labels: labels)
             let report = try Report(inputs: inputs, options: options)
             let written = try ReportFiles.write(report, to: out)
-            print("wrote \(written.count) files to \(out): report.md, report.html and \(written.count - 2) charts")
+            let images = written.filter { $0.hasSuffix(".png") }.count
+            print(
+                "wrote \(written.count) files to \(out): report.md, report.html, \(written.count - 2 - images) charts and tables"
+                    + (images > 0 ? ", \(images) full-resolution images in \(QualitativePanel.folder)/" : ""))
         }
     }
 }

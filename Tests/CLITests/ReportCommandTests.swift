@@ -21,8 +21,13 @@ struct ReportCommandTests {
             "report", a + "boundary-drift.ovseg.json", a + "seen-collapse.ovseg.json", "--out", workspace.path + "/r",
             "--title", "<script>t</script>", "--note", "Data: <b>synthetic</b> & small | 4 tiles", "--baseline", "seen-collapse", "--bootstrap", "100", "--seed", "3",
             "--gt", workspace.path + "/a/gt", "--pred", "seen-collapse=" + workspace.path + "/a/predictions/seen-collapse",
+            "--thumb-size", "32",
         ])
         #expect(ok.status == 0, "\(ok.stderr)")
+        // The worst 3 images: ground truth and seen-collapse in full resolution beside the report, thumbnails of 32 px inline.
+        let tiles = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/r/qualitative")
+        #expect(tiles.count == 6 && tiles.allSatisfy { $0.hasSuffix("-ground-truth.png") || $0.hasSuffix("-2-seen-collapse.png") })
+        #expect(ok.stdout.contains("6 full-resolution images in qualitative/"), "\(ok.stdout)")
         let html = try String(contentsOfFile: workspace.path + "/r/report.html", encoding: .utf8)
         #expect(html.contains("<h1>&lt;script&gt;t&lt;/script&gt;</h1>"))
         #expect(html.contains("<p class=\"intro\">Data: &lt;b&gt;synthetic&lt;/b&gt; &amp; small | 4 tiles</p>"))
@@ -31,6 +36,9 @@ struct ReportCommandTests {
         #expect(!markdown.contains("<b>synthetic</b>"), "HTML in a note is escaped in Markdown too")
         #expect(html.contains("Differences against seen-collapse"))
         #expect(html.contains("data:image/png;base64,"))
+        #expect(html.contains("width=\"32\" height=\"32\"") && html.contains("<a href=\"qualitative/"))
+        let badSize = try CLI.run(["report", a + "boundary-drift.ovseg.json", "--out", workspace.path + "/x", "--thumb-size", "2"])
+        #expect(badSize.status != 0 && badSize.stderr.contains("--thumb-size"), "\(badSize.stderr)")
 
         let mixed = [a + "boundary-drift.ovseg.json", workspace.path + "/b/results/boundary-drift.ovseg.json"]
         let refused = try CLI.run(["report"] + mixed + ["--out", workspace.path + "/m"])
