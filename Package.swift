@@ -58,13 +58,20 @@ let package = Package(
                 "LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput", "Hashing",
             ]
         ),
+        // Running a checkpoint over a dataset: the library behind `ovseg eval` and the demo's model run.
+        .target(
+            name: "Evaluation",
+            dependencies: [
+                "Harness", "Segmenter", "TrainingFree", "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "LabelMaps",
+                "Vocabulary",
+            ]),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
-                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree",
+                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,6 +80,7 @@ let package = Package(
         .target(name: "ParityTestSupport", dependencies: ["SafeTensors", "Tensor"], path: "Tests/ParityTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Harness", "SafeTensors", "Vocabulary", "SyntheticData"]),
         .testTarget(name: "LabelMapsTests", dependencies: ["LabelMaps"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
