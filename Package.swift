@@ -15,17 +15,18 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libpng's classic API reports errors by longjmp, which Swift cannot host; this keeps setjmp in C.
         .target(name: "CPNGRaw", dependencies: ["CPNG"]),
 
         .target(name: "FileOutput"),
+        .target(name: "Hashing", dependencies: ["COpenSSL"]),
         .target(name: "JSON", dependencies: ["CJSONC", "FileOutput"]),
         .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
@@ -54,17 +55,23 @@ let package = Package(
         .target(
             name: "Harness",
             dependencies: [
-                "LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "LabelMaps", "Vocabulary", "Metrics", "JSON", "FileOutput", "Hashing",
             ]
         ),
+        // Running a checkpoint over a dataset: the library behind `ovseg eval` and the demo's model run.
+        .target(
+            name: "Evaluation",
+            dependencies: [
+                "Harness", "Segmenter", "TrainingFree", "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "LabelMaps",
+                "Vocabulary",
+            ]),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
-                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree",
+                "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +79,8 @@ let package = Package(
         // Parity helpers shared by the test targets below (not part of any product).
         .target(name: "ParityTestSupport", dependencies: ["SafeTensors", "Tensor"], path: "Tests/ParityTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Harness", "SafeTensors", "Vocabulary", "SyntheticData"]),
         .testTarget(name: "LabelMapsTests", dependencies: ["LabelMaps"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),

@@ -1,21 +1,18 @@
-import Crypto
 import Foundation
+import Hashing
 
 /// Content hashes that make results files traceable to the exact bytes they were computed from.
 public enum Fingerprint {
     /// Lower-case hex SHA-256 of `bytes`.
     public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        SHA256.hex(bytes)
     }
 
     /// Lower-case hex SHA-256 of a file, read in 4 MiB chunks (checkpoints can be gigabytes).
     public static func sha256(path: String) throws(HarnessError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw HarnessError("\(path): cannot open the file") }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         while true {
             let chunk: Data?
             do {
@@ -24,12 +21,9 @@ public enum Fingerprint {
                 throw HarnessError("\(path): \(error.localizedDescription)")
             }
             guard let chunk, !chunk.isEmpty else { break }
-            hasher.update(data: chunk)
+            chunk.withUnsafeBytes { hasher.update($0) }
         }
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return SHA256.hexString(hasher.finalize())
     }
 
     /// The ground-truth files fingerprint: SHA-256 over the sorted lines `id<TAB>sha256(ground truth file)`.
@@ -54,13 +48,6 @@ public enum Fingerprint {
     private static func lines(_ entries: [(String, String)]) -> String {
         entries.sorted { $0.0 < $1.0 }.map { "\($0.0)\t\($0.1)\n" }.joined()
     }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
 }
 
 /// The per-image hash of decoded ground-truth labels, computed while the image is counted.
@@ -72,26 +59,26 @@ public enum Fingerprint {
 /// evaluated (ignore values and colours, whatever their raw value), 65534
 /// (`PixelCounter.unlabeledLabel`) for out-of-range values kept under
 /// `--out-of-range-gt mmseg-compatible`. Lower-case hex.
-struct LabelHasher {
-    private var hasher = SHA256()
+struct LabelHasher: ~Copyable {
+    private var hasher = SHA256Hasher()
 
     init(width: Int, height: Int) {
         var header = [UInt8]()
         for value in [UInt32(truncatingIfNeeded: width), UInt32(truncatingIfNeeded: height)] {
             withUnsafeBytes(of: value.littleEndian) { header.append(contentsOf: $0) }
         }
-        hasher.update(data: header)
+        hasher.update(header)
     }
 
     /// Adds a run of labels (row-major, continuing the previous run).
     mutating func update(_ labels: UnsafeBufferPointer<UInt16>) {
         #if _endian(little)
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(labels))
+        hasher.update(UnsafeRawBufferPointer(labels))
         #else
         let swapped = labels.map { $0.littleEndian }
-        swapped.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        swapped.withUnsafeBytes { hasher.update($0) }
         #endif
     }
 
-    func finalize() -> String { Fingerprint.hex(hasher.finalize()) }
+    consuming func finalize() -> String { SHA256.hexString(hasher.finalize()) }
 }

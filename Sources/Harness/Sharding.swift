@@ -1,4 +1,4 @@
-import Crypto
+import Hashing
 
 /// One of N deterministic parts of a dataset, written `k/N` with 1 ≤ k ≤ N.
 ///
@@ -33,7 +33,7 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The id is the ground-truth file's path relative to its folder, without `.png` and without
     /// the ground-truth suffix, with `/` between folders.
     public static func assignment(of id: String, count: Int) -> Int {
-        let digest = Array(SHA256.hash(data: Array(id.utf8)))
+        let digest = SHA256.digest(Array(id.utf8))
         var value: UInt64 = 0
         for byte in digest.prefix(8) { value = value << 8 | UInt64(byte) }
         return Int(value % UInt64(count)) + 1

@@ -24,23 +24,15 @@ public struct RGBImage: Sendable, Equatable {
         } catch {
             throw SegmenterError("\(error)")
         }
-        guard case .uint8(let samples) = decoded.samples, decoded.layout.bitDepth == 8 else {
-            throw SegmenterError("\(path): a \(decoded.layout.bitDepth)-bit PNG; images must be 8-bit RGB")
+        guard decoded.isEightBitColor else {
+            throw SegmenterError("\(path): a \(decoded.layout) PNG; images must be 8-bit RGB or RGBA")
         }
-        switch decoded.layout {
-        case .rgb:
-            return try RGBImage(width: decoded.width, height: decoded.height, pixels: samples)
-        case .rgba:
-            var rgb = [UInt8]()
-            rgb.reserveCapacity(decoded.width * decoded.height * 3)
-            for index in stride(from: 0, to: samples.count, by: 4) {
-                rgb.append(samples[index])
-                rgb.append(samples[index + 1])
-                rgb.append(samples[index + 2])
-            }
-            return try RGBImage(width: decoded.width, height: decoded.height, pixels: rgb)
-        default:
-            throw SegmenterError("\(path): a \(decoded.layout) PNG; images must be RGB or RGBA")
+        let pixels: [UInt8]
+        do {
+            pixels = try decoded.rgbPixels(name: path)
+        } catch {
+            throw SegmenterError("\(error)")
         }
+        return try RGBImage(width: decoded.width, height: decoded.height, pixels: pixels)
     }
 }

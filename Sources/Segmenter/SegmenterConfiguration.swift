@@ -2,6 +2,12 @@ import CLIP
 import Foundation
 import SafeTensors
 
+/// Metadata keys of ovseg's checkpoint layout that other modules read too.
+public enum CheckpointMetadata {
+    /// `sgseg` or `catseg`: which head the checkpoint holds. Plain CLIP checkpoints have none.
+    public static let architecture = "sgseg.arch"
+}
+
 /// How a checkpoint segments: which backbone and dense features, whether the scene bias
 /// applies, the CLIP input size, guidance taps, prompts and the sliding-window geometry.
 ///
@@ -108,7 +114,7 @@ public struct SegmenterConfiguration: Sendable, Equatable {
         if (dense == .csaL2) != (detected == .eva02) {
             throw SegmenterError("\(name): dense mode \(dense.rawValue) is not available for the \(detected.rawValue) backbone")
         }
-        let architecture = meta["sgseg.arch"] ?? (bias == .memory ? "sgseg" : "catseg")
+        let architecture = meta[CheckpointMetadata.architecture] ?? (bias == .memory ? "sgseg" : "catseg")
         guard ["sgseg", "catseg"].contains(architecture) else {
             throw SegmenterError("\(name): metadata sgseg.arch = \"\(architecture)\" is not sgseg or catseg")
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import Reports
-import Segmenter
+import Evaluation
 import SyntheticData
 import Vocabulary
 
@@ -118,21 +118,14 @@ struct Demo: ParsableCommand {
 
     /// Segments the RGB tiles with the bundled checkpoint, exactly as `ovseg eval` would.
     private func evaluateDemoCheckpoint(root: String, vocabulary: Vocabulary, predictions: String) throws -> RunRecord {
-        let checkpoint = try DemoCheckpoint.path()
         Terminal.note("\nsegmenting the tiles with the segmentation core and the synthetic demo checkpoint …")
-        let segmenter = try SoftGuidedSegmenter(checkpoint: checkpoint, options: SegmenterOptions())
-        let split = vocabulary.splits.first
-        let options = ScoreOptions(vocabulary: vocabulary, split: split, jobs: jobs, method: Self.modelMethod)
-        let text = try segmenter.textEmbeddings(classNames: vocabulary.classes.map(\.name))
-        var predictor = SegmenterPredictor(segmenter: segmenter, text: text, drift: nil)
-        return try ModelEvaluation.evaluate(
-            dataset: EvaluationDataset(root: root), options: options, predictor: &predictor,
-            savePredictions: predictions,
-            provenance: (
-                checkpoint: DemoCheckpoint.displayName, sha256: try Fingerprint.sha256(path: checkpoint),
-                configuration: Eval.configuration(segmenter)),
-            numerics: .current,
-            progress: Terminal.showsProgress ? ProgressBar(label: Self.modelMethod) : nil)
+        let request = EvaluationRequest(
+            checkpoint: try DemoCheckpoint.path(), checkpointName: DemoCheckpoint.displayName,
+            dataset: EvaluationDataset(root: root),
+            scoring: ScoreOptions(vocabulary: vocabulary, split: vocabulary.splits.first, jobs: jobs, method: Self.modelMethod),
+            savePredictions: predictions, threads: jobs)
+        return try ModelRun.evaluate(
+            request, observer: EvaluationObserver(progress: Terminal.showsProgress ? ProgressBar(label: Self.modelMethod) : nil))
     }
 
     private func makeTemporaryFolder() throws -> String {

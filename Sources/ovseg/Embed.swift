@@ -166,7 +166,7 @@ struct Embed: ParsableCommand {
         let encoder = try visionEncoder(model)
         let side = size ?? encoder.configuration.nativeImageSize
         let png = try DecodedPNG.read(path: path)
-        let rgb = try rgbSamples(png, path: path)
+        let rgb = try png.rgbPixels(name: path)
         return try CLIPImagePreprocessing.pixels(
             rgb: rgb, sourceWidth: png.width, sourceHeight: png.height, height: side, width: side)
     }
@@ -184,43 +184,6 @@ struct Embed: ParsableCommand {
             throw CLIPError.unsupportedConfiguration("\(checkpoint) has no visual_projection.weight")
         }
         return try embeddings.l2Normalized()
-    }
-
-    /// Interleaved 8-bit RGB from any PNG layout (16-bit samples keep their high byte).
-    func rgbSamples(_ png: DecodedPNG, path: String) throws -> [UInt8] {
-        let values: [UInt8]
-        switch png.samples {
-        case .uint8(let v): values = v
-        case .uint16(let v): values = v.map { UInt8($0 >> 8) }
-        }
-        let n = png.width * png.height
-        var rgb = [UInt8](repeating: 0, count: 3 * n)
-        switch png.layout {
-        case .rgb:
-            return values
-        case .rgba:
-            for i in 0..<n { for c in 0..<3 { rgb[3 * i + c] = values[4 * i + c] } }
-        case .gray(let depth):
-            // Sub-byte gray samples are unpacked but not scaled: stretch them to 0–255.
-            let scale = depth < 8 ? 255 / ((1 << depth) - 1) : 1
-            for i in 0..<n {
-                let v = UInt8(clamping: Int(values[i]) * scale)
-                for c in 0..<3 { rgb[3 * i + c] = v }
-            }
-        case .grayAlpha:
-            for i in 0..<n { for c in 0..<3 { rgb[3 * i + c] = values[2 * i] } }
-        case .palette(_, let entries):
-            for i in 0..<n {
-                let index = Int(values[i])
-                guard index < entries.count else {
-                    throw CLIPError.invalidInput("\(path): palette index \(index) outside its \(entries.count) entries")
-                }
-                rgb[3 * i] = entries[index].r
-                rgb[3 * i + 1] = entries[index].g
-                rgb[3 * i + 2] = entries[index].b
-            }
-        }
-        return rgb
     }
 }
 

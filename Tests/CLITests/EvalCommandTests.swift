@@ -253,7 +253,7 @@ struct EvalCommandTests {
             (["--mode", "maskformer"], "maskformer"),
             (["--mode", "catseg"], "sgseg checkpoint"),
             (["--pooling", "3"], "pooling"),
-            (["--shortest-edge", "0"], "positive integer or none, not 0"),
+            (["--shortest-edge", "0"], "'0' is invalid for '--shortest-edge"),
         ]
         for (extra, needle) in cases {
             let outcome = try CLI.run(base + extra)
@@ -345,8 +345,8 @@ struct EvalCommandTests {
             (["--checkpoint", demoCheckpoint, "--mode", "training-free"], "needs a plain CLIP checkpoint"),
             (["--checkpoint", clip, "--pooling", "2"], "--pooling does not apply to --mode training-free"),
             (["--checkpoint", demoCheckpoint, "--threshold", "0.2"], "--threshold does not apply to --mode sgseg or catseg"),
-            (["--checkpoint", clip, "--attention", "dino"], "--attention must be segearth"),
-            (["--checkpoint", clip, "--background", "lake"], "--background lake is neither"),
+            (["--checkpoint", clip, "--attention", "dino"], "'dino' is invalid for '--attention"),
+            (["--checkpoint", clip, "--background", "lake"], "--background: lake is neither"),
             (["--checkpoint", clip, "--crop", "100", "--stride", "200"], "stride 200 must be between 1 and the crop 100"),
             (["--checkpoint", clip, "--mode", "sgseg"], clip),
         ]

@@ -1,0 +1,47 @@
+import SafeTensors
+import Segmenter
+
+/// What a safetensors checkpoint holds, told from its metadata and tensor names without loading it.
+public enum CheckpointKind: Sendable, Equatable {
+    /// An SGSeg or CAT-Seg checkpoint in ovseg's key layout; `architecture` is its declared
+    /// `sgseg.arch` ("sgseg" or "catseg"), nil when it declares none (then the weights decide).
+    case segmenter(architecture: String?)
+    /// A plain Hugging Face CLIP (`vision_model.*`, `text_model.*` key names).
+    case plainCLIP
+
+    public init(file: SafeTensorsFile) {
+        if let architecture = file.metadata[CheckpointMetadata.architecture] {
+            self = .segmenter(architecture: architecture)
+        } else if file.contains("vision_model.embeddings.patch_embedding.weight") {
+            self = .plainCLIP
+        } else {
+            self = .segmenter(architecture: nil)
+        }
+    }
+
+    /// Reads the header of the checkpoint at `path`.
+    public init(path: String) throws(EvaluationError) {
+        do {
+            self.init(file: try SafeTensorsFile(path: path))
+        } catch {
+            throw EvaluationError(.checkpoint, "\(error)", underlying: error)
+        }
+    }
+}
+
+/// Which model an evaluation runs.
+public enum EvaluationMode: String, Sendable, CaseIterable {
+    /// From the checkpoint: training-free for a plain CLIP, else the segmenter it declares.
+    case auto
+    case sgseg
+    case catseg
+    /// A frozen CLIP with SegEarth-OV's recipe.
+    case trainingFree = "training-free"
+
+    /// `auto` made concrete for a checkpoint: `.trainingFree` for a plain CLIP; a segmenter
+    /// checkpoint stays `.auto` (its architecture is known once it loads). Other modes are kept.
+    public func resolved(for kind: CheckpointKind) -> EvaluationMode {
+        guard self == .auto else { return self }
+        return kind == .plainCLIP ? .trainingFree : .auto
+    }
+}

@@ -1,0 +1,70 @@
+import Evaluation
+import Foundation
+import Harness
+import SyntheticData
+import Testing
+import Vocabulary
+
+private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+private let demoCheckpoint = repository.appendingPathComponent("Demo/sgseg-demo.safetensors").path
+private let tinyCLIP = repository.appendingPathComponent("Tests/TrainingFreeTests/Fixtures/clip_tiny.safetensors").path
+
+/// The evaluation library on its own: what it tells from a checkpoint, and the requests it refuses
+/// before loading anything (each naming the setting, never a command-line option).
+struct EvaluationTests {
+    @Test func checkpointKinds() throws {
+        #expect(try CheckpointKind(path: demoCheckpoint) == .segmenter(architecture: "sgseg"))
+        #expect(try CheckpointKind(path: tinyCLIP) == .plainCLIP)
+        #expect(EvaluationMode.auto.resolved(for: .plainCLIP) == .trainingFree)
+        #expect(EvaluationMode.auto.resolved(for: .segmenter(architecture: "catseg")) == .auto)
+        #expect(EvaluationMode.sgseg.resolved(for: .plainCLIP) == .sgseg)
+    }
+
+    @Test func unreadableCheckpointIsACheckpointError() {
+        #expect {
+            _ = try CheckpointKind(path: "/nonexistent/model.safetensors")
+        } throws: { error in
+            guard let error = error as? EvaluationError else { return false }
+            return error.kind == .checkpoint && error.message.contains("/nonexistent/model.safetensors")
+        }
+    }
+
+    @Test func requestsRefusedBeforeLoading() throws {
+        let scoring = ScoreOptions(vocabulary: try Vocabulary.resolve("potsdam"), split: nil, jobs: 1, method: "m")
+        let dataset = EvaluationDataset(root: "/nonexistent")
+        let cases: [(EvaluationRequest, String)] = [
+            (EvaluationRequest(checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, threads: 0), "threads"),
+            (EvaluationRequest(checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, resume: true, threads: 1), "resume"),
+            (EvaluationRequest(
+                checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, frozenCheckpoint: demoCheckpoint,
+                savePredictions: "/tmp/p", resume: true, threads: 1), "resume"),
+        ]
+        for (request, setting) in cases {
+            #expect {
+                _ = try ModelRun.evaluate(request)
+            } throws: { error in
+                guard let error = error as? EvaluationError else { return false }
+                return error.kind == .setting(name: setting) && !error.message.contains("--")
+            }
+        }
+    }
+
+    /// A training-free setting the vocabulary cannot satisfy is named by the setting.
+    @Test func unknownBackgroundClassIsASettingError() throws {
+        let vocabulary = try Vocabulary.resolve("potsdam")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-eval-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try SampleDataset(imageCount: 1).write(to: root)
+        let request = EvaluationRequest(
+            checkpoint: tinyCLIP, dataset: EvaluationDataset(root: root),
+            scoring: ScoreOptions(vocabulary: vocabulary, split: nil, jobs: 1, method: "m"),
+            trainingFree: TrainingFreeOverrides(background: "lake"), threads: 1)
+        #expect {
+            _ = try ModelRun.evaluate(request)
+        } throws: { error in
+            guard let error = error as? EvaluationError else { return false }
+            return error.kind == .setting(name: "background") && error.message.contains("lake is neither")
+        }
+    }
+}
