@@ -85,7 +85,10 @@ struct Demo: ParsableCommand {
             }
             let qualitative = QualitativeSources(
                 imageDirectory: dataset.imageDirectory(in: root), groundTruthDirectory: dataset.groundTruthDirectory(in: root),
-                predictionDirectories: predictionDirectories, count: 3)
+                predictionDirectories: predictionDirectories, count: 3,
+                // The demo's tiles are 256 px: half-size thumbnails keep the committed example report
+                // small, and each links to its full tile.
+                thumbnailSize: 128)
             let report = try Report(
                 inputs: inputs,
                 options: ReportOptions(
