@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import Metrics
 import Reports
+import Vocabulary
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +19,7 @@ struct ReportCommand: ParsableCommand {
             Examples:
               ovseg report exp1.ovseg.json exp2.ovseg.json -o report --title \"Potsdam\"
               ovseg report runs/*.ovseg.json -o report --gt gt --images img --pred a=pa
+              ovseg report runs/*.ovseg.json -o r --split-file my-split.json
             """)
 
     @Argument(help: "Results files (*.ovseg.json).")
@@ -25,6 +27,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Show every run under this split of its vocabulary (or none), whatever split it was scored with; the files keep every class's counts.")
     var split: String?
+
+    @Option(help: "Show every run under the split in this JSON file (see docs/split-files.md) instead of its own.")
+    var splitFile: String?
 
     @Option(name: [.short, .customLong("output"), .customLong("out")],
             help: "Folder to write the report into (created if missing; --out is an alias).")
@@ -79,9 +84,10 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            let selection = try resplitSelection(split: split, splitFile: splitFile)
             let inputs = try runs.map { path throws -> ReportInput in
                 let record = try ResultsFile.read(path: path)
-                return ReportInput(record: try split.map { try record.resplit(named: $0) } ?? record, path: path)
+                return ReportInput(record: try selection.map { try record.resplit($0) } ?? record, path: path)
             }
             var qualitative: QualitativeSources?
             if gt != nil || images != nil || !pred.isEmpty {
