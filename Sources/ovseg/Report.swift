@@ -12,6 +12,9 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Writes DIR/report.md, DIR/report.html and the SVG charts beside them. Runs must share vocabulary, \
             split, evaluation policy and dataset; --allow-mixed shows differing runs in separate sections instead. \
+            Runs that differ only in being different folds of one family (splits <prefix>fold0, <prefix>fold1, …, \
+            e.g. loveda's fewshot-fold0..2) get a section per fold and a fold summary first: each method's mean ± \
+            sample std over the folds, for methods with a run on every fold (also printed on the terminal). \
             With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side; \
             each prediction file shown must be the one the run was scored with (its SHA-256 is checked against the \
             results file). Runs of one table must have different method names: rename them with --label RUN=NAME.
@@ -19,6 +22,7 @@ struct ReportCommand: ParsableCommand {
             Examples:
               ovseg report exp1.ovseg.json exp2.ovseg.json -o report --title \"Potsdam\"
               ovseg report runs/*.ovseg.json -o report --gt gt --images img --pred a=pa
+              ovseg report */fold*.ovseg.json -o folds --bootstrap 0
               ovseg report runs/*.ovseg.json -o r --split-file my-split.json
             """)
 
@@ -105,6 +109,7 @@ struct ReportCommand: ParsableCommand {
                 allowMixed: allowMixed, qualitative: qualitative, notes: note, labels: labels)
             let report = try Report(inputs: inputs, options: options)
             let written = try ReportFiles.write(report, to: out)
+            for summary in report.foldSummaries { print(TerminalTable.render(summary)) }
             print("wrote \(written.count) files to \(out): report.md, report.html and \(written.count - 2) charts")
         }
     }

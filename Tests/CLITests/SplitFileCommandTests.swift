@@ -9,8 +9,8 @@ private func json(_ path: String) throws -> [String: Any] {
 private let demoCheckpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Demo/sgseg-demo.safetensors").path
 
-/// `--split-file` on score, eval, check and report.
-@Suite("Split files on the command line", .serialized)
+/// `--split-file` on score, eval, check and report, and per-fold runs reported with a fold summary.
+@Suite("Split files and folds on the command line", .serialized)
 struct SplitFileCommandTests {
     /// Three folds of the potsdam classes, each leaving two others unseen.
     static let folds = [
@@ -136,5 +136,52 @@ struct SplitFileCommandTests {
         let split = try #require(try json(w + "/e.ovseg.json")["split"] as? [String: Any])
         #expect(split["name"] as? String == "demo-fold2")
         #expect((split["source"] as? String)?.hasPrefix("split file \(w)/demo-fold2.json") == true)
+    }
+
+    /// Per-fold runs of two methods (one lacking fold 2) make one report: a section per fold and a
+    /// fold summary, printed too, whose means equal the means of the files' own figures.
+    @Test func foldRunsAreReportedWithAFoldSummary() throws {
+        let workspace = try Workspace()
+        try prepare(workspace)
+        let w = workspace.path
+        var files: [String] = []
+        for fold in 0..<3 {
+            for method in ["class-confusion", "seen-collapse"] where !(method == "seen-collapse" && fold == 2) {
+                let output = "\(method)-fold\(fold).ovseg.json"
+                let outcome = try score(workspace, method: method, ["--split-file", w + "/demo-fold\(fold).json"], output: output)
+                try #require(outcome.status == 0, "\(outcome.stderr)")
+                files.append(w + "/" + output)
+            }
+        }
+        let report = try CLI.run(["report"] + files + ["--bootstrap", "0", "-o", w + "/folds"])
+        try #require(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.hasPrefix("Fold summary: ISPRS Potsdam, demo-fold0, demo-fold1, demo-fold2"), "\(report.stdout)")
+        #expect(report.stdout.contains("seen-collapse    demo-fold0, demo-fold1 (no demo-fold2)"), "\(report.stdout)")
+        #expect(report.stdout.contains("seen-collapse has no run on demo-fold2, so it has no means"))
+
+        // Independently: mean and sample std (n − 1) of the per-fold figures the results files hold.
+        var expected: [String] = []
+        for key in ["miou", "miou_seen", "miou_unseen", "hiou"] {
+            let values = try (0..<3).map { fold -> Double in
+                let metrics = try #require(try json(w + "/class-confusion-fold\(fold).ovseg.json")["metrics"] as? [String: Any])
+                return try #require(metrics[key] as? Double) * 100
+            }
+            let mean = values.reduce(0, +) / 3
+            let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2).squareRoot()
+            expected.append(String(format: "%.2f ± %.2f", mean, std))
+        }
+        let row = "| class-confusion | all 3 | " + expected.joined(separator: " | ") + " |"
+        let markdown = try String(contentsOfFile: w + "/folds/report.md", encoding: .utf8)
+        #expect(markdown.contains(row), "expected \(row) in\n\(markdown.prefix(3000))")
+        for cell in expected { #expect(report.stdout.contains(cell)) }
+        #expect(markdown.contains("## Section 3 of 3: ISPRS Potsdam, demo-fold2"))
+        #expect(!markdown.contains("did not measure the same thing"))
+        let html = try String(contentsOfFile: w + "/folds/report.html", encoding: .utf8)
+        #expect(html.contains("<table id=\"fold-summary-1\">") && html.contains("<a href=\"#fold-summary-1\">"))
+
+        // A fold beside a run without a split is still refused.
+        #expect(try score(workspace, method: "class-confusion", ["--no-split"], output: "plain.ovseg.json").status == 0)
+        let refused = try CLI.run(["report", files[0], w + "/plain.ovseg.json", "--bootstrap", "0", "-o", w + "/mixed"])
+        #expect(refused.status == 2 && refused.stderr.contains("split differs"), "\(refused.stderr)")
     }
 }
