@@ -22,15 +22,35 @@ extension RunRecord {
     /// The vocabulary is looked up by the key the run recorded, or `vocabulary` when given (for
     /// runs scored with a vocabulary file).
     public func resplit(named name: String, vocabulary: Vocabulary? = nil) throws(HarnessError) -> RunRecord {
+        try resplit(.named(name), vocabulary: vocabulary)
+    }
+
+    /// This run re-split as `selection` says (`--split NAME|none` or `--split-file FILE`), in
+    /// the run's own vocabulary (looked up by its recorded key unless `vocabulary` is given).
+    /// `.vocabularyDefault` means the vocabulary's first split; a name `none` means no split.
+    public func resplit(_ selection: SplitSelection, vocabulary: Vocabulary? = nil) throws(HarnessError) -> RunRecord {
         let resolved: Vocabulary
         do {
             resolved = try vocabulary ?? Vocabulary.resolve(self.vocabulary.key)
-            if name == "none" { return try resplit(nil, of: resolved) }
-            return try resplit(resolved.split(named: name), of: resolved)
+            if case .named(let name) = selection, name == "none" { return try resplit(nil, of: resolved) }
+            return try resplit(selection.split(for: resolved), of: resolved)
         } catch let error as HarnessError {
             throw error
         } catch {
-            throw HarnessError("cannot re-split \(method) by '\(name)': \(error)")
+            throw HarnessError("cannot re-split \(method) by \(selection.label): \(error)")
+        }
+    }
+}
+
+extension SplitSelection {
+    /// How the selection is named in messages: `'NAME'`, `split file FILE`, ….
+    var label: String {
+        switch self {
+        case .vocabularyDefault: "the vocabulary's first split"
+        case .none: "no split"
+        case .named(let name): "'\(name)'"
+        case .classes: "--seen/--unseen"
+        case .file(let file): "split file \(file.path)"
         }
     }
 }

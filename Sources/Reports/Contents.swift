@@ -24,7 +24,7 @@ extension ReportSection {
 extension Report {
     /// The headings of the report in order, as both renderers write them.
     public var contents: [ContentsEntry] {
-        var entries: [ContentsEntry] = []
+        var entries = foldSummaries.map { ContentsEntry(depth: 0, title: $0.caption, anchor: $0.id) }
         for section in sections {
             var depth = 0
             if let heading = section.heading {

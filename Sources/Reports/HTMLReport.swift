@@ -29,6 +29,7 @@ public enum HTMLReport {
             html.line()
         }
         contents(report.contents, into: &html)
+        for summary in report.foldSummaries { table(summary, level: 2, into: &html) }
         for section in report.sections {
             html.open("section")
             var level = 2

@@ -16,6 +16,7 @@ public enum MarkdownReport {
             lines.append("")
         }
         contents(report.contents, into: &lines)
+        for summary in report.foldSummaries { table(summary, level: "##", into: &lines) }
         for section in report.sections {
             var level = "##"
             if let heading = section.heading {

@@ -58,11 +58,16 @@ public struct Report: Sendable {
     public var notes: [String]
     /// Shown prominently, e.g. that runs were split into sections.
     public var warnings: [String]
+    /// Per fold family (runs that differ only in being scored on `<family>fold<N>` splits), each
+    /// method's mean ± std over the folds; shown before the sections, one of which each fold has.
+    public var foldSummaries: [ReportTable]
     public var sections: [ReportSection]
 
     /// Builds the report: applies the labels, groups the runs, computes the tables, the bootstrap
-    /// and the charts. Refuses runs of one table that share a method name (the columns and the
-    /// `--pred` folders could not be told apart) and prediction folders for no run's method.
+    /// and the charts. Runs that measured different things are refused unless `allowMixed`, except
+    /// folds of one family, which get a section each and a fold summary. Refuses runs of one table
+    /// that share a method name (the columns and the `--pred` folders could not be told apart) and
+    /// prediction folders for no run's method.
     public init(inputs given: [ReportInput], options: ReportOptions) throws(ReportError) {
         guard !given.isEmpty else { throw ReportError("a report needs at least one results file") }
         let inputs = try RunLabel.apply(options.labels, to: given)
@@ -85,7 +90,12 @@ public struct Report: Sendable {
                 groups[index].append(input)
                 continue
             }
-            if let first = groups.first?.first, let difference = Comparability.difference(first.record, input.record) {
+            // Another fold of a family already here: its own section, summarised over the folds.
+            if groups.contains(where: { Comparability.differOnlyInFold($0[0].record, input.record) }) {
+                groups.append([input])
+                continue
+            }
+            if let first = groups.first?.first, let difference = Comparability.differenceBeyondFold(first.record, input.record) {
                 guard options.allowMixed else {
                     throw ReportError(
                         "\(input.path) cannot share a table with \(first.path): \(difference). "
@@ -114,7 +124,7 @@ public struct Report: Sendable {
                 warnings.append("\(input.record.method) (\(input.path)): \(warning)")
             }
         }
-        if groups.count > 1 {
+        if !differences.isEmpty {
             warnings.append(
                 "These runs did not measure the same thing, so they are shown in \(groups.count) separate sections "
                     + "whose numbers must not be compared with each other. "
@@ -126,6 +136,9 @@ public struct Report: Sendable {
                 number: index + 1, of: groups.count, inputs: group, options: options))
         }
         self.sections = sections
+        foldSummaries = FoldSummary.families(groups).enumerated().map { number, family in
+            FoldSummary.table(sections: family.map { sections[$0] }, number: number + 1)
+        }
     }
 }
 

@@ -63,3 +63,31 @@ public enum TerminalSummary {
         text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
     }
 }
+
+/// A report table as plain text for the terminal (`ovseg report` prints its fold summaries):
+/// the same caption, cells and footnotes as report.md and report.html, columns aligned.
+public enum TerminalTable {
+    public static func render(_ table: ReportTable) -> String {
+        let marked = table.rows.contains { $0.contains(where: \.best) }
+        let rows = table.rows.map { $0.map { $0.best ? $0.text + " *" : $0.text } }
+        let widths = table.columns.indices.map { column in
+            ([table.columns[column].title] + rows.map { column < $0.count ? $0[column] : "" }).map(\.count).max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            cells.indices.map { column in
+                let text = cells[column], width = column < widths.count ? widths[column] : text.count
+                let numeric = column < table.columns.count && table.columns[column].numeric
+                let padding = String(repeating: " ", count: max(0, width - text.count))
+                return numeric ? padding + text : text + padding
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        var lines = [table.caption]
+        let header = line(table.columns.map(\.title))
+        lines.append(header)
+        lines.append(String(repeating: "─", count: header.count))
+        lines += rows.map(line)
+        if marked { lines.append("*: bold in report.md and report.html") }
+        lines += table.footnotes
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -24,15 +24,7 @@ extension Vocabulary {
     /// enough to be a likely typo: at most a third of the longer name's characters differ
     /// (at least 2). Used for "did you mean …" in errors.
     public static func closestBundledKey(to key: String) -> String? {
-        let query = key.lowercased()
-        var best: (key: String, distance: Int)?
-        for candidate in bundledKeys {
-            let distance = EditDistance.levenshtein(query, candidate.lowercased())
-            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
-        }
-        guard let best else { return nil }
-        let allowed = max(2, max(query.count, best.key.count) / 3)
-        return best.distance <= allowed ? best.key : nil
+        EditDistance.closest(to: key, among: bundledKeys)
     }
 
     /// The message for a key that names no bundled vocabulary: the closest key, then all of them.
@@ -145,5 +137,18 @@ public enum EditDistance {
             swap(&previous, &current)
         }
         return previous[b.count]
+    }
+
+    /// The candidate closest to `text` by edit distance (ignoring case), when it is close enough
+    /// to be a likely typo: at most a third of the longer name's characters differ (at least 2).
+    public static func closest(to text: String, among candidates: [String]) -> String? {
+        let query = text.lowercased()
+        var best: (text: String, distance: Int)?
+        for candidate in candidates {
+            let distance = levenshtein(query, candidate.lowercased())
+            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+        }
+        guard let best else { return nil }
+        return best.distance <= max(2, max(query.count, best.text.count) / 3) ? best.text : nil
     }
 }

@@ -79,7 +79,7 @@ public struct Vocabulary: Hashable, Sendable {
 
     /// A split given for one run instead of a named one (`--seen … --unseen …`): the classes by
     /// name or synonym, ignoring case. Both sides must be non-empty and may not share a class;
-    /// an unknown name is an error that lists the vocabulary's classes.
+    /// an unknown name is an error that suggests the closest name and lists the classes.
     public func split(seen seenNames: [String], unseen unseenNames: [String], name: String = "command-line") throws -> ClassSplit {
         func resolve(_ names: [String], _ side: String) throws -> [Int] {
             guard !names.isEmpty else {
@@ -88,9 +88,7 @@ public struct Vocabulary: Hashable, Sendable {
             var ids: [Int] = []
             for name in names {
                 guard let id = classID(named: name) else {
-                    throw VocabularyError(
-                        .unknownClassInSplit, file: file, entry: side,
-                        "'\(name)' is not a class name or synonym; classes: \(classes.map(\.name).joined(separator: ", "))")
+                    throw VocabularyError(.unknownClassInSplit, file: file, entry: side, unknownClassMessage(name))
                 }
                 guard !ids.contains(id) else {
                     throw VocabularyError(.unknownClassInSplit, file: file, entry: side, "'\(name)' names \(classes[id].name) twice")

@@ -4,6 +4,7 @@ import Foundation
 import Gate
 import Harness
 import Reports
+import Vocabulary
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,6 +31,7 @@ struct Check: ParsableCommand {
               ovseg check --baseline baseline.ovseg.json run.ovseg.json
               ovseg check --exact --baseline base.ovseg.json run.ovseg.json --junit c.xml
               ovseg check --numeric-noise --baseline base.ovseg.json run.ovseg.json
+              ovseg check --split-file my-split.json --baseline base.ovseg.json run.ovseg.json
             """)
 
     @Option(help: "The baseline results file.")
@@ -40,6 +42,9 @@ struct Check: ParsableCommand {
 
     @Option(help: "Compare both runs under this split of their vocabulary (or none) instead of the ones they were scored with; the files keep every class's counts.")
     var split: String?
+
+    @Option(help: "Compare both runs under the split in this JSON file (see docs/split-files.md) instead of their own.")
+    var splitFile: String?
 
     @Option(help: "Largest allowed drop of mIoU (all, seen, unseen), in percentage points (default 0.5).")
     var maxDropMiou: Double?
@@ -128,8 +133,9 @@ struct Check: ParsableCommand {
             do {
                 var base = try ResultsFile.read(path: baseline)
                 let stored = try ResultsFile.read(path: runFile)
-                current = try split.map { try stored.resplit(named: $0) } ?? stored
-                if let split { base = try base.resplit(named: split) }
+                let selection = try resplitSelection(split: split, splitFile: splitFile)
+                current = try selection.map { try stored.resplit($0) } ?? stored
+                if let selection { base = try base.resplit(selection) }
                 outcome = try RegressionCheck.compare(baseline: base, run: current, thresholds: thresholds)
             } catch {
                 // Exit 2 below; the CI summaries still say why, since that is when they are read.

@@ -44,7 +44,10 @@ struct Embed: ParsableCommand {
     @Option(help: "With --vocab: embed only the classes of this split.")
     var split: String?
 
-    @Option(help: "With --split: seen, unseen or all (default all, in class-id order).")
+    @Option(help: "With --vocab: embed only the classes of the split in this JSON file (see docs/split-files.md).")
+    var splitFile: String?
+
+    @Option(help: "With --split or --split-file: seen, unseen or all (default all, in class-id order).")
     var side: SplitSide = .all
 
     @Option(help: "With --vocab: prompt templates to use instead of the vocabulary's ('{}' = class name).")
@@ -79,7 +82,7 @@ struct Embed: ParsableCommand {
     func validate() throws {
         let modes = [!text.isEmpty, vocab != nil, image != nil].filter { $0 }.count
         guard modes == 1 else { throw ValidationError("give exactly one of --text, --vocab or --image") }
-        if split != nil && vocab == nil { throw ValidationError("--split needs --vocab") }
+        if (split != nil || splitFile != nil) && vocab == nil { throw ValidationError("--split and --split-file need --vocab") }
         if (size != nil || dense) && image == nil { throw ValidationError("--size and --dense need --image") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if repeatCount < 0 { throw ValidationError("--repeat must not be negative") }
@@ -138,8 +141,7 @@ struct Embed: ParsableCommand {
     func classPrompts(_ key: String) throws -> ([String], [String]) {
         let vocabulary = try Vocabulary.resolve(key)
         var names = vocabulary.classes.map(\.name)
-        if let split {
-            let chosen = try vocabulary.split(named: split)
+        if split != nil || splitFile != nil, let chosen = try SplitSelection(split: split, splitFile: splitFile).split(for: vocabulary) {
             let ids: [Int]
             switch side {
             case .seen: ids = chosen.seenIDs

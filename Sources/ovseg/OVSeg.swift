@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import Tensor
+import Vocabulary
 
 @main
 struct OVSeg: ParsableCommand {
@@ -44,4 +45,11 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         Terminal.error("\(error)")
         throw ExitCode(2)
     }
+}
+
+/// The split `--split NAME|none` or `--split-file FILE` asks stored runs to be re-split by; nil for
+/// their own splits.
+func resplitSelection(split: String?, splitFile: String?) throws -> SplitSelection? {
+    guard split != nil || splitFile != nil else { return nil }
+    return try SplitSelection(split: split, splitFile: splitFile)
 }

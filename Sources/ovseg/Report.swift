@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import Metrics
 import Reports
+import Vocabulary
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,6 +13,9 @@ struct ReportCommand: ParsableCommand {
             Writes DIR/report.md, DIR/report.html and the SVG charts beside them; with bootstrap intervals the \
             bar charts show them as whiskers. Runs must share vocabulary, \
             split, evaluation policy and dataset; --allow-mixed shows differing runs in separate sections instead. \
+            Runs that differ only in being different folds of one family (splits <prefix>fold0, <prefix>fold1, …, \
+            e.g. loveda's fewshot-fold0..2) get a section per fold and a fold summary first: each method's mean ± \
+            sample std over the folds, for methods with a run on every fold (also printed on the terminal). \
             With --gt (and optionally --images, --pred NAME=DIR) the HTML shows the worst images side by side as \
             thumbnails linking to full-resolution PNGs written to DIR/qualitative/; \
             each prediction file shown must be the one the run was scored with (its SHA-256 is checked against the \
@@ -20,6 +24,8 @@ struct ReportCommand: ParsableCommand {
             Examples:
               ovseg report exp1.ovseg.json exp2.ovseg.json -o report --title \"Potsdam\"
               ovseg report runs/*.ovseg.json -o report --gt gt --images img --pred a=pa
+              ovseg report */fold*.ovseg.json -o folds --bootstrap 0
+              ovseg report runs/*.ovseg.json -o r --split-file my-split.json
             """)
 
     @Argument(help: "Results files (*.ovseg.json).")
@@ -27,6 +33,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(help: "Show every run under this split of its vocabulary (or none), whatever split it was scored with; the files keep every class's counts.")
     var split: String?
+
+    @Option(help: "Show every run under the split in this JSON file (see docs/split-files.md) instead of its own.")
+    var splitFile: String?
 
     @Option(name: [.short, .customLong("output"), .customLong("out")],
             help: "Folder to write the report into (created if missing; --out is an alias).")
@@ -85,9 +94,10 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            let selection = try resplitSelection(split: split, splitFile: splitFile)
             let inputs = try runs.map { path throws -> ReportInput in
                 let record = try ResultsFile.read(path: path)
-                return ReportInput(record: try split.map { try record.resplit(named: $0) } ?? record, path: path)
+                return ReportInput(record: try selection.map { try record.resplit($0) } ?? record, path: path)
             }
             var qualitative: QualitativeSources?
             if gt != nil || images != nil || !pred.isEmpty {
@@ -106,6 +116,7 @@ struct ReportCommand: ParsableCommand {
                 allowMixed: allowMixed, qualitative: qualitative, notes: note, labels: labels)
             let report = try Report(inputs: inputs, options: options)
             let written = try ReportFiles.write(report, to: out)
+            for summary in report.foldSummaries { print(TerminalTable.render(summary)) }
             let images = written.filter { $0.hasSuffix(".png") }.count
             print(
                 "wrote \(written.count) files to \(out): report.md, report.html, \(written.count - 2 - images) charts and tables"

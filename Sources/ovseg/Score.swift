@@ -22,6 +22,9 @@ struct ScoringOptions: ParsableArguments {
     @Option(parsing: .upToNextOption, help: "With --seen: the unseen classes of this run's split.")
     var unseen: [String] = []
 
+    @Option(help: "A split for this run from a JSON file (name, seen, unseen, optional source; see docs/split-files.md).")
+    var splitFile: String?
+
     @Option(help: "Presence policy for means: union-present (mmseg, default), gt-present (detectron2 main, CAT-Seg) or all-zero (ZS3).")
     var policy: PresencePolicy = .unionPresent
 
@@ -79,19 +82,8 @@ struct ScoringOptions: ParsableArguments {
 
     func scoreOptions(method: String) throws -> ScoreOptions {
         let vocabulary = try Vocabulary.resolve(vocab)
-        var chosenSplit: ClassSplit?
-        if !seen.isEmpty || !unseen.isEmpty {
-            guard split == nil && !noSplit else {
-                throw ValidationError("--seen/--unseen define this run's split; give them without --split and --no-split")
-            }
-            chosenSplit = try vocabulary.split(seen: seen, unseen: unseen)
-        } else if !noSplit {
-            if let split {
-                chosenSplit = try vocabulary.split(named: split)
-            } else {
-                chosenSplit = vocabulary.splits.first
-            }
-        }
+        let selection = try SplitSelection(split: split, noSplit: noSplit, seen: seen, unseen: unseen, splitFile: splitFile)
+        let chosenSplit = try selection.split(for: vocabulary)
         return ScoreOptions(
             vocabulary: vocabulary, split: chosenSplit, presence: policy,
             outOfRangeGroundTruth: outOfRangeGroundTruth, outOfRangePrediction: outOfRangePrediction,
@@ -136,6 +128,8 @@ struct Score: ParsableCommand {
               ovseg score --vocab loveda --gt gt --pred pred --pred-reduce-zero-label \\
                   -o run.ovseg.json
               ovseg score --vocab potsdam --gt gt --pred pred --shard 2/8 -o s2.ovseg.json
+              ovseg score --vocab potsdam --gt gt --pred pred --split-file my-split.json \\
+                  -o run.ovseg.json
             """)
 
     @OptionGroup var options: ScoringOptions

@@ -85,6 +85,26 @@ struct EmbedCommandTests {
         let vocabulary = try readNPY(directory + "potsdam.npy")
         #expect(vocabulary.shape == [6, 8])
         expectSameRows(vocabulary.values, try expected.tensor("vocab.potsdam"), "vocab potsdam")
+
+        // A split file with the classes of a bundled split embeds the same rows.
+        try #"{"name": "mine", "seen": ["Buildings", "trees", "car"], "unseen": ["road", "grass", "clutter"]}"#
+            .write(toFile: directory + "split.json", atomically: true, encoding: .utf8)
+        for side in ["unseen", "seen"] {
+            command = try Embed.parse(["--checkpoint", checkpoint, "--vocab", "potsdam", "--split", "dlrsd-overlap", "--side", side,
+                                       "-o", directory + "named.npy"])
+            try command.run()
+            command = try Embed.parse(["--checkpoint", checkpoint, "--vocab", "potsdam", "--split-file", directory + "split.json",
+                                       "--side", side, "-o", directory + "file.npy"])
+            try command.run()
+            let named = try readNPY(directory + "named.npy"), file = try readNPY(directory + "file.npy")
+            #expect(file.shape == [3, 8] && file.shape == named.shape && file.values == named.values, "\(side)")
+        }
+        command = try Embed.parse(["--checkpoint", checkpoint, "--vocab", "potsdam", "--split", "dlrsd-overlap",
+                                   "--split-file", directory + "split.json", "-o", directory + "both.npy"])
+        #expect(throws: (any Error).self) { try command.run() }
+        #expect(throws: (any Error).self) {
+            try Embed.parse(["--checkpoint", checkpoint, "--text", "a", "--split-file", directory + "split.json", "-o", directory + "x.npy"])
+        }
     }
 
     /// Row-wise cosine ≥ 0.999999 and `max|Δ| ≤ 1e-5` (docs/segmentation-core.md
