@@ -29,7 +29,40 @@ extension RunRecord {
                 "the predictions look shifted by one class: \(Percent.format(shifted)) % of the evaluated pixels "
                     + "were predicted as the class after their ground-truth class, \(Percent.format(matching)) % as "
                     + "their own class (\(reread))")
+        } else if diagnostics.histogramLooksShiftedByOne {
+            warnings.append(
+                "the predictions look shifted by one class: how many pixels each class was predicted on matches the "
+                    + "ground truth's classes one class up far better than as read (\(reread))")
+        }
+        let inspect = "check the files with ovseg inspect --vocab \(vocabulary.key) --gt \(dataset.groundTruthDirectory)"
+        if let top = diagnostics.dominantClass, let share = Self.share(diagnostics.predictedPixels[top], diagnostics.evaluatedPixels) {
+            let name = top < vocabulary.classNames.count ? vocabulary.classNames[top] : "class \(top)"
+            warnings.append(
+                "one class takes nearly all predictions: \(Percent.format(share)) % of the evaluated pixels were predicted "
+                    + "as \(name), which holds \(Percent.format(Self.share(diagnostics.groundTruthPixels[top], diagnostics.evaluatedPixels) ?? 0)) % "
+                    + "of the ground truth; constant or binary (0/255) prediction files give this — "
+                    + "\(inspect) --pred \(dataset.predictionDirectory)")
+        }
+        let totalPixels = images.reduce(0) { $0 + UInt64($1.width * $1.height) }
+        if totalPixels > 0, diagnostics.evaluatedPixels * 2 < totalPixels,
+            let ignored = Self.share(totalPixels - diagnostics.evaluatedPixels, totalPixels)
+        {
+            warnings.append(
+                "most of the ground truth was not evaluated: \(Percent.format(ignored)) % of its pixels are ignore values"
+                    + "\(policy.reduceZeroLabel ? " or reduce_zero_label's 0" : "") of \(vocabulary.key); if the files hold "
+                    + "0-based ids or 0/255 masks, the vocabulary's label encoding does not fit them (\(inspect) names the "
+                    + "encoding that does)")
+        }
+        if diagnostics.absentClassesHoldMost, let share = Self.share(diagnostics.absentClassPixels, diagnostics.evaluatedPixels) {
+            warnings.append(
+                "\(Percent.format(share)) % of the evaluated pixels were predicted as classes that never occur in the "
+                    + "ground truth: the predictions may use another vocabulary's ids or class order (check --vocab; "
+                    + "\(inspect) --pred \(dataset.predictionDirectory))")
         }
         return warnings
+    }
+
+    private static func share(_ part: UInt64, _ whole: UInt64) -> Double? {
+        whole == 0 ? nil : Double(part) / Double(whole)
     }
 }
