@@ -322,7 +322,7 @@ struct Diagnosis {
                 let small = Double(outside) < 0.01 * Double(total)
                 problem("gt-out-of-range", message, options: small ? ["--out-of-range-gt", "ignore"] : [])
             }
-            if let palettes = paletteCheck(files, reduce: reduce) { note("gt-palette", palettes) }
+            if let palettes = paletteCheck(files, classOf: { groundTruthClass($0, reduce: reduce) }) { note("gt-palette", palettes) }
             let ignoredPixels = (reduce ? reduced : ids).ignoredPixels
             if Double(ignoredPixels) > 0.5 * Double(total) && !findings.contains(where: { $0.code == "gt-binary-mask" }) {
                 problem(
@@ -343,6 +343,12 @@ struct Diagnosis {
             let colorFiles = Self.filesOutside(files, color: true) { known.contains($0) }
             outsideFiles += colorFiles
             if !fit.consistent { colourProblem("gt", colors, outside: outside, files: colorFiles) }
+            let total = colors.reduce(0) { $0 + $1.pixels }
+            if Double(ignored) > 0.5 * Double(total) {
+                problem(
+                    "gt-mostly-ignored",
+                    "\(percent(ignored, of: total)) of the ground-truth RGB pixels are ignore colours of \(key)")
+            }
         }
         let report = FolderReport(
             role: "ground truth", directory: folder.directory, fileCount: files.count, formats: Self.formats(files),
@@ -368,7 +374,7 @@ struct Diagnosis {
     }
 
     /// A palette whose colours name other classes of the vocabulary than its indices do.
-    func paletteCheck(_ files: [FileSummary], reduce: Bool) -> String? {
+    func paletteCheck(_ files: [FileSummary], classOf: (Int) -> Int?) -> String? {
         let colorIDs = Dictionary(vocabulary.classes.map { ($0.color.packed, $0.id) }, uniquingKeysWith: { a, _ in a })
         var mismatched: UInt64 = 0, total: UInt64 = 0
         var example: String?
@@ -376,7 +382,7 @@ struct Diagnosis {
             guard let palette = file.palette else { continue }
             for entry in file.values {
                 total += entry.pixels
-                guard Int(entry.value) < palette.count, let c = groundTruthClass(Int(entry.value), reduce: reduce), c >= 0,
+                guard Int(entry.value) < palette.count, let c = classOf(Int(entry.value)), c >= 0, c < k,
                     let named = colorIDs[palette[Int(entry.value)].packed], named != c
                 else { continue }
                 mismatched += entry.pixels
@@ -492,6 +498,7 @@ struct Diagnosis {
                 let small = Double(outside) < 0.01 * Double(total)
                 problem("pred-out-of-range", message, options: small ? ["--out-of-range-prediction", "void"] : [])
             }
+            if let palettes = paletteCheck(files, classOf: { reading.classID(ofRaw: $0) }) { note("pred-palette", palettes) }
             if groundTruth.files.contains(where: \.isColor) {
                 note("pred-other-encoding", "the predictions hold gray/palette values while the ground truth is colour-coded; each file is read by its own type")
             }

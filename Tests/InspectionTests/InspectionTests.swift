@@ -88,6 +88,17 @@ struct InspectionTests {
         #expect(codes(report, .note).contains("pred-other-encoding"))
     }
 
+    @Test func paletteColoursThatNameOtherClassesAreNoted() throws {
+        let scratch = try Scratch()
+        let folders = try LabelFolders(in: scratch, vocabulary: "vdd")
+        try folders.write("gt", .ids)
+        try folders.write("pred", .reversedPalette, prediction: true)
+        let report = try inspect(folders, gt: "gt", pred: "pred")
+        #expect(report.isConsistent, "\(report.text)")
+        let note = try #require(report.findings.first { $0.code == "pred-palette" }?.message, "\(report.text)")
+        #expect(note.contains("index 0 (class other) has the colour of water"), "\(note)")
+    }
+
     @Test func sixteenBitGroundTruthIsRead() throws {
         let scratch = try Scratch()
         let folders = try LabelFolders(in: scratch, vocabulary: "udd5")

@@ -47,6 +47,8 @@ struct LabelFolders {
         case ids16
         /// Palette PNG of ids in the vocabulary's colours.
         case palette
+        /// Palette PNG of ids whose palette lists the vocabulary's colours in reverse order.
+        case reversedPalette
         /// RGB in the vocabulary's colours.
         case colors
         /// RGB in another vocabulary's colours.
@@ -79,6 +81,8 @@ struct LabelFolders {
             case .ids16: try LabelMapWriter.writeGray16(gray { corner($0) ? 255 : UInt16($1) }, to: path)
             case .palette:
                 try LabelMapWriter.writePalette(gray { UInt16($1) }, palette: vocabulary.classes.map(\.color), to: path)
+            case .reversedPalette:
+                try LabelMapWriter.writePalette(gray { UInt16($1) }, palette: vocabulary.classes.map(\.color).reversed(), to: path)
             case .colors, .otherColors:
                 var palette = vocabulary.classes.map(\.color)
                 if case .otherColors(let other) = encoding { palette = other.classes.map(\.color) }
