@@ -109,6 +109,7 @@ struct InspectTests {
         let scored = try score(workspace)
         #expect(scored.status == 0, "\(scored.stderr)")
         #expect(scored.stderr.contains("most of the ground truth was not evaluated"), "\(scored.stderr)")
+        #expect(scored.stderr.contains("\"reduce_zero_label\": false (--vocab copy.json)"), "\(scored.stderr)")
         #expect(try warnings(workspace).contains { $0.contains("most of the ground truth was not evaluated") })
     }
 
