@@ -322,7 +322,10 @@ struct Diagnosis {
                 let small = Double(outside) < 0.01 * Double(total)
                 problem("gt-out-of-range", message, options: small ? ["--out-of-range-gt", "ignore"] : [])
             }
-            if let palettes = paletteCheck(files, classOf: { groundTruthClass($0, reduce: reduce) }) { note("gt-palette", palettes) }
+            if let palettes = paletteCheck(files, classOf: { groundTruthClass($0, reduce: reduce) }) {
+                encodings.append(palettes.fit)
+                if let text = palettes.note { note("gt-palette", text) }
+            }
             let ignoredPixels = (reduce ? reduced : ids).ignoredPixels
             if Double(ignoredPixels) > 0.5 * Double(total) && !findings.contains(where: { $0.code == "gt-binary-mask" }) {
                 problem(
@@ -373,26 +376,34 @@ struct Diagnosis {
         problem("\(side)-unknown-colours", message)
     }
 
-    /// A palette whose colours name other classes of the vocabulary than its indices do.
-    func paletteCheck(_ files: [FileSummary], classOf: (Int) -> Int?) -> String? {
+    /// How the palettes of palette files agree with the vocabulary: the encoding line "palette in
+    /// the vocabulary's colours" (pixels whose index's colour is not its class's colour are outside),
+    /// and a note when the colours mostly name other classes of the vocabulary than the indices do.
+    func paletteCheck(_ files: [FileSummary], classOf: (Int) -> Int?) -> (fit: EncodingFit, note: String?)? {
         let colorIDs = Dictionary(vocabulary.classes.map { ($0.color.packed, $0.id) }, uniquingKeysWith: { a, _ in a })
-        var mismatched: UInt64 = 0, total: UInt64 = 0
+        var mismatched: UInt64 = 0, other: UInt64 = 0, total: UInt64 = 0
         var example: String?
         for file in files {
             guard let palette = file.palette else { continue }
             for entry in file.values {
                 total += entry.pixels
-                guard Int(entry.value) < palette.count, let c = classOf(Int(entry.value)), c >= 0, c < k,
-                    let named = colorIDs[palette[Int(entry.value)].packed], named != c
-                else { continue }
-                mismatched += entry.pixels
-                if example == nil {
-                    example = "\(file.path): index \(entry.value) (class \(vocabulary.classes[c].name)) has the colour of \(vocabulary.classes[named].name)"
+                guard let c = classOf(Int(entry.value)), c >= 0, c < k else { continue }
+                guard Int(entry.value) < palette.count, palette[Int(entry.value)] == vocabulary.classes[c].color else {
+                    other += entry.pixels
+                    if Int(entry.value) < palette.count, let named = colorIDs[palette[Int(entry.value)].packed] {
+                        mismatched += entry.pixels
+                        if example == nil {
+                            example = "\(file.path): index \(entry.value) (class \(vocabulary.classes[c].name)) has the colour of \(vocabulary.classes[named].name)"
+                        }
+                    }
+                    continue
                 }
             }
         }
-        guard let example, mismatched * 2 > total else { return nil }
-        return "the palettes' colours name other classes than the indices, which ovseg reads (\(example)); the colours only affect viewers"
+        guard total > 0 else { return nil }
+        let fit = EncodingFit(name: "palette in \(vocabulary.key)'s colours", outsidePixels: other, ignoredPixels: 0)
+        guard let example, mismatched * 2 > total else { return (fit, nil) }
+        return (fit, "the palettes' colours name other classes than the indices, which ovseg reads (\(example)); the colours only affect viewers")
     }
 
     // MARK: predictions
@@ -498,7 +509,10 @@ struct Diagnosis {
                 let small = Double(outside) < 0.01 * Double(total)
                 problem("pred-out-of-range", message, options: small ? ["--out-of-range-prediction", "void"] : [])
             }
-            if let palettes = paletteCheck(files, classOf: { reading.classID(ofRaw: $0) }) { note("pred-palette", palettes) }
+            if let palettes = paletteCheck(files, classOf: { reading.classID(ofRaw: $0) }) {
+                encodings.append(palettes.fit)
+                if let text = palettes.note { note("pred-palette", text) }
+            }
             if groundTruth.files.contains(where: \.isColor) {
                 note("pred-other-encoding", "the predictions hold gray/palette values while the ground truth is colour-coded; each file is read by its own type")
             }

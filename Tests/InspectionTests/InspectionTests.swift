@@ -86,6 +86,7 @@ struct InspectionTests {
         #expect(report.groundTruth.formats.map(\.format) == ["PNG RGB 8-bit"])
         #expect(report.predictions?.formats.map(\.format) == ["PNG palette 8-bit"])
         #expect(codes(report, .note).contains("pred-other-encoding"))
+        #expect(report.predictions?.encodings.first { $0.name == "palette in potsdam's colours" }?.consistent == true)
     }
 
     @Test func paletteColoursThatNameOtherClassesAreNoted() throws {
@@ -97,6 +98,7 @@ struct InspectionTests {
         #expect(report.isConsistent, "\(report.text)")
         let note = try #require(report.findings.first { $0.code == "pred-palette" }?.message, "\(report.text)")
         #expect(note.contains("index 0 (class other) has the colour of water"), "\(note)")
+        #expect(report.predictions?.encodings.first { $0.name == "palette in vdd's colours" }?.consistent == false)
     }
 
     @Test func sixteenBitGroundTruthIsRead() throws {
