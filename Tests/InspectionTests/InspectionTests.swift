@@ -164,6 +164,20 @@ struct InspectionTests {
         #expect(codes(report, .note).contains("pred-classes-never-predicted"))
     }
 
+    @Test func unmatchedAndMissizedPairsNameTheSkipOptions() throws {
+        let scratch = try Scratch()
+        var folders = try LabelFolders(in: scratch, vocabulary: "vdd")
+        try folders.write("gt", .ids)
+        try folders.write("pred", .ids, prediction: true)
+        try FileManager.default.removeItem(atPath: folders.root + "/pred/tile_1.png")
+        folders.size = 16
+        folders.images = 1
+        try folders.write("pred", .ids, prediction: true)
+        let report = try inspect(folders, gt: "gt", pred: "pred")
+        #expect(codes(report) == ["missing-predictions", "size-mismatch"], "\(report.text)")
+        #expect(report.scoreOptions == ["--skip-missing", "--skip-size-mismatch"])
+    }
+
     @Test func readErrorsNameTheFile() throws {
         let scratch = try Scratch()
         let folders = try LabelFolders(in: scratch, vocabulary: "vdd")
