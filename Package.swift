@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "OVSegVocabulary", targets: ["Vocabulary"]),
         .library(name: "OVSegLabelMaps", targets: ["LabelMaps"]),
         .library(name: "OVSegReports", targets: ["Reports"]),
+        .library(name: "OVSegInspection", targets: ["Inspection"]),
         .library(name: "OVSegSyntheticData", targets: ["SyntheticData"]),
         .library(name: "OVSegTensor", targets: ["Tensor"]),
     ],
@@ -65,12 +66,14 @@ let package = Package(
                 "Harness", "Segmenter", "TrainingFree", "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "LabelMaps",
                 "Vocabulary",
             ]),
+        // What label files hold and how they fit a vocabulary (`ovseg inspect`).
+        .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
-                "Harness", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
+                "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HarnessTests", dependencies: ["Harness", "SyntheticData"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Harness", "LabelMaps", "Vocabulary"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Harness", "Metrics", "SyntheticData", "LabelMaps"], exclude: ["Fixtures"]),
         .testTarget(name: "GateTests", dependencies: ["Gate", "Harness", "Metrics"], exclude: ["Snapshots"]),
         .testTarget(

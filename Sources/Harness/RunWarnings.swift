@@ -5,7 +5,9 @@ extension RunRecord {
     public var predictionDiagnostics: PredictionReadingDiagnostics { PredictionReadingDiagnostics(matrix: matrix) }
 
     /// What a reader of this run's numbers must know, in sentences for people: many predictions
-    /// voided, or predictions that look shifted by one class. Derived from the counts (so a results
+    /// voided, predictions that look shifted by one class, one class taking nearly all predictions,
+    /// most of the ground truth ignored, most predictions on classes absent from the ground truth;
+    /// each names the likely cause and what fixes it. Derived from the counts (so a results
     /// file read back, merged or re-analysed says the same); `ovseg score` prints them on stderr,
     /// the results file and the report show them.
     public var warnings: [String] {
@@ -29,7 +31,42 @@ extension RunRecord {
                 "the predictions look shifted by one class: \(Percent.format(shifted)) % of the evaluated pixels "
                     + "were predicted as the class after their ground-truth class, \(Percent.format(matching)) % as "
                     + "their own class (\(reread))")
+        } else if diagnostics.histogramLooksShiftedByOne {
+            warnings.append(
+                "the predictions look shifted by one class: how many pixels each class was predicted on matches the "
+                    + "ground truth's classes one class up far better than as read (\(reread))")
+        }
+        let inspect = "ovseg inspect --vocab \(vocabulary.key) --gt \(dataset.groundTruthDirectory)"
+        if let top = diagnostics.dominantClass, let share = Self.share(diagnostics.predictedPixels[top], diagnostics.evaluatedPixels) {
+            let name = top < vocabulary.classNames.count ? vocabulary.classNames[top] : "class \(top)"
+            warnings.append(
+                "one class takes nearly all predictions: \(Percent.format(share)) % of the evaluated pixels were predicted "
+                    + "as \(name), which holds \(Percent.format(Self.share(diagnostics.groundTruthPixels[top], diagnostics.evaluatedPixels) ?? 0)) % "
+                    + "of the ground truth; constant or binary (0/255) prediction files give this (check them with "
+                    + "\(inspect) --pred \(dataset.predictionDirectory))")
+        }
+        let totalPixels = images.reduce(0) { $0 + UInt64($1.width * $1.height) }
+        if totalPixels > 0, diagnostics.evaluatedPixels * 2 < totalPixels,
+            let ignored = Self.share(totalPixels - diagnostics.evaluatedPixels, totalPixels)
+        {
+            let fix = policy.reduceZeroLabel
+                ? "if the files hold 0-based ids, score with a copy of the vocabulary whose label_encoding has \"reduce_zero_label\": false (--vocab copy.json)"
+                : "if the files hold 0/255 masks or another encoding, the vocabulary does not fit them"
+            warnings.append(
+                "most of the ground truth was not evaluated: \(Percent.format(ignored)) % of its pixels are ignore values"
+                    + "\(policy.reduceZeroLabel ? " or reduce_zero_label's 0" : "") of \(vocabulary.key); \(fix) "
+                    + "(\(inspect) names the encoding that fits)")
+        }
+        if diagnostics.absentClassesHoldMost, let share = Self.share(diagnostics.absentClassPixels, diagnostics.evaluatedPixels) {
+            warnings.append(
+                "\(Percent.format(share)) % of the evaluated pixels were predicted as classes that never occur in the "
+                    + "ground truth: the predictions may use another vocabulary's ids or class order (check --vocab with "
+                    + "\(inspect) --pred \(dataset.predictionDirectory))")
         }
         return warnings
+    }
+
+    private static func share(_ part: UInt64, _ whole: UInt64) -> Double? {
+        whole == 0 ? nil : Double(part) / Double(whole)
     }
 }

@@ -27,19 +27,79 @@ public struct PredictionReadingDiagnostics: Sendable, Equatable {
     /// last class (where `pred + 1` files put the value K, which is no class).
     public let shiftedByOnePixels: UInt64
 
+    /// Evaluated pixels per ground-truth class (the matrix's rows).
+    public let groundTruthPixels: [UInt64]
+    /// Evaluated pixels per predicted class (its columns, voids left out).
+    public let predictedPixels: [UInt64]
+
     public init(matrix: ConfusionMatrix) {
         let k = matrix.classCount
         evaluatedPixels = matrix.evaluatedPixels
         voidPixels = matrix.voidPredictions.reduce(0, +)
         var matching: UInt64 = 0
         var shifted: UInt64 = matrix.voidPredictions[k - 1]
+        var rows = [UInt64](repeating: 0, count: k), columns = [UInt64](repeating: 0, count: k)
         for g in 0..<k {
             matching += matrix[g, g]
             if g + 1 < k { shifted += matrix[g, g + 1] }
+            rows[g] += matrix.voidPredictions[g]
+            for p in 0..<k {
+                rows[g] += matrix[g, p]
+                columns[p] += matrix[g, p]
+            }
         }
         matchingPixels = matching
         shiftedByOnePixels = shifted
+        groundTruthPixels = rows
+        predictedPixels = columns
     }
+
+    /// A predicted share above this for one class is "nearly all" (95 %)…
+    public static let dominantShareMinimum = 0.95
+    /// …worth a warning when that class holds less than this share of the ground truth.
+    public static let dominantGroundTruthMaximum = 0.5
+    /// Predictions on classes absent from the ground truth above this share are worth a warning.
+    public static let absentClassShareLimit = 0.5
+
+    /// The class predicted on at least `dominantShareMinimum` of the evaluated pixels while
+    /// holding less than `dominantGroundTruthMaximum` of the ground truth (with at least two
+    /// classes in the ground truth): a constant or binary output, not a model's map.
+    public var dominantClass: Int? {
+        guard evaluatedPixels > 0, groundTruthPixels.filter({ $0 > 0 }).count > 1,
+            let top = predictedPixels.indices.max(by: { predictedPixels[$0] < predictedPixels[$1] })
+        else { return nil }
+        let total = Double(evaluatedPixels)
+        guard Double(predictedPixels[top]) >= Self.dominantShareMinimum * total,
+            Double(groundTruthPixels[top]) < Self.dominantGroundTruthMaximum * total
+        else { return nil }
+        return top
+    }
+
+    /// Evaluated pixels predicted as a class that never occurs in the ground truth.
+    public var absentClassPixels: UInt64 {
+        predictedPixels.indices.filter { groundTruthPixels[$0] == 0 }.reduce(0) { $0 + predictedPixels[$1] }
+    }
+
+    /// True when more than `absentClassShareLimit` of the evaluated pixels went to absent classes.
+    public var absentClassesHoldMost: Bool { (share(absentClassPixels) ?? 0) > Self.absentClassShareLimit }
+
+    /// True when the predicted class histogram is the ground truth's moved one class up (the
+    /// last class into void) far more closely than as read: a quarter of the L1 distance, which
+    /// itself is at least `shiftedAgreementMinimum` of the pixels. Catches `pred + 1` files of a
+    /// model too weak for `looksShiftedByOne`, whose agreement is low either way.
+    public var histogramLooksShiftedByOne: Bool {
+        let k = groundTruthPixels.count
+        guard evaluatedPixels > 0, k > 1 else { return false }
+        var asRead: UInt64 = voidPixels, shifted: UInt64 = predictedPixels[0]
+        for c in 0..<k {
+            asRead += Self.distance(predictedPixels[c], groundTruthPixels[c])
+            let next = c + 1 < k ? predictedPixels[c + 1] : voidPixels
+            shifted += Self.distance(next, groundTruthPixels[c])
+        }
+        return Double(asRead) >= Self.shiftedAgreementMinimum * Double(evaluatedPixels) && 4 * shifted < asRead
+    }
+
+    private static func distance(_ a: UInt64, _ b: UInt64) -> UInt64 { a > b ? a - b : b - a }
 
     /// voidPixels / evaluatedPixels; nil when nothing was evaluated.
     public var voidShare: Double? { share(voidPixels) }

@@ -121,4 +121,35 @@ struct PredictionEncodingTests {
         let none = ShiftEvidence(groundTruthIDs: [-1, -1], raw: [3, 3], classCount: 3, shift: 1)
         #expect(!none.fitsBetter(than: ShiftEvidence(groundTruthIDs: [-1, -1], raw: [3, 3], classCount: 3, shift: 0)))
     }
+    @Test func weakModelsPlusOneFilesLookShiftedByTheirHistogram() throws {
+        // A weak model read as it was written: little agreement, and its histogram is no shift.
+        let weak = try matrix(
+            [[30, 25, 25, 20], [25, 20, 30, 25], [20, 25, 20, 35], [0, 0, 0, 0]], void: [0, 0, 0, 0])
+        let diagnostics = PredictionReadingDiagnostics(matrix: weak)
+        #expect(!diagnostics.looksShiftedByOne)
+        #expect(!diagnostics.histogramLooksShiftedByOne)
+        // Column sums are the rows moved one class up, though only 20 % sit right of the diagonal.
+        let shifted = try matrix([[0, 20, 40, 40], [0, 40, 20, 40], [0, 40, 40, 20], [0, 0, 0, 0]])
+        #expect(!PredictionReadingDiagnostics(matrix: shifted).looksShiftedByOne)
+        #expect(PredictionReadingDiagnostics(matrix: shifted).histogramLooksShiftedByOne)
+        // The demo's seen-collapse pattern is no histogram shift either.
+        let collapse = try matrix([[31, 61, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [4, 0, 0, 4]])
+        #expect(!PredictionReadingDiagnostics(matrix: collapse).histogramLooksShiftedByOne)
+    }
+
+    @Test func dominantAndAbsentClasses() throws {
+        let constant = try matrix([[0, 50, 0], [0, 30, 0], [0, 20, 0]])
+        #expect(PredictionReadingDiagnostics(matrix: constant).dominantClass == 1)
+        let nearlyAll = try matrix([[1, 59, 0], [0, 20, 0], [1, 19, 0]])
+        #expect(PredictionReadingDiagnostics(matrix: nearlyAll).dominantClass == 1)
+        // A class that holds most of the ground truth may take most predictions.
+        let majority = try matrix([[0, 10, 0], [0, 80, 0], [0, 10, 0]])
+        #expect(PredictionReadingDiagnostics(matrix: majority).dominantClass == nil)
+        let good = try matrix([[50, 0, 0], [0, 30, 0], [0, 0, 20]])
+        #expect(PredictionReadingDiagnostics(matrix: good).dominantClass == nil)
+        #expect(!PredictionReadingDiagnostics(matrix: good).absentClassesHoldMost)
+        let absent = try matrix([[10, 0, 60], [0, 30, 0], [0, 0, 0]])
+        #expect(PredictionReadingDiagnostics(matrix: absent).absentClassPixels == 60)
+        #expect(PredictionReadingDiagnostics(matrix: absent).absentClassesHoldMost)
+    }
 }
