@@ -69,6 +69,8 @@ public struct InspectionReport: Sendable, Equatable {
     public let scoreOptions: [String]
     /// The `--vocab` argument the verdict recommends: the key, or a copy with another encoding.
     public let vocabArgument: String
+    /// The `ovseg vocab export` command that writes that copy; nil when the key itself fits.
+    public let vocabExportCommand: String?
 
     /// True when nothing looks misconfigured.
     public var isConsistent: Bool { !findings.contains { $0.severity == .problem } }
@@ -128,6 +130,7 @@ struct Diagnosis {
     var findings: [Finding] = []
     var options: [String] = []
     var vocabArgument: String
+    var vocabExportCommand: String?
 
     var k: Int { vocabulary.classCount }
     var ignore: Set<Int> { Set(vocabulary.encoding.ignoreValues) }
@@ -136,6 +139,22 @@ struct Diagnosis {
         self.vocabulary = vocabulary
         self.others = others
         vocabArgument = vocabulary.key
+    }
+
+    /// The file name of a copy of `vocabulary` that reads ground truth with `reduceZeroLabel`.
+    static func copyFile(_ vocabulary: Vocabulary, reduceZeroLabel: Bool) -> String {
+        "\(vocabulary.exportKey(reduceZeroLabel: reduceZeroLabel)).json"
+    }
+
+    /// The command that writes that copy.
+    static func exportCommand(_ vocabulary: Vocabulary, reduceZeroLabel: Bool) -> String {
+        "ovseg vocab export \(vocabulary.key) --reduce-zero-label \(reduceZeroLabel) -o \(copyFile(vocabulary, reduceZeroLabel: reduceZeroLabel))"
+    }
+
+    /// Recommends scoring with such a copy instead of the vocabulary itself.
+    mutating func recommendCopy(reduceZeroLabel: Bool) {
+        vocabArgument = Self.copyFile(vocabulary, reduceZeroLabel: reduceZeroLabel)
+        vocabExportCommand = Self.exportCommand(vocabulary, reduceZeroLabel: reduceZeroLabel)
     }
 
     mutating func problem(_ code: String, _ message: String, options fix: [String] = []) {
@@ -251,7 +270,7 @@ struct Diagnosis {
         }
         return InspectionReport(
             vocabularyKey: vocabulary.key, classCount: k, groundTruth: gtReport, predictions: predictionReport,
-            findings: findings, scoreOptions: options, vocabArgument: vocabArgument)
+            findings: findings, scoreOptions: options, vocabArgument: vocabArgument, vocabExportCommand: vocabExportCommand)
     }
 
     /// Diagnoses the ground truth; returns its report and whether its gray values are read
@@ -272,10 +291,10 @@ struct Diagnosis {
             let total = values.reduce(0) { $0 + $1.pixels }
             let count = { (v: Int) in values.first { $0.value == UInt32(v) }?.pixels ?? 0 }
             let present = Set(values.map { Int($0.value) })
-            let copy = { (flag: Bool) in "\(key)-\(flag ? "reduce-zero-label" : "ids").json" }
+            let vocabulary = self.vocabulary
             let copyText = { (flag: Bool) in
-                "score with a copy of the vocabulary whose label_encoding has \"reduce_zero_label\": \(flag) "
-                    + "(ovseg vocab show \(key); pass the copy as --vocab \(copy(flag)))"
+                "score with a copy of the vocabulary that reads reduce_zero_label \(flag): "
+                    + "`\(Self.exportCommand(vocabulary, reduceZeroLabel: flag))`, then --vocab \(Self.copyFile(vocabulary, reduceZeroLabel: flag))"
             }
             if present.isSubset(of: [0, 255]) && present.count == 2 {
                 problem(
@@ -286,7 +305,7 @@ struct Diagnosis {
                 if declared && count(k) == 0 && Double(count(0)) >= 0.05 * Double(total) {
                     reduce = false
                     chosen = "ids"
-                    vocabArgument = copy(false)
+                    recommendCopy(reduceZeroLabel: false)
                     problem(
                         "gt-zero-based-ids",
                         "the ground truth looks like 0-based class ids: \(key) declares reduce_zero_label, which would ignore "
@@ -298,7 +317,7 @@ struct Diagnosis {
             } else if !ids.consistent && reduced.consistent && !declared {
                 reduce = true
                 chosen = "reduce_zero_label"
-                vocabArgument = copy(true)
+                recommendCopy(reduceZeroLabel: true)
                 problem(
                     "gt-reduce-zero-label",
                     "the ground truth looks reduce_zero_label-encoded (values 1–\(k) with 0 as no-data; value \(k) is no class id "
@@ -306,7 +325,7 @@ struct Diagnosis {
             } else if ids.consistent && !reduced.consistent && declared {
                 reduce = false
                 chosen = "ids"
-                vocabArgument = copy(false)
+                recommendCopy(reduceZeroLabel: false)
                 problem(
                     "gt-zero-based-ids",
                     "the ground truth fits 0-based ids but not reduce_zero_label, which \(key) declares; \(copyText(false))")

@@ -37,6 +37,7 @@ extension InspectionReport {
             lines.append("  \(finding.severity == .problem ? "problem" : "note"): \(finding.message)")
         }
         lines.append("score with:")
+        if let vocabExportCommand { lines.append("  " + vocabExportCommand) }
         lines.append("  " + scoreCommand(groundTruth: groundTruth.directory, predictions: predictions?.directory))
         return lines.joined(separator: "\n") + "\n"
     }
@@ -82,6 +83,7 @@ extension InspectionReport {
                 ]))
             })),
             ("vocab", .string(vocabArgument)),
+            ("vocab_export", vocabExportCommand.map { .string($0) } ?? .null),
             ("score_options", .array(scoreOptions.map { JSONValue.string($0) })),
         ]))
     }

@@ -9,8 +9,47 @@ struct Vocab: ParsableCommand {
               ovseg vocab list
               ovseg vocab show potsdam
               ovseg vocab validate my_dataset.json
+              ovseg vocab export loveda --reduce-zero-label false -o loveda-ids.json
             """,
-        subcommands: [List.self, Show.self, Validate.self])
+        subcommands: [List.self, Show.self, Validate.self, Export.self])
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a vocabulary's JSON file, to edit it or to score ground truth encoded another way.",
+            discussion: """
+                The copy is the vocabulary's file with its key replaced. --reduce-zero-label false reads ground \
+                truth as 0-based class ids where the dataset's release stores ids + 1 (e.g. LoveDA relabelled \
+                by a training pipeline), true the reverse; the copy's key then gets -ids or -reduce-zero-label \
+                (--key overrides it) and its runs have another vocabulary fingerprint than the original's, \
+                so they are never compared with runs of the release encoding by mistake. Score with the copy \
+                as --vocab FILE. `ovseg inspect` says when ground truth needs this.
+
+                Examples:
+                  ovseg vocab export potsdam -o my-potsdam.json
+                  ovseg vocab export loveda --reduce-zero-label false -o loveda-ids.json
+                  ovseg score --vocab loveda-ids.json --gt gt --pred pred -o run.ovseg.json
+                """)
+
+        @Argument(help: "A bundled key or a path to a vocabulary JSON file.")
+        var vocabulary: String
+
+        @Option(help: "Set the ground-truth encoding of the copy: true (ids + 1, 0 ignored) or false (0-based ids).")
+        var reduceZeroLabel: Bool?
+
+        @Option(help: "The copy's key (default: the original's, plus -ids or -reduce-zero-label when the encoding changes).")
+        var key: String?
+
+        @Option(name: .shortAndLong, help: "Vocabulary file to write (*.json).")
+        var output: String
+
+        func run() throws {
+            try runReportingErrors {
+                let original = try Vocabulary.resolve(vocabulary)
+                let copy = try original.export(to: output, reduceZeroLabel: reduceZeroLabel, key: key)
+                print("wrote \(output): \(copy.key), \(copy.classCount) classes, reduce_zero_label \(copy.encoding.reduceZeroLabel), fingerprint \(copy.fingerprint)")
+            }
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the bundled vocabularies.")

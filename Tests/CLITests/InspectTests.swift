@@ -109,7 +109,7 @@ struct InspectTests {
         let scored = try score(workspace)
         #expect(scored.status == 0, "\(scored.stderr)")
         #expect(scored.stderr.contains("most of the ground truth was not evaluated"), "\(scored.stderr)")
-        #expect(scored.stderr.contains("\"reduce_zero_label\": false (--vocab copy.json)"), "\(scored.stderr)")
+        #expect(scored.stderr.contains("ovseg vocab export loveda --reduce-zero-label false -o loveda-ids.json"), "\(scored.stderr)")
         #expect(try warnings(workspace).contains { $0.contains("most of the ground truth was not evaluated") })
     }
 
@@ -133,5 +133,40 @@ struct InspectTests {
         #expect(missing.stderr.contains("nowhere"))
         let help = try CLI.run(["inspect", "--help"])
         #expect(help.stdout.contains("ovseg inspect --vocab loveda --gt gt --pred mmseg_out"))
+    }
+
+    /// 0-based LoveDA ground truth (no-data as 255): inspect names the export command, and scoring
+    /// with the exported copy counts exactly what the release encoding (ids + 1, 0 no-data) counts.
+    @Test func zeroBasedGroundTruthIsScoredWithTheExportedVocabulary() throws {
+        let release = try Workspace()
+        try write(release) { id, _ in UInt16(id) }
+        let zeroBased = try Workspace()
+        try write(zeroBased, gtValue: { id, i in i % 32 < 3 && i / 32 < 3 ? 255 : UInt16(id) }) { id, _ in UInt16(id) }
+
+        let inspected = try inspect(zeroBased)
+        #expect(inspected.status == 1, "\(inspected.stdout)")
+        let export = "ovseg vocab export loveda --reduce-zero-label false -o loveda-ids.json"
+        #expect(inspected.stdout.contains(export), "\(inspected.stdout)")
+        #expect(inspected.stdout.contains("ovseg score --vocab loveda-ids.json"))
+
+        let exported = try CLI.run(
+            ["vocab", "export", "loveda", "--reduce-zero-label", "false", "-o", zeroBased.path + "/loveda-ids.json"])
+        try #require(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.contains("loveda-ids, 7 classes, reduce_zero_label false"))
+        #expect(try CLI.run(["inspect", "--vocab", zeroBased.path + "/loveda-ids.json", "--gt", zeroBased.path + "/gt"]).status == 0)
+
+        try #require(try score(release).status == 0)
+        let copy = try CLI.run(
+            ["score", "--vocab", zeroBased.path + "/loveda-ids.json", "--gt", zeroBased.path + "/gt", "--pred",
+             zeroBased.path + "/pred", "-o", zeroBased.path + "/run.ovseg.json", "--quiet"])
+        try #require(copy.status == 0, "\(copy.stderr)")
+        #expect(copy.stderr.isEmpty, "no warning: \(copy.stderr)")
+        let rows = { (path: String) throws -> [[Int]]? in
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+            return (object?["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]]
+        }
+        let expected = try rows(release.path + "/run.ovseg.json")
+        #expect(expected != nil)
+        #expect(try rows(zeroBased.path + "/run.ovseg.json") == expected)
     }
 }
