@@ -12,18 +12,12 @@ struct QualitativeFilesTests {
     /// 64 × 64 tiles, thumbnails of 32: the HTML inlines only the thumbnail and links the file,
     /// whose pixels are the ground truth in the vocabulary colours at full size.
     @Test func thumbnailsLinkToFullResolutionFilesBesideTheReport() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-qualfiles-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let dataset = SampleDataset(imageCount: 6, width: 64, height: 64, seed: 2025)
-        try dataset.write(to: root, methods: [.boundaryDrift], jobs: 1)
+        let panelData = try PanelDataset(methods: [.boundaryDrift])
         let inputs = try Fixtures.inputs()
-        let sources = QualitativeSources(
-            imageDirectory: dataset.imageDirectory(in: root), groundTruthDirectory: dataset.groundTruthDirectory(in: root),
-            predictionDirectories: [("boundary-drift", dataset.predictionDirectory(in: root, method: .boundaryDrift))],
-            count: 2, thumbnailSize: 32)
+        let sources = panelData.boundaryDriftSources()
         let report = try Report(inputs: inputs, options: ReportOptions(bootstrap: nil, qualitative: sources))
         let panel = try #require(report.sections[0].qualitative)
-        let out = root + "/report"
+        let out = panelData.root + "/report"
         let written = try ReportFiles.write(report, to: out)
         let html = HTMLReport.render(report)
         let markdown = MarkdownReport.render(report)
@@ -51,7 +45,7 @@ struct QualitativeFilesTests {
                 #expect(markdown.contains("](\(tile.fileName))"))
             }
             // The full-size ground truth (RGB-coded in the synthetic data) is the source, pixel for pixel.
-            let source = try DecodedPNG.read(path: dataset.groundTruthDirectory(in: root) + "/\(row.imageID).png")
+            let source = try DecodedPNG.read(path: panelData.groundTruthDirectory + "/\(row.imageID).png")
             let file = try DecodedPNG.read(path: out + "/" + row.tiles[1].fileName)
             guard case .uint8(let expected) = source.samples, case .uint8(let samples) = file.samples else {
                 Issue.record("expected 8-bit samples")

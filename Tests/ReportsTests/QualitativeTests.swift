@@ -9,15 +9,9 @@ import Testing
 struct QualitativeTests {
     /// Label maps are embedded as PNG data URLs, worst images first, with a legend.
     @Test func panelEmbedsTheWorstImages() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-qual-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let dataset = SampleDataset(imageCount: 6, width: 64, height: 64, seed: 2025)
-        try dataset.write(to: root, methods: [.boundaryDrift], jobs: 1)
+        let panelData = try PanelDataset(methods: [.boundaryDrift])
         let inputs = try Fixtures.inputs()
-        let sources = QualitativeSources(
-            imageDirectory: dataset.imageDirectory(in: root), groundTruthDirectory: dataset.groundTruthDirectory(in: root),
-            predictionDirectories: [("boundary-drift", dataset.predictionDirectory(in: root, method: .boundaryDrift))],
-            count: 2, thumbnailSize: 32)
+        let sources = panelData.boundaryDriftSources()
         let report = try Report(inputs: inputs, options: ReportOptions(bootstrap: nil, qualitative: sources))
         let panel = try #require(report.sections[0].qualitative)
         #expect(panel.rows.count == 2)

@@ -2,6 +2,7 @@ import Foundation
 import Harness
 import Metrics
 import Reports
+import SyntheticData
 import Testing
 
 /// Fixture results files (6 synthetic 64×64 tiles, three simulated methods) and golden outputs.
@@ -115,4 +116,28 @@ func decodeEntities(_ text: String) -> String {
     text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
         .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
         .replacingOccurrences(of: "&amp;", with: "&")
+}
+
+/// The fixture runs' dataset written into a fresh temporary folder, removed when the value is
+/// dropped: the tiles, ground truth and `methods`' predictions of 6 synthetic 64×64 images.
+final class PanelDataset {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-panel-\(UUID().uuidString)").path
+    let dataset = SampleDataset(imageCount: 6, width: 64, height: 64, seed: 2025)
+
+    init(methods: [SimulatedMethod]) throws {
+        try dataset.write(to: root, methods: methods, jobs: 1)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    var imageDirectory: String { dataset.imageDirectory(in: root) }
+    var groundTruthDirectory: String { dataset.groundTruthDirectory(in: root) }
+    func predictionDirectory(_ method: SimulatedMethod) -> String { dataset.predictionDirectory(in: root, method: method) }
+
+    /// Images, ground truth and the boundary-drift predictions, two images, thumbnails of 32.
+    func boundaryDriftSources() -> QualitativeSources {
+        QualitativeSources(
+            imageDirectory: imageDirectory, groundTruthDirectory: groundTruthDirectory,
+            predictionDirectories: [("boundary-drift", predictionDirectory(.boundaryDrift))], count: 2, thumbnailSize: 32)
+    }
 }
