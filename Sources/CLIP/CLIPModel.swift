@@ -10,18 +10,21 @@ public struct CLIPModel: Sendable {
     public let text: CLIPTextEncoder?
     public let vision: CLIPVisionEncoder?
 
-    /// Reads the towers under `prefix` (e.g. `"frozen."`) from `file`.
+    /// Reads the towers under `prefix` (e.g. `"frozen."`) from `file`, with
+    /// the sizes `configuration` (a `config.json`) states, checked against the shapes.
     public init(file: SafeTensorsFile, prefix: String = "",
-                positionInterpolation: CLIPPositionInterpolation = .bySize) throws(CLIPError) {
+                positionInterpolation: CLIPPositionInterpolation = .bySize,
+                configuration: CLIPHubConfiguration? = nil) throws(CLIPError) {
         let hasText = file.contains(prefix + "text_model.embeddings.token_embedding.weight")
         let hasVision = file.contains(prefix + "vision_model.embeddings.patch_embedding.weight")
         guard hasText || hasVision else {
             throw .unsupportedConfiguration(
                 "\(file.file) holds neither '\(prefix)text_model.embeddings.token_embedding.weight' nor '\(prefix)vision_model.embeddings.patch_embedding.weight'")
         }
-        text = hasText ? try CLIPTextEncoder(file: file, options: CLIPTextLoadOptions(prefix: prefix)) : nil
+        text = hasText ? try CLIPTextEncoder(file: file, options: CLIPTextLoadOptions(prefix: prefix, configuration: configuration?.text)) : nil
         vision = hasVision
-            ? try CLIPVisionEncoder(file: file, options: CLIPVisionLoadOptions(prefix: prefix, positionInterpolation: positionInterpolation))
+            ? try CLIPVisionEncoder(file: file, options: CLIPVisionLoadOptions(
+                prefix: prefix, positionInterpolation: positionInterpolation, configuration: configuration?.vision))
             : nil
         variant = vision?.configuration.variant
         if let variant, let text, text.configuration.width != variant.text.width {
@@ -31,5 +34,15 @@ public struct CLIPModel: Sendable {
         if let t = text?.configuration.projectionSize, let v = vision?.configuration.projectionSize, t != v {
             throw .unsupportedConfiguration("text projection size \(t) differs from visual projection size \(v)")
         }
+    }
+}
+
+extension CLIPModel {
+    /// Reads the towers of a resolved checkpoint (a file, a shard index or a
+    /// Hugging Face folder, with its `config.json` if there is one).
+    public init(checkpoint: CLIPCheckpoint, prefix: String = "",
+                positionInterpolation: CLIPPositionInterpolation = .bySize) throws(CLIPError) {
+        try self.init(file: checkpoint.file, prefix: prefix, positionInterpolation: positionInterpolation,
+                      configuration: checkpoint.configuration)
     }
 }
