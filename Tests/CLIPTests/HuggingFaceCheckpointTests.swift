@@ -215,6 +215,42 @@ struct HuggingFaceCheckpointTests {
         #expect(legacy.text?.activation == .gelu)
     }
 
+    /// Configurations as the hub has them: OpenAI's ViT-B/32 (legacy `*_config_dict` entries) and
+    /// LAION's ViT-H/14 (gelu, 16 heads of width 80: width / 64 would be wrong).
+    @Test func hubConfigurationsOfOtherSizes() throws {
+        let openAI = try CLIPHubConfiguration(root: [
+            "model_type": "clip", "projection_dim": 512,
+            "text_config_dict": ["hidden_size": 512, "intermediate_size": 2048, "num_attention_heads": 8,
+                                 "num_hidden_layers": 12, "hidden_act": "quick_gelu"],
+            "vision_config_dict": ["hidden_size": 768, "intermediate_size": 3072, "num_attention_heads": 12,
+                                   "num_hidden_layers": 12, "patch_size": 32, "image_size": 224, "hidden_act": "quick_gelu"],
+        ], file: "clip-vit-base-patch32/config.json")
+        #expect(openAI.vision?.patchSize == 32 && openAI.vision?.activation == .quickGELU && openAI.text?.heads == 8)
+        let laion = try CLIPHubConfiguration(root: [
+            "model_type": "clip", "projection_dim": 1024,
+            "text_config": ["hidden_size": 1024, "intermediate_size": 4096, "num_attention_heads": 16,
+                            "num_hidden_layers": 24, "hidden_act": "gelu", "layer_norm_eps": 1e-05],
+            "vision_config": ["hidden_size": 1280, "intermediate_size": 5120, "num_attention_heads": 16,
+                              "num_hidden_layers": 32, "patch_size": 14, "image_size": 224, "hidden_act": "gelu",
+                              "layer_norm_eps": 1e-05],
+        ], file: "CLIP-ViT-H-14-laion2B-s32B-b79K/config.json")
+        #expect(laion.vision?.heads == 16 && laion.vision?.width == 1280 && laion.vision?.activation == .gelu)
+        #expect(laion.text?.activation == .gelu && laion.text?.projectionSize == 1024)
+    }
+
+    /// Only towers of exactly an OpenAI shape may load without config.json or metadata.
+    @Test func exactOpenAIShapes() {
+        #expect(CLIPVariant.isOpenAIText(width: 512, layers: 12, intermediate: 2048, vocabulary: 49408, positions: 77, projection: 512))
+        #expect(CLIPVariant.isOpenAIText(width: 768, layers: 12, intermediate: 3072, vocabulary: 49408, positions: 77, projection: nil))
+        #expect(!CLIPVariant.isOpenAIText(width: 768, layers: 12, intermediate: 3072, vocabulary: 49408, positions: 77, projection: 512))
+        #expect(!CLIPVariant.isOpenAIText(width: 1024, layers: 24, intermediate: 4096, vocabulary: 49408, positions: 77, projection: 1024))
+        #expect(!CLIPVariant.isOpenAIText(width: 512, layers: 12, intermediate: 2048, vocabulary: 300, positions: 77, projection: 512))
+        #expect(CLIPVariant.vitB16.isOpenAIVision(intermediate: 3072, projection: 512))
+        #expect(!CLIPVariant.vitB16.isOpenAIVision(intermediate: 3072, projection: 768))
+        #expect(CLIPVariant.matchingVision(width: 768, patch: 32, layers: 12, grid: 7) == nil)  // B/32: needs its config
+        #expect(CLIPVariant.matchingVision(width: 1280, patch: 14, layers: 32, grid: 16) == nil)  // H/14
+    }
+
     /// A broken shard index is an error naming the index and the key.
     @Test func brokenShardIndexNamesTheKey() throws {
         let source = try hfFixture("gelu_sharded")
