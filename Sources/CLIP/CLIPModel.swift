@@ -2,7 +2,8 @@ import SafeTensors
 
 /// Both CLIP towers of one checkpoint, with the supported variant detected
 /// from the vision shapes (§3.1). A tower whose keys are absent is nil; a
-/// tower that is present but malformed or of an unsupported size is an error.
+/// tower that is present but malformed, or whose head count or activation is
+/// stated nowhere, is an error (docs/checkpoint-format.md §6).
 public struct CLIPModel: Sendable {
     /// The supported variant of the vision tower (nil for a text-only file or
     /// declared test sizes).
@@ -27,7 +28,8 @@ public struct CLIPModel: Sendable {
                 prefix: prefix, positionInterpolation: positionInterpolation, configuration: configuration?.vision))
             : nil
         variant = vision?.configuration.variant
-        if let variant, let text, text.configuration.width != variant.text.width {
+        // Without a config.json the towers must be one OpenAI variant; with one, any pairing it states.
+        if configuration == nil, let variant, let text, text.configuration.width != variant.text.width {
             throw .unsupportedConfiguration(
                 "vision tower is \(variant.rawValue) but the text tower has width \(text.configuration.width), expected \(variant.text.width)")
         }
