@@ -68,7 +68,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let dataStart: Int
     /// For a sharded checkpoint: the shard holding each key (empty for one file).
     private let shardByKey: [String: SafeTensorsFile]
-    /// The files behind this one: itself, or its shards in index order.
+    /// The files behind this one: itself, or its shards sorted by file name.
     public var shardFiles: [String] { shardByKey.isEmpty ? [file] : shardPaths }
     private let shardPaths: [String]
 
