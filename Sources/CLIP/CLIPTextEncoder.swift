@@ -16,6 +16,9 @@ public enum CLIPError: Error, Equatable, CustomStringConvertible, Sendable {
     case checkpoint(SafeTensorsError)
     /// The checkpoint's shapes do not form a supported CLIP tower.
     case unsupportedConfiguration(String)
+    /// A `config.json` is unreadable, unsupported or contradicts the tensors
+    /// (the file and the key are named; `key` is empty for the whole file).
+    case configuration(file: String, key: String, detail: String)
     /// The input (token ids, images) does not fit the model.
     case invalidInput(String)
     /// A tensor operation failed (shape detail included).
@@ -34,6 +37,8 @@ public enum CLIPError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .checkpoint(let error): return error.description
         case .unsupportedConfiguration(let detail): return "unsupported CLIP configuration: \(detail)"
+        case .configuration(let file, let key, let detail):
+            return key.isEmpty ? "\(file): \(detail)" : "\(file): \(key) \(detail)"
         case .invalidInput(let detail): return "invalid CLIP input: \(detail)"
         case .computation(let error): return "CLIP computation failed: \(error.description)"
         }
@@ -60,16 +65,23 @@ public struct CLIPTextConfiguration: Sendable, Equatable {
 public struct CLIPTextLoadOptions: Sendable {
     /// Key prefix before `text_model.` (e.g. `"frozen."`), empty for an HF file.
     public var prefix: String
-    /// Attention heads; nil = `__metadata__["sgseg.clip.text_heads"]`, else
-    /// width / 64 for a supported variant (`CLIPVariant`).
+    /// Attention heads; nil = from `configuration`, else
+    /// `__metadata__["sgseg.clip.text_heads"]`, else width / 64 for an OpenAI
+    /// shape (`CLIPVariant`).
     public var heads: Int?
-    /// Activation; nil = `__metadata__["sgseg.clip.hidden_act"]`, else QuickGELU.
+    /// Activation; nil = from `configuration`, else
+    /// `__metadata__["sgseg.clip.hidden_act"]`, else QuickGELU for an OpenAI
+    /// shape, else an error (docs/checkpoint-format.md §6).
     public var activation: CLIPActivation?
+    /// The tower's `config.json` settings, checked against the shapes.
+    public var configuration: CLIPTowerSettings?
 
-    public init(prefix: String = "", heads: Int? = nil, activation: CLIPActivation? = nil) {
+    public init(prefix: String = "", heads: Int? = nil, activation: CLIPActivation? = nil,
+                configuration: CLIPTowerSettings? = nil) {
         self.prefix = prefix
         self.heads = heads
         self.activation = activation
+        self.configuration = configuration
     }
 }
 
@@ -285,22 +297,31 @@ public struct CLIPTextEncoder: Sendable {
             }
             let fc1 = try file.entry(p + "encoder.layers.0.mlp.fc1.weight")
             guard fc1.shape.count == 2 else { throw CLIPError.unsupportedConfiguration("fc1 weight has shape \(fc1.shape)") }
-            let declared = try options.heads ?? CLIPMetadata.int(file, CLIPMetadataKey.textHeads)
-            guard let heads = declared ?? (CLIPVariant.isSupportedText(width: width, layers: layerCount) ? width / 64 : nil) else {
-                throw CLIPError.unsupportedConfiguration(
-                    "text tower of width \(width) with \(layerCount) layers is not a supported CLIP (\(CLIPVariant.supportedSummary)); declare __metadata__[\"\(CLIPMetadataKey.textHeads)\"] to load other sizes")
-            }
-            guard heads > 0, width % heads == 0 else {
-                throw CLIPError.unsupportedConfiguration(
-                    "width \(width) cannot be split into \(heads) heads")
-            }
-            let activation = try CLIPMetadata.activation(file, override: options.activation)
             let projectionKey = options.prefix + "text_projection.weight"
             let projection = try CLIPEncoderLayer.loadProjection(file, key: projectionKey, width: width)
+            let openAI = CLIPVariant.isOpenAIText(
+                width: width, layers: layerCount, intermediate: fc1.shape[0], vocabulary: tokens.shape[0],
+                positions: positions.shape[0], projection: projection?.shape[0])
+            if let config = options.configuration {
+                try config.expect("hidden_size", config.width, equals: width, shownBy: tokens.name)
+                try config.expect("vocab_size", config.vocabularySize, equals: tokens.shape[0], shownBy: tokens.name)
+                try config.expect("max_position_embeddings", config.maxPositions, equals: positions.shape[0], shownBy: positions.name)
+                try config.expect("num_hidden_layers", config.layers, equals: layerCount, shownBy: "\(p)encoder.layers.*")
+                try config.expect("intermediate_size", config.intermediateSize, equals: fc1.shape[0], shownBy: fc1.name)
+                if let projection {
+                    try config.expect("projection_dim", config.projectionSize, equals: projection.shape[0], shownBy: projectionKey,
+                                      topLevel: true)
+                }
+            }
+            let resolved = try CLIPMetadata.resolve(
+                file, tower: "text", headsKey: CLIPMetadataKey.textHeads, explicitHeads: options.heads,
+                explicitActivation: options.activation, configuration: options.configuration,
+                openAIShape: openAI, width: width)
             configuration = CLIPTextConfiguration(
-                vocabularySize: tokens.shape[0], width: width, layers: layerCount, heads: heads,
+                vocabularySize: tokens.shape[0], width: width, layers: layerCount, heads: resolved.heads,
                 intermediateSize: fc1.shape[0], maxPositions: positions.shape[0],
-                projectionSize: projection?.shape[0], activation: activation)
+                projectionSize: projection?.shape[0], activation: resolved.activation,
+                layerNormEpsilon: options.configuration?.layerNormEpsilon ?? 1e-5)
             tokenEmbedding = try file.tensor(tokens.name)
             positionEmbedding = try file.tensor(positions.name)
             layers = try CLIPEncoderLayer.loadStack(

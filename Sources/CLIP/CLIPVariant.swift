@@ -1,12 +1,15 @@
 import SafeTensors
 
-/// The CLIP sizes the suite supports, recognised from tensor shapes
-/// (docs/segmentation-core.md §2.1): OpenAI ViT-B/16 and ViT-L/14 (224 or 336).
+/// The OpenAI CLIP sizes recognised from tensor shapes alone
+/// (docs/segmentation-core.md §2.1, docs/checkpoint-format.md §6): ViT-B/16
+/// and ViT-L/14 (224 or 336).
 ///
 /// Shapes fix every size except the attention head count and the activation.
-/// For the supported towers heads = width / 64 (true of every OpenAI tower).
-/// Any other shape is refused unless the checkpoint *declares* its head
-/// count, which is how the tiny random test models load.
+/// A checkpoint with a `config.json` takes both from it, whatever its size
+/// (B/32, H/14, LAION's gelu towers, …). Without one, a file whose towers
+/// are *exactly* one of these OpenAI shapes is read as OpenAI's (heads =
+/// width / 64, QuickGELU), as ovseg always documented; any other file must
+/// declare what it lacks in `__metadata__` (`CLIPMetadataKey`) or is refused.
 public enum CLIPVariant: String, Sendable, Equatable, CaseIterable {
     case vitB16 = "ViT-B/16"
     case vitL14 = "ViT-L/14"
@@ -29,6 +32,26 @@ public enum CLIPVariant: String, Sendable, Equatable, CaseIterable {
         }
     }
 
+    /// Rows of both projections.
+    var projectionSize: Int { self == .vitB16 ? 512 : 768 }
+
+    /// Whether a vision tower of this variant's sizes also has OpenAI's MLP
+    /// (4 × width) and projection (absent, or this variant's size).
+    func isOpenAIVision(intermediate: Int, projection: Int?) -> Bool {
+        intermediate == 4 * vision.width && (projection ?? projectionSize) == projectionSize
+    }
+
+    /// Whether a text tower is exactly an OpenAI one: a variant's width and
+    /// depth, MLP 4 × width, the 49408-token vocabulary, 77 positions and the
+    /// variant's projection size (or none).
+    public static func isOpenAIText(
+        width: Int, layers: Int, intermediate: Int, vocabulary: Int, positions: Int, projection: Int?
+    ) -> Bool {
+        allCases.contains { v in
+            v.text == (width, layers) && (projection ?? v.projectionSize) == v.projectionSize
+        } && intermediate == 4 * width && vocabulary == 49408 && positions == 77
+    }
+
     /// The variant whose vision tower has these sizes, if any.
     public static func matchingVision(width: Int, patch: Int, layers: Int, grid: Int) -> CLIPVariant? {
         allCases.first { $0.vision == (width, patch, layers, grid) }
@@ -46,16 +69,14 @@ public enum CLIPVariant: String, Sendable, Equatable, CaseIterable {
     }
 }
 
-/// String keys of `__metadata__` that carry what shapes cannot tell.
-///
-/// The `sgseg.` namespace holds the project's keys (docs/checkpoint-format.md
-/// §3); a plain HF `model.safetensors` has no metadata at all, so these three
-/// flat string keys are optional for the supported variants (heads = width/64,
-/// QuickGELU) and required for any other size:
+/// String keys of `__metadata__` that carry what shapes cannot tell, for a
+/// file without a `config.json` (docs/checkpoint-format.md §3, §6):
 ///
 /// * `sgseg.clip.text_heads`, `sgseg.clip.vision_heads`: decimal integers;
 /// * `sgseg.clip.hidden_act`: `quick_gelu` (OpenAI) or `gelu` (OpenCLIP/LAION),
 ///   one value for both towers as in HF `CLIPConfig`.
+///
+/// Beside a `config.json` they may be present only if they agree with it.
 public enum CLIPMetadataKey {
     public static let textHeads = "sgseg.clip.text_heads"
     public static let visionHeads = "sgseg.clip.vision_heads"
@@ -66,17 +87,59 @@ enum CLIPMetadata {
     static func int(_ file: SafeTensorsFile, _ key: String) throws(CLIPError) -> Int? {
         guard let text = file.metadata[key] else { return nil }
         guard let value = Int(text) else {
-            throw .unsupportedConfiguration("__metadata__[\"\(key)\"] = '\(text)' is not an integer")
+            throw .unsupportedConfiguration("\(file.file): __metadata__[\"\(key)\"] = '\(text)' is not an integer")
         }
         return value
     }
 
-    static func activation(_ file: SafeTensorsFile, override: CLIPActivation?) throws(CLIPError) -> CLIPActivation {
-        if let override { return override }
-        guard let name = file.metadata[CLIPMetadataKey.hiddenActivation] else { return .quickGELU }
+    static func activation(_ file: SafeTensorsFile) throws(CLIPError) -> CLIPActivation? {
+        guard let name = file.metadata[CLIPMetadataKey.hiddenActivation] else { return nil }
         guard let parsed = CLIPActivation(rawValue: name) else {
-            throw .unsupportedConfiguration("unknown activation '\(name)' in __metadata__[\"\(CLIPMetadataKey.hiddenActivation)\"]")
+            throw .unsupportedConfiguration(
+                "\(file.file): unknown activation '\(name)' in __metadata__[\"\(CLIPMetadataKey.hiddenActivation)\"] (quick_gelu or gelu)")
         }
         return parsed
+    }
+
+    /// A tower's head count and activation, in order: the caller's explicit
+    /// values, the `config.json` (metadata present beside it must agree), the
+    /// metadata, OpenAI's values for an exact OpenAI shape; else an error.
+    static func resolve(
+        _ file: SafeTensorsFile, tower: String, headsKey: String, explicitHeads: Int?,
+        explicitActivation: CLIPActivation?, configuration: CLIPTowerSettings?, openAIShape: Bool, width: Int
+    ) throws(CLIPError) -> (heads: Int, activation: CLIPActivation) {
+        let declaredHeads = try int(file, headsKey)
+        let declaredActivation = try activation(file)
+        var heads: Int?
+        var activation: CLIPActivation?
+        if let config = configuration {
+            if let declaredHeads, declaredHeads != config.heads {
+                throw .configuration(
+                    file: config.file, key: config.keyPrefix + "num_attention_heads",
+                    detail: "says \(config.heads) but \(file.file) declares __metadata__[\"\(headsKey)\"] = \(declaredHeads)")
+            }
+            if let declaredActivation, declaredActivation != config.activation {
+                throw .configuration(
+                    file: config.file, key: config.keyPrefix + "hidden_act",
+                    detail: "says \(config.activation.rawValue) but \(file.file) declares __metadata__[\"\(CLIPMetadataKey.hiddenActivation)\"] = \(declaredActivation.rawValue)")
+            }
+            heads = config.heads
+            activation = config.activation
+        } else {
+            heads = declaredHeads ?? (openAIShape ? width / 64 : nil)
+            activation = declaredActivation ?? (openAIShape ? .quickGELU : nil)
+        }
+        guard let heads = explicitHeads ?? heads else {
+            throw .unsupportedConfiguration(
+                "\(file.file): the \(tower) tower (width \(width)) is not an OpenAI CLIP (\(CLIPVariant.supportedSummary)), so its head count must be stated: put the model's config.json beside the file or declare __metadata__[\"\(headsKey)\"]")
+        }
+        guard heads > 0, width % heads == 0 else {
+            throw .unsupportedConfiguration("\(file.file): \(tower) width \(width) cannot be split into \(heads) heads")
+        }
+        guard let activation = explicitActivation ?? activation else {
+            throw .unsupportedConfiguration(
+                "\(file.file): the \(tower) tower's activation is stated nowhere (no config.json beside the file, no __metadata__[\"\(CLIPMetadataKey.hiddenActivation)\"]) and its shapes are not exactly an OpenAI CLIP's, whose activation is QuickGELU; put the model's config.json beside it or declare the key (quick_gelu for OpenAI weights, gelu for OpenCLIP/LAION ones)")
+        }
+        return (heads, activation)
     }
 }

@@ -74,19 +74,25 @@ public struct CLIPVisionConfiguration: Sendable, Equatable {
 public struct CLIPVisionLoadOptions: Sendable {
     /// Key prefix before `vision_model.` (e.g. `"frozen."`), empty for an HF file.
     public var prefix: String
-    /// Attention heads; nil = `__metadata__["sgseg.clip.vision_heads"]`, else
-    /// width / 64 for a supported variant.
+    /// Attention heads; nil = from `configuration`, else
+    /// `__metadata__["sgseg.clip.vision_heads"]`, else width / 64 for an
+    /// OpenAI shape.
     public var heads: Int?
-    /// Activation; nil = `__metadata__["sgseg.clip.hidden_act"]`, else QuickGELU.
+    /// Activation; nil = from `configuration`, else
+    /// `__metadata__["sgseg.clip.hidden_act"]`, else QuickGELU for an OpenAI
+    /// shape, else an error (docs/checkpoint-format.md §6).
     public var activation: CLIPActivation?
     public var positionInterpolation: CLIPPositionInterpolation
+    /// The tower's `config.json` settings, checked against the shapes.
+    public var configuration: CLIPTowerSettings?
 
     public init(prefix: String = "", heads: Int? = nil, activation: CLIPActivation? = nil,
-                positionInterpolation: CLIPPositionInterpolation = .bySize) {
+                positionInterpolation: CLIPPositionInterpolation = .bySize, configuration: CLIPTowerSettings? = nil) {
         self.prefix = prefix
         self.heads = heads
         self.activation = activation
         self.positionInterpolation = positionInterpolation
+        self.configuration = configuration
     }
 }
 
@@ -191,21 +197,30 @@ public struct CLIPVisionEncoder: Sendable {
             guard layerCount > 0 else { throw CLIPError.unsupportedConfiguration("no '\(p)encoder.layers.0.*' tensors") }
             let fc1 = try file.entry(p + "encoder.layers.0.mlp.fc1.weight")
             guard fc1.shape.count == 2 else { throw CLIPError.unsupportedConfiguration("\(fc1.name) has shape \(fc1.shape)") }
-            let variant = CLIPVariant.matchingVision(width: width, patch: patchSize, layers: layerCount, grid: grid)
-            let declared = try options.heads ?? CLIPMetadata.int(file, CLIPMetadataKey.visionHeads)
-            guard let heads = declared ?? (variant != nil ? width / 64 : nil) else {
-                throw CLIPError.unsupportedConfiguration(
-                    "vision tower of width \(width), patch \(patchSize), \(layerCount) layers, grid \(grid) is not a supported CLIP (\(CLIPVariant.supportedSummary)); declare __metadata__[\"\(CLIPMetadataKey.visionHeads)\"] to load other sizes")
-            }
-            guard heads > 0, width % heads == 0 else {
-                throw CLIPError.unsupportedConfiguration("width \(width) cannot be split into \(heads) heads")
-            }
             let projectionKey = options.prefix + "visual_projection.weight"
             let projection = try CLIPEncoderLayer.loadProjection(file, key: projectionKey, width: width)
+            let variant = CLIPVariant.matchingVision(width: width, patch: patchSize, layers: layerCount, grid: grid)
+            let openAI = variant.map { $0.isOpenAIVision(intermediate: fc1.shape[0], projection: projection?.shape[0]) } ?? false
+            if let config = options.configuration {
+                try config.expect("hidden_size", config.width, equals: width, shownBy: patch.name)
+                try config.expect("patch_size", config.patchSize, equals: patchSize, shownBy: patch.name)
+                try config.expect("image_size", config.imageSize, equals: patchSize * grid,
+                                  shownBy: "\(positions.name): a \(grid)×\(grid) grid of \(patchSize)-pixel patches")
+                try config.expect("num_hidden_layers", config.layers, equals: layerCount, shownBy: "\(p)encoder.layers.*")
+                try config.expect("intermediate_size", config.intermediateSize, equals: fc1.shape[0], shownBy: fc1.name)
+                if let projection {
+                    try config.expect("projection_dim", config.projectionSize, equals: projection.shape[0], shownBy: projectionKey,
+                                      topLevel: true)
+                }
+            }
+            let resolved = try CLIPMetadata.resolve(
+                file, tower: "vision", headsKey: CLIPMetadataKey.visionHeads, explicitHeads: options.heads,
+                explicitActivation: options.activation, configuration: options.configuration,
+                openAIShape: openAI, width: width)
             configuration = CLIPVisionConfiguration(
-                width: width, layers: layerCount, heads: heads, intermediateSize: fc1.shape[0], patchSize: patchSize,
-                nativeGrid: grid, projectionSize: projection?.shape[0],
-                activation: try CLIPMetadata.activation(file, override: options.activation), variant: variant)
+                width: width, layers: layerCount, heads: resolved.heads, intermediateSize: fc1.shape[0], patchSize: patchSize,
+                nativeGrid: grid, projectionSize: projection?.shape[0], activation: resolved.activation, variant: variant,
+                layerNormEpsilon: options.configuration?.layerNormEpsilon ?? 1e-5)
             positionInterpolation = options.positionInterpolation
             classEmbedding = try file.tensor(p + "embeddings.class_embedding", shape: [width])
             patchWeight = try file.tensor(patch.name).reshaped([width, 3 * patchSize * patchSize])

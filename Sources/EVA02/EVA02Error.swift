@@ -38,6 +38,7 @@ public enum EVA02Error: Error, Equatable, CustomStringConvertible, Sendable {
         switch error {
         case .checkpoint(let error): .checkpoint(error)
         case .unsupportedConfiguration(let detail): .unsupportedConfiguration(detail)
+        case .configuration: .unsupportedConfiguration(error.description)
         case .invalidInput(let detail): .invalidInput(detail)
         case .computation(let error): .computation(error)
         }

@@ -19,10 +19,11 @@ public enum CheckpointKind: Sendable, Equatable {
         }
     }
 
-    /// Reads the header of the checkpoint at `path`.
+    /// Reads the header of the checkpoint at `path` (a file, a shard index or a
+    /// Hugging Face folder: `CheckpointLocation`).
     public init(path: String) throws(EvaluationError) {
         do {
-            self.init(file: try SafeTensorsFile(path: path))
+            self.init(file: try CheckpointLocation(resolving: path).open())
         } catch {
             throw EvaluationError(.checkpoint, "\(error)", underlying: error)
         }

@@ -126,6 +126,18 @@ public enum ModelRun {
         ).count
     }
 
+    /// SHA-256 of a checkpoint: of its file when it is one file (as always); for a folder with
+    /// `config.json` or a sharded checkpoint, of the `sha256sum`-style list `<hex>  <name>\n` of
+    /// its files in `CheckpointLocation.files` order.
+    static func checkpointSHA256(files: [String]) throws -> String {
+        if files.count == 1 { return try Fingerprint.sha256(path: files[0]) }
+        var listing = ""
+        for file in files {
+            listing += "\(try Fingerprint.sha256(path: file))  \((file as NSString).lastPathComponent)\n"
+        }
+        return Fingerprint.sha256(Array(listing.utf8))
+    }
+
     static func evaluateTrainingFree(_ request: EvaluationRequest, observer: EvaluationObserver) throws -> RunRecord {
         let vocabulary = request.scoring.vocabulary
         let images = try imageCount(request)
@@ -140,7 +152,7 @@ public enum ModelRun {
             savePredictions: request.savePredictions,
             provenance: (
                 checkpoint: request.checkpointName ?? request.checkpoint,
-                sha256: try Fingerprint.sha256(path: request.checkpoint),
+                sha256: try checkpointSHA256(files: setup.checkpointFiles),
                 configuration: setup.configuration(vocabulary: vocabulary)),
             numerics: numerics, progress: observer.progress, resume: request.resume, resumed: observer.resumed)
     }

@@ -82,12 +82,14 @@ struct TrainingFreeSetup {
     let templates: [String]
     let queryNames: [[String]]
     let presetKey: String?
+    /// The files that define the model (`CLIPCheckpoint.files`), hashed for provenance.
+    let checkpointFiles: [String]
 
     /// Loads the towers, resolves the settings (the vocabulary's preset, then the overrides) and
     /// embeds every class name and synonym with every template.
     init(checkpoint: String, vocabulary: Vocabulary, overrides: TrainingFreeOverrides, templates: [String]) throws {
-        let file = try SafeTensorsFile(path: checkpoint)
-        if case .segmenter(let architecture?) = CheckpointKind(file: file) {
+        let clip = try CLIPCheckpoint(path: checkpoint)
+        if case .segmenter(let architecture?) = CheckpointKind(file: clip.file) {
             throw EvaluationError(
                 .checkpoint,
                 "training-free evaluation needs a plain CLIP checkpoint (Hugging Face key names); "
@@ -97,7 +99,8 @@ struct TrainingFreeSetup {
         presetKey = preset == nil ? nil : vocabulary.key
         var settings = preset ?? TrainingFreeSettings()
         try overrides.apply(to: &settings, vocabulary: vocabulary)
-        let model = try CLIPModel(file: file)
+        let model = try CLIPModel(checkpoint: clip)
+        checkpointFiles = clip.files
         segmenter = try TrainingFreeSegmenter(model: model, settings: settings)
         self.settings = settings
         self.templates = templates.isEmpty ? TrainingFreePrompts.openAIImageNetTemplates : templates

@@ -9,8 +9,12 @@ public enum MethodName {
     /// Hugging Face hub cache (`models--openai--clip-vit-base-patch16/snapshots/<commit>/`) the
     /// folder is a commit hash, so the repository's name is used.
     public static func forCheckpoint(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        let stem = url.deletingPathExtension().lastPathComponent
+        var url = URL(fileURLWithPath: path).standardizedFileURL
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            url = url.appendingPathComponent("model.safetensors")  // a Hugging Face folder: named as its weights
+        }
+        let stem = url.lastPathComponent == "model.safetensors.index.json" ? "model" : url.deletingPathExtension().lastPathComponent
         guard stem == "model" else { return stem }
         let folder = url.deletingLastPathComponent()
         let parent = folder.deletingLastPathComponent()

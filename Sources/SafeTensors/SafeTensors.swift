@@ -66,6 +66,11 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     private let region: Region
     private let dataStart: Int
+    /// For a sharded checkpoint: the shard holding each key (empty for one file).
+    private let shardByKey: [String: SafeTensorsFile]
+    /// The files behind this one: itself, or its shards sorted by file name.
+    public var shardFiles: [String] { shardByKey.isEmpty ? [file] : shardPaths }
+    private let shardPaths: [String]
 
     /// Maps and validates the file at `path`.
     public convenience init(path: String) throws(SafeTensorsError) {
@@ -96,6 +101,89 @@ public final class SafeTensorsFile: @unchecked Sendable {
         self.entries = Dictionary(uniqueKeysWithValues: parsed.entries.map { ($0.name, $0) })
         self.names = parsed.entries.map(\.name)
         self.dataStart = parsed.dataStart
+        self.shardByKey = [:]
+        self.shardPaths = []
+    }
+
+    /// A sharded checkpoint (Hugging Face `model.safetensors.index.json`): the
+    /// `weight_map` names the shard of every tensor; each shard is mapped and
+    /// validated as a file of its own and read in place. Every mapped key must
+    /// be in its shard, and no key may be in two shards. `metadata` is the
+    /// union of the shards' `__metadata__`.
+    public convenience init(index path: String) throws(SafeTensorsError) {
+        let map = try Self.weightMap(index: path)
+        let folder = (path as NSString).deletingLastPathComponent
+        var shards: [String: SafeTensorsFile] = [:]
+        var order: [String] = []
+        for shard in Set(map.map(\.shard)).sorted() {
+            guard !shard.contains("/"), shard != "..", shard != "." else {
+                throw SafeTensorsError(file: path, problem: .invalidIndex(key: "weight_map", reason: "shard '\(shard)' is not a file name beside the index"))
+            }
+            shards[shard] = try SafeTensorsFile(path: (folder as NSString).appendingPathComponent(shard))
+            order.append(shard)
+        }
+        var byKey: [String: SafeTensorsFile] = [:]
+        var metadata: [String: String] = [:]
+        for shard in order {
+            guard let file = shards[shard] else { continue }
+            metadata.merge(file.metadata) { first, _ in first }
+            for name in file.names {
+                if let other = byKey[name] {
+                    throw SafeTensorsError(file: path, problem: .invalidIndex(
+                        key: name, reason: "tensor is in both \(other.file) and \(file.file)"))
+                }
+                byKey[name] = file
+            }
+        }
+        for (key, shard) in map where byKey[key]?.file != shards[shard]?.file {
+            throw SafeTensorsError(file: path, problem: .invalidIndex(
+                key: "weight_map.\(key)", reason: "tensor '\(key)' is not in shard '\(shard)'"))
+        }
+        self.init(file: path, metadata: metadata, shards: byKey, paths: order.compactMap { shards[$0]?.file })
+    }
+
+    private init(file: String, metadata: [String: String], shards: [String: SafeTensorsFile], paths: [String]) {
+        self.file = file
+        self.metadata = metadata
+        self.region = Region(copying: [])
+        self.dataStart = 0
+        self.shardByKey = shards
+        self.shardPaths = paths
+        var entries: [String: SafeTensorsEntry] = [:]
+        var names: [String] = []
+        for path in paths {
+            guard let shard = shards.values.first(where: { $0.file == path }) else { continue }
+            for name in shard.names {
+                entries[name] = shard.entries[name]
+                names.append(name)
+            }
+        }
+        self.entries = entries
+        self.names = names
+    }
+
+    /// The `weight_map` of an index file: tensor key → shard file name.
+    private static func weightMap(index path: String) throws(SafeTensorsError) -> [(key: String, shard: String)] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw SafeTensorsError(file: path, problem: .cannotRead(error.localizedDescription))
+        }
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SafeTensorsError(file: path, problem: .invalidIndex(key: "", reason: "not a JSON object"))
+        }
+        guard let map = root["weight_map"] as? [String: Any], !map.isEmpty else {
+            throw SafeTensorsError(file: path, problem: .invalidIndex(key: "weight_map", reason: "missing, empty or not an object"))
+        }
+        var pairs: [(key: String, shard: String)] = []
+        for key in map.keys.sorted() {
+            guard let shard = map[key] as? String, !shard.isEmpty else {
+                throw SafeTensorsError(file: path, problem: .invalidIndex(key: "weight_map.\(key)", reason: "not a file name"))
+            }
+            pairs.append((key, shard))
+        }
+        return pairs
     }
 
     /// The entry for `key`, or `missingTensor` naming the key.
@@ -114,6 +202,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// - Parameter shape: if given, the tensor must have exactly this shape.
     /// - Throws: `missingTensor`, `notFloatingPoint`, or `unexpectedShape`.
     public func tensor(_ key: String, shape expected: [Int]? = nil) throws(SafeTensorsError) -> Tensor {
+        if let shard = shardByKey[key] { return try shard.tensor(key, shape: expected) }
         let entry = try entry(key)
         if let expected, expected != entry.shape {
             throw SafeTensorsError(file: file, problem: .unexpectedShape(key: key, expected: expected, actual: entry.shape))
@@ -162,6 +251,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     /// The raw little-endian bytes of `key` (any dtype).
     public func rawBytes(_ key: String) throws(SafeTensorsError) -> [UInt8] {
+        if let shard = shardByKey[key] { return try shard.rawBytes(key) }
         let entry = try entry(key)
         return Array(UnsafeRawBufferPointer(start: region.base + dataStart + entry.dataRange.lowerBound,
                                             count: entry.dataRange.count))

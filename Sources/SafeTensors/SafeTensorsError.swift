@@ -47,10 +47,16 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
         case notFloatingPoint(key: String, dtype: String)
         /// The tensor has the wrong shape for the caller.
         case unexpectedShape(key: String, expected: [Int], actual: [Int])
+        /// A sharded checkpoint's `model.safetensors.index.json` is unusable (the key is named).
+        case invalidIndex(key: String, reason: String)
+        /// A checkpoint path that is neither a safetensors file nor a folder holding one.
+        case notACheckpoint(String)
 
         public var description: String {
             switch self {
             case .cannotRead(let message): return "cannot read the file: \(message)"
+            case .invalidIndex(let key, let reason): return "index key '\(key)': \(reason)"
+            case .notACheckpoint(let detail): return detail
             case .tooShort(let size): return "file is \(size) bytes long, too short for a safetensors header"
             case .headerTooLarge(let declared, let limit):
                 return "header length \(declared) bytes exceeds the limit of \(limit) bytes (corrupt or not a safetensors file)"

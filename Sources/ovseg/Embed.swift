@@ -29,7 +29,7 @@ struct Embed: ParsableCommand {
                   -o dense.npy
             """)
 
-    @Option(help: "CLIP checkpoint (safetensors, Hugging Face key names; F32, F16 or BF16).")
+    @Option(help: "CLIP checkpoint: a Hugging Face folder (config.json + model.safetensors, or a sharded model.safetensors.index.json) or a safetensors file in Hugging Face key names (its config.json beside it is read too); F32, F16 or BF16.")
     var checkpoint: String
 
     @Option(help: "Key prefix of the CLIP towers inside the checkpoint (e.g. frozen.).")
@@ -92,8 +92,7 @@ struct Embed: ParsableCommand {
         try runReportingErrors {
             if let threads { BLAS.threadCount = threads }
             BLAS.arithmetic = arithmetic
-            let file = try SafeTensorsFile(path: checkpoint)
-            let model = try CLIPModel(file: file, prefix: prefix)
+            let model = try CLIPModel(checkpoint: CLIPCheckpoint(path: checkpoint), prefix: prefix)
             // The tokenizer (merges table) and the decoded pixels are prepared
             // once, outside the timed runs.
             let tokenizer = image == nil ? try CLIPTokenizer() : nil

@@ -40,7 +40,7 @@ struct Eval: ParsableCommand {
             Examples:
               ovseg eval --vocab potsdam --data val --checkpoint sgseg.safetensors \\
                   --save-predictions pred -o sgseg.ovseg.json
-              ovseg eval --vocab isaid --data val --checkpoint clip/model.safetensors \\
+              ovseg eval --vocab isaid --data val --checkpoint clip-vit-base-patch16/ \\
                   -o segearth.ovseg.json
             """)
 
@@ -52,7 +52,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Dataset folder with images/ and gt/ subfolders.")
     var data: String
 
-    @Option(help: "Checkpoint (safetensors).")
+    @Option(help: "Checkpoint: a safetensors file (SGSeg, CAT-Seg or a plain CLIP), or for a CLIP a Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json and its shards).")
     var checkpoint: String
 
     @Option(help: "auto (from the checkpoint, default), sgseg, catseg (checked against the checkpoint) or training-free (a plain CLIP).")

@@ -95,7 +95,7 @@ struct CLIPTextEncoderTests {
             _ = try CLIPTextEncoder(file: bare)
             Issue.record("undeclared tiny text tower accepted")
         } catch {
-            #expect(error.description.contains("not a supported CLIP"))
+            #expect(error.description.contains("is not an OpenAI CLIP"))
             #expect(error.description.contains("sgseg.clip.text_heads"))
         }
         let encoder = try CLIPTextEncoder(file: file)

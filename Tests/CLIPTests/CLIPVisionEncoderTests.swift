@@ -98,7 +98,7 @@ struct CLIPVisionEncoderTests {
             _ = try CLIPVisionEncoder(file: SafeTensorsFile(bytes: stripMetadata(file)))
             Issue.record("undeclared tiny vision tower accepted")
         } catch let error as CLIPError {
-            #expect(error.description.contains("not a supported CLIP"))
+            #expect(error.description.contains("is not an OpenAI CLIP"))
             #expect(error.description.contains("sgseg.clip.vision_heads"))
         }
         let encoder = try CLIPVisionEncoder(file: file)

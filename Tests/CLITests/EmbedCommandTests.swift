@@ -129,6 +129,28 @@ struct EmbedCommandTests {
         print("\(label): min cosine \(worstCosine), max |Δ| \(worstDifference)")
     }
 
+    /// A Hugging Face folder (here sharded, gelu) embeds as the library computes it; its weights
+    /// alone, without config.json, are refused: the activation is stated nowhere.
+    @Test func huggingFaceFolderAndLoneWeights() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let folder = clipFixture("hf/gelu_sharded")
+        let command = try Embed.parse(["--checkpoint", folder, "--image", directory + "image.png", "-o", directory + "image.npy"])
+        try command.run()
+        let model = try CLIPModel(checkpoint: CLIPCheckpoint(path: folder))
+        let encoder = try #require(model.vision)
+        let pixels = try CLIPImagePreprocessing.pixels(rgb: rgb, sourceWidth: 20, sourceHeight: 20, height: 24, width: 24)
+        let expected = try #require(try encoder.encode(pixels).embeddings).l2Normalized()
+        let written = try readNPY(directory + "image.npy")
+        #expect(written.shape == [1, 20])
+        #expect(written.values == expected.scalars)
+
+        let lone = directory + "lone.safetensors"
+        try FileManager.default.copyItem(atPath: clipFixture("hf/b32/model.safetensors"), toPath: lone)
+        let refused = try Embed.parse(["--checkpoint", lone, "--image", directory + "image.png", "-o", directory + "lone.npy"])
+        #expect(throws: (any Error).self) { try refused.run() }
+        #expect(!FileManager.default.fileExists(atPath: directory + "lone.npy"))
+    }
+
     @Test func argumentErrors() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(throws: (any Error).self) { try Embed.parse(["--checkpoint", "x", "-o", "y.npy"]) }

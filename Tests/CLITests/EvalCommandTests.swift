@@ -1,5 +1,6 @@
 import CLIP
 import CLIPTokenizer
+import Harness
 import Foundation
 import LabelMaps
 import ParityTestSupport
@@ -334,6 +335,57 @@ struct EvalCommandTests {
         ])
         try #require(outcome.status == 0, "\(outcome.stderr)")
         #expect(try json(run)["method"] as? String == "clip-vit-tiny")
+    }
+
+    /// `--checkpoint` takes a Hugging Face folder; a config.json beside the weights is read, and
+    /// one that contradicts them stops the run (exit 2, naming the file and key, nothing written).
+    @Test func huggingFaceFolderIsACheckpoint() throws {
+        let workspace = try Workspace()
+        let data = try tiles(workspace)
+        let folder = workspace.path + "/clip-vit-tiny"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: try plainCLIP(workspace), toPath: folder + "/model.safetensors")
+        let run = workspace.path + "/tf.ovseg.json"
+        let arguments = [
+            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", folder,
+            "--template", "a photo of a {}.", "--long-side", "48", "--crop", "32", "--stride", "16", "-o", run,
+        ]
+        let outcome = try CLI.run(arguments)
+        try #require(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try json(run)["method"] as? String == "clip-vit-tiny")
+        let provenance = try #require(try json(run)["provenance"] as? [String: Any])
+        let fileHash = try Fingerprint.sha256(path: folder + "/model.safetensors")
+        #expect(provenance["checkpoint_sha256"] as? String == fileHash)
+        try FileManager.default.removeItem(atPath: run)
+
+        // A config.json that states the weights' sizes: the run hashes the list of both files.
+        let model = try CLIPModel(file: SafeTensorsFile(path: folder + "/model.safetensors"))
+        let text = try #require(model.text).configuration, vision = try #require(model.vision).configuration
+        let config: [String: Any] = [
+            "model_type": "clip", "projection_dim": try #require(text.projectionSize),
+            "text_config": [
+                "hidden_size": text.width, "intermediate_size": text.intermediateSize, "num_hidden_layers": text.layers,
+                "num_attention_heads": text.heads, "vocab_size": text.vocabularySize,
+                "max_position_embeddings": text.maxPositions, "hidden_act": "quick_gelu",
+            ],
+            "vision_config": [
+                "hidden_size": vision.width, "intermediate_size": vision.intermediateSize, "num_hidden_layers": vision.layers,
+                "num_attention_heads": vision.heads, "patch_size": vision.patchSize, "image_size": vision.nativeImageSize,
+                "hidden_act": "quick_gelu",
+            ],
+        ]
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        try #require(try CLI.run(arguments).status == 0)
+        let listing = "\(try Fingerprint.sha256(path: folder + "/config.json"))  config.json\n\(fileHash)  model.safetensors\n"
+        let withConfig = try #require(try json(run)["provenance"] as? [String: Any])
+        #expect(withConfig["checkpoint_sha256"] as? String == Fingerprint.sha256(Array(listing.utf8)))
+        try FileManager.default.removeItem(atPath: run)
+
+        try Data(#"{"model_type": "clip"}"#.utf8).write(to: URL(fileURLWithPath: folder + "/config.json"))
+        let refused = try CLI.run(arguments)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains(folder + "/config.json: text_config.hidden_size says 512"), "\(refused.stderr)")
+        #expect(!workspace.exists("tf.ovseg.json"))
     }
 
     @Test func trainingFreeOptionsAreCheckedAgainstTheCheckpoint() throws {
