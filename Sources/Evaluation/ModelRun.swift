@@ -80,7 +80,8 @@ public enum ModelRun {
     /// provenance (checkpoint hash, every inference setting, the arithmetic) and, with a frozen
     /// checkpoint, the feature drift.
     ///
-    /// Sets the process-wide BLAS arithmetic and thread budget to the request's.
+    /// The model runs with the request's thread budget and arithmetic (`BLAS.withSettings`), whatever
+    /// the rest of the process uses.
     public static func evaluate(
         _ request: EvaluationRequest, observer: EvaluationObserver = EvaluationObserver()
     ) throws(EvaluationError) -> RunRecord {
@@ -97,13 +98,13 @@ public enum ModelRun {
                 "resuming does not apply with a frozen checkpoint: feature drift is measured while segmenting, "
                     + "so every image must be segmented")
         }
-        BLAS.threadCount = request.threads
-        BLAS.arithmetic = request.arithmetic
         do {
-            let mode = request.mode.resolved(for: try CheckpointKind(path: request.checkpoint))
-            return mode == .trainingFree
-                ? try evaluateTrainingFree(request, observer: observer)
-                : try evaluateSegmenter(request, mode: mode, observer: observer)
+            return try BLAS.withSettings(threads: request.threads, arithmetic: request.arithmetic) {
+                let mode = request.mode.resolved(for: try CheckpointKind(path: request.checkpoint))
+                return mode == .trainingFree
+                    ? try evaluateTrainingFree(request, observer: observer)
+                    : try evaluateSegmenter(request, mode: mode, observer: observer)
+            }
         } catch {
             throw EvaluationError.wrapping(error)
         }

@@ -49,13 +49,33 @@ public struct NumericsDescription: Sendable, Equatable {
 /// leading dimension is checked with `Int32(exactly:)` in both modes; a value
 /// that does not fit becomes `TensorError.tooLargeForBLAS`.
 public enum BLAS {
-    /// Workers one product, one attention or one element-wise kernel may use.
-    /// Process-wide; the default is OpenBLAS's own default (the core count or
-    /// `OPENBLAS_NUM_THREADS`). Results never depend on it.
+    /// Workers one product, one attention or one element-wise kernel may use:
+    /// the budget of the innermost `withSettings(threads:)` around the caller,
+    /// else the process default (OpenBLAS's own default: the core count or
+    /// `OPENBLAS_NUM_THREADS`; an executable may set it once). Results never
+    /// depend on it.
     public static var threadCount: Int {
-        get { budget.load(ordering: .relaxed) }
+        get { scopedThreads ?? budget.load(ordering: .relaxed) }
         set { budget.store(max(1, newValue), ordering: .relaxed) }
     }
+
+    /// Runs `body` with a thread budget and an arithmetic of its own: every
+    /// product, attention and element-wise kernel it starts (on its thread and
+    /// on the workers of `Parallel.forEach`) uses them, while code running
+    /// concurrently elsewhere keeps its own. nil keeps the enclosing value.
+    /// This is how a library or a test chooses threads and arithmetic without
+    /// changing them for the rest of the process.
+    public static func withSettings<Result>(
+        threads: Int? = nil, arithmetic: GEMMArithmetic? = nil, _ body: () throws -> Result
+    ) rethrows -> Result {
+        try $scopedThreads.withValue(threads.map { max(1, $0) } ?? scopedThreads) {
+            try $scopedArithmetic.withValue(arithmetic ?? scopedArithmetic, operation: body)
+        }
+    }
+
+    /// The settings of the innermost `withSettings` around the caller (nil: the process default).
+    @TaskLocal static var scopedThreads: Int?
+    @TaskLocal static var scopedArithmetic: GEMMArithmetic?
 
     private static let budget = Atomic<Int>(openBLASDefaultThreads)
 
@@ -67,9 +87,11 @@ public enum BLAS {
         return max(1, threads)
     }()
 
-    /// Which kernels compute products (process-wide; `.reproducible` unless set).
+    /// Which kernels compute products: the arithmetic of the innermost
+    /// `withSettings(arithmetic:)` around the caller, else the process default
+    /// (`.reproducible` unless an executable sets it).
     public static var arithmetic: GEMMArithmetic {
-        get { arithmeticSetting.load(ordering: .relaxed) == 0 ? .reproducible : .openBLAS }
+        get { scopedArithmetic ?? (arithmeticSetting.load(ordering: .relaxed) == 0 ? .reproducible : .openBLAS) }
         set { arithmeticSetting.store(newValue == .reproducible ? 0 : 1, ordering: .relaxed) }
     }
 

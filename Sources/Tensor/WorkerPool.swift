@@ -16,10 +16,27 @@ public enum Parallel {
     /// out in order to whichever thread is free. A call made while the pool is
     /// busy (from inside a body, or from another thread at the same time) runs
     /// its pieces in order on the calling thread, so nesting is safe.
+    ///
+    /// The caller's `BLAS.withSettings` (thread budget, arithmetic) hold on the
+    /// helper threads too, for the pieces of this call.
     public static func forEach(_ pieces: Int, _ body: (Int) -> Void) {
         let threads = BLAS.threadCount
-        if pieces <= 1 || threads <= 1 || !WorkerPool.shared.run(pieces: pieces, threads: threads, body) {
+        guard pieces > 1, threads > 1 else {
             for piece in 0..<max(pieces, 0) { body(piece) }
+            return
+        }
+        let scopedThreads = BLAS.scopedThreads
+        let scopedArithmetic = BLAS.scopedArithmetic
+        let ran: Bool
+        if scopedThreads == nil && scopedArithmetic == nil {
+            ran = WorkerPool.shared.run(pieces: pieces, threads: threads, body)
+        } else {
+            ran = WorkerPool.shared.run(pieces: pieces, threads: threads) { piece in
+                BLAS.withSettings(threads: scopedThreads, arithmetic: scopedArithmetic) { body(piece) }
+            }
+        }
+        if !ran {
+            for piece in 0..<pieces { body(piece) }
         }
     }
 }

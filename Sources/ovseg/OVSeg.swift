@@ -21,9 +21,11 @@ struct OVSeg: ParsableCommand {
     /// Like ArgumentParser's entry point, but usage errors exit with 2 (the documented code for
     /// usage and input errors, which `ovseg check` keeps apart from 1 = regression) instead of 64.
     static func main() {
-        ActivationMemory.keepFreedBuffers()
         do {
             var command = try parseAsRoot()
+            // Only commands that run encoders keep freed activation buffers (up to 512 MB):
+            // scoring, reports and checks leave the allocator as glibc sets it.
+            if command is RunsModels { ActivationMemory.keepFreedBuffers() }
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
@@ -53,3 +55,10 @@ func resplitSelection(split: String?, splitFile: String?) throws -> SplitSelecti
     guard split != nil || splitFile != nil else { return nil }
     return try SplitSelection(split: split, splitFile: splitFile)
 }
+
+/// A command that runs the model stack's encoders (see `ActivationMemory`).
+protocol RunsModels {}
+
+extension Eval: RunsModels {}
+extension Embed: RunsModels {}
+extension Demo: RunsModels {}

@@ -223,8 +223,8 @@ struct EndToEndTests {
 struct ReproducibleSegmentationTests {
     @Test(arguments: [("sgseg_tiny", "sgseg_tiny_outputs"), ("catseg_tiny", "catseg_tiny_outputs")])
     func everyKernelAndThreadCountGivesTheSameBits(model: (String, String)) throws {
-        let (kernel, threads) = (BLAS.reproducibleKernel, BLAS.threadCount)
-        defer { (BLAS.reproducibleKernel, BLAS.threadCount) = (kernel, threads) }
+        let kernel = BLAS.reproducibleKernel
+        defer { BLAS.reproducibleKernel = kernel }
         #expect(BLAS.arithmetic == .reproducible)
         let outputs = try fixture(model.1)
         let segmenter = try SoftGuidedSegmenter(file: try fixture(model.0), options: SegmenterOptions(shortestEdge: .none))
@@ -233,9 +233,10 @@ struct ReproducibleSegmentationTests {
         for candidate in BLAS.ReproducibleKernel.allCases where candidate.isSupported {
             for count in [1, 3] {
                 BLAS.reproducibleKernel = candidate
-                BLAS.threadCount = count
-                let text = try segmenter.textEmbeddings(tokenRows: try tokenRows(outputs), classes: 3)
-                let result = try segmenter.segment(image, text: text)
+                let result = try BLAS.withSettings(threads: count) {
+                    let text = try segmenter.textEmbeddings(tokenRows: try tokenRows(outputs), classes: 3)
+                    return try segmenter.segment(image, text: text)
+                }
                 runs.append(("\(candidate), \(count) threads", result.probabilities.scalars.map(\.bitPattern), result.labels))
             }
         }

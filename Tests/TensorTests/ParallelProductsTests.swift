@@ -18,12 +18,7 @@ struct ParallelProductsTests {
 
     /// Runs `body` with one thread and with two, and returns both results.
     func withOneAndTwoThreads<T>(_ body: () throws -> T) rethrows -> (one: T, two: T) {
-        let previous = BLAS.threadCount
-        defer { BLAS.threadCount = previous }
-        BLAS.threadCount = 1
-        let one = try body()
-        BLAS.threadCount = 2
-        return (one, try body())
+        (try BLAS.withSettings(threads: 1, body), try BLAS.withSettings(threads: 2, body))
     }
 
     func values(_ count: Int, _ seed: Float) -> [Float] {
@@ -31,15 +26,14 @@ struct ParallelProductsTests {
     }
 
     @Test func everyPieceRunsExactlyOnce() {
-        let previous = BLAS.threadCount
-        defer { BLAS.threadCount = previous }
         for threads in [1, 2, 3] {
-            BLAS.threadCount = threads
-            for pieces in [0, 1, 2, 3, 17, 1000] {
-                let counts = Mutex([Int](repeating: 0, count: pieces))
-                Parallel.forEach(pieces) { piece in counts.withLock { $0[piece] += 1 } }
-                let seen = counts.withLock { $0 }
-                #expect(seen == [Int](repeating: 1, count: pieces), "threads \(threads), pieces \(pieces)")
+            BLAS.withSettings(threads: threads) {
+                for pieces in [0, 1, 2, 3, 17, 1000] {
+                    let counts = Mutex([Int](repeating: 0, count: pieces))
+                    Parallel.forEach(pieces) { piece in counts.withLock { $0[piece] += 1 } }
+                    let seen = counts.withLock { $0 }
+                    #expect(seen == [Int](repeating: 1, count: pieces), "threads \(threads), pieces \(pieces)")
+                }
             }
         }
     }
@@ -47,9 +41,10 @@ struct ParallelProductsTests {
     /// A body that itself calls `forEach`, and callers on several threads at
     /// once: the busy pool runs the extra work on the calling thread.
     @Test func nestedAndConcurrentCallsComplete() {
-        let previous = BLAS.threadCount
-        defer { BLAS.threadCount = previous }
-        BLAS.threadCount = 2
+        BLAS.withSettings(threads: 2) { nestedAndConcurrentCalls() }
+    }
+
+    func nestedAndConcurrentCalls() {
         let total = Atomic<Int>(0)
         Parallel.forEach(4) { _ in
             Parallel.forEach(5) { inner in total.add(inner + 1, ordering: .relaxed) }
@@ -216,5 +211,42 @@ struct ParallelProductsTests {
             }
         }
         #expect(worst <= 2e-6, "max |Δ| \(worst)")
+    }
+
+    /// A thread budget and an arithmetic set with `BLAS.withSettings` hold for the caller and for
+    /// the pieces it hands to helper threads, and not for code running at the same time elsewhere.
+    @Test func scopedSettingsReachTheHelpersAndNothingElse() {
+        let processDefault = (BLAS.threadCount, BLAS.arithmetic)
+        let seen = Mutex([[String]](repeating: [], count: 2))
+        let onHelpers = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 2) { caller in
+            let threads = caller == 0 ? 2 : 3
+            let arithmetic: GEMMArithmetic = caller == 0 ? .openBLAS : .reproducible
+            let callerThread = pthread_self()
+            BLAS.withSettings(threads: threads, arithmetic: arithmetic) {
+                for _ in 0..<20 {
+                    Parallel.forEach(8) { _ in
+                        // Long enough pieces that the helper threads take some of them.
+                        usleep(1000)
+                        if pthread_equal(pthread_self(), callerThread) == 0 { onHelpers.add(1, ordering: .relaxed) }
+                        let observed = "\(BLAS.threadCount) \(BLAS.arithmetic.rawValue)"
+                        seen.withLock { $0[caller].append(observed) }
+                    }
+                }
+            }
+        }
+        let observed = seen.withLock { $0 }
+        #expect(onHelpers.load(ordering: .relaxed) > 0, "no piece ran on a helper thread: the test saw nothing")
+        #expect(Set(observed[0]) == ["2 openblas"], "\(Set(observed[0]))")
+        #expect(Set(observed[1]) == ["3 reproducible"], "\(Set(observed[1]))")
+        #expect(observed[0].count == 160 && observed[1].count == 160)
+        #expect(BLAS.threadCount == processDefault.0 && BLAS.arithmetic == processDefault.1)
+        // Nested scopes: the inner value holds inside, nil keeps the outer one.
+        BLAS.withSettings(threads: 2, arithmetic: .openBLAS) {
+            BLAS.withSettings(threads: 1) {
+                #expect(BLAS.threadCount == 1 && BLAS.arithmetic == .openBLAS)
+            }
+            #expect(BLAS.threadCount == 2)
+        }
     }
 }

@@ -56,11 +56,10 @@ struct ReproducibleGEMMTests {
         return out
     }
 
-    /// Restores the process-wide settings a test changes (the thread count and
-    /// the kernel, neither of which changes any result).
+    /// Restores the process-wide kernel a test changes (which changes no result).
     func withSettings<T>(_ body: () throws -> T) rethrows -> T {
-        let (threads, kernel) = (BLAS.threadCount, BLAS.reproducibleKernel)
-        defer { (BLAS.threadCount, BLAS.reproducibleKernel) = (threads, kernel) }
+        let kernel = BLAS.reproducibleKernel
+        defer { BLAS.reproducibleKernel = kernel }
         return try body()
     }
 
@@ -87,10 +86,11 @@ struct ReproducibleGEMMTests {
                     for kernel in BLAS.ReproducibleKernel.allCases where kernel.isSupported {
                         for threads in [1, 2, 3] {
                             BLAS.reproducibleKernel = kernel
-                            BLAS.threadCount = threads
-                            let got = try product(
-                                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                            let got = try BLAS.withSettings(threads: threads) {
+                                try product(
+                                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                            }
                             let differing = zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
                             #expect(
                                 differing == 0,
@@ -121,15 +121,16 @@ struct ReproducibleGEMMTests {
                 let a = values(m * k, 0.3), b = values(n * k, 0.7), c = values(m * n, 0.2)
                 var results: [[UInt32]] = []
                 for threads in [1, 2, 3] {
-                    BLAS.threadCount = threads
                     var got = c
-                    a.withUnsafeBufferPointer { pa in
-                        b.withUnsafeBufferPointer { pb in
-                            got.withUnsafeMutableBufferPointer { pc in
-                                BLAS.sgemmUnchecked(
-                                    transposeA: false, transposeB: true, m: m, n: n, k: k,
-                                    a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k, beta: 1,
-                                    c: pc.baseAddress!, ldc: n, arithmetic: .openBLAS)
+                    BLAS.withSettings(threads: threads) {
+                        a.withUnsafeBufferPointer { pa in
+                            b.withUnsafeBufferPointer { pb in
+                                got.withUnsafeMutableBufferPointer { pc in
+                                    BLAS.sgemmUnchecked(
+                                        transposeA: false, transposeB: true, m: m, n: n, k: k,
+                                        a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k, beta: 1,
+                                        c: pc.baseAddress!, ldc: n, arithmetic: .openBLAS)
+                                }
                             }
                         }
                     }
