@@ -27,7 +27,8 @@ def checkout(variable: str, marker: str) -> pathlib.Path:
     """The checkout an environment variable names, or skip the test saying why."""
     value = os.environ.get(variable)
     if not value:
-        pytest.skip(f"needs the authors' code: set {variable} to an extracted checkout (see conftest.py)")
+        pytest.skip(f"needs the authors' code: set {variable} to an extracted checkout "
+                    "(reference/verify_against_authors.md)")
     path = pathlib.Path(value)
     if not (path / marker).exists():
         pytest.fail(f"{variable}={value} does not hold {marker}")
