@@ -41,28 +41,27 @@ recorded in the metadata (`sgseg.demo.eval`).
 
 Data: `ovseg demo --out /tmp/demo-train --images 96 --seed 7` (training) and
 `ovseg demo --out /tmp/demo-default` (evaluation, seed 2025).
-Run: /tmp/venv/bin/python scripts/make_demo_checkpoint.py [--steps N] [--threads 1]
+Run (with the reference package installed, scripts/fixtures/README.md):
+    python scripts/make_demo_checkpoint.py [--steps N] [--threads 1]
 The result is deterministic (same tensors on re-runs with one thread).
 """
 import argparse
 import json
 import pathlib
-import sys
 import time
 
 import numpy as np
 import torch
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "reference"))
+from ovseg_reference.eva02 import EVA02TextConfig, EVA02VisionConfig
+from ovseg_reference.export import export_model, load_model
+from ovseg_reference.head import AggregatorConfig
+from ovseg_reference.model import SGSegConfig, class_prompts, tokenize
+from ovseg_reference.tiny import build_tiny
+from ovseg_reference.train import TrainConfig, Trainer
+from ovseg_reference.windows import SlidingGeometry
 
-from ovseg_reference.eva02 import EVA02TextConfig, EVA02VisionConfig  # noqa: E402
-from ovseg_reference.export import export_model, load_model  # noqa: E402
-from ovseg_reference.head import AggregatorConfig  # noqa: E402
-from ovseg_reference.model import SGSegConfig, class_prompts, tokenize  # noqa: E402
-from ovseg_reference.tiny import build_tiny  # noqa: E402
-from ovseg_reference.train import TrainConfig, Trainer  # noqa: E402
-from ovseg_reference.windows import SlidingGeometry  # noqa: E402
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 TEMPLATE = "A photo of a {} in the scene"
 

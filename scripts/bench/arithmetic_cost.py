@@ -24,13 +24,12 @@ import re
 import statistics
 import struct
 import subprocess
-import sys
 
 import numpy as np
 
+from random_models import CLASSES, clip_checkpoint, core_checkpoint, core_image  # scripts/bench/, the script's folder
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts" / "bench"))
-from random_models import CLASSES, clip_checkpoint, core_checkpoint, core_image  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--config", choices=["sgseg", "catseg", "both", "none"], default="both")

@@ -31,7 +31,7 @@ interpolated bicubically to 24×24), and text embeddings of 20 prompts.
 Needs: python with torch, transformers, safetensors, numpy, open_clip_torch
 (see scripts/fixtures/README.md); swift. Usage:
     python scripts/bench/clip_vs_torch.py [--threads 2] [--repeat 10]
-or  scripts/bench/clip_vs_torch.sh (uses /tmp/venv/bin/python).
+or  scripts/bench/clip_vs_torch.sh (uses $PYTHON, else python3).
 """
 import argparse
 import os

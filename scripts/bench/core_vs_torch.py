@@ -45,7 +45,7 @@ ovseg, so it is timed apart and not in the per-image total.
 Needs: python with torch, transformers, safetensors, numpy, pillow,
 open_clip_torch (see scripts/fixtures/README.md); swift. Usage:
     python scripts/bench/core_vs_torch.py [--config sgseg|catseg|both] [--threads 2] [--repeat 1] [--rounds 1]
-or  scripts/bench/core_vs_torch.sh (uses /tmp/venv/bin/python).
+or  scripts/bench/core_vs_torch.sh (uses $PYTHON, else python3).
 """
 import argparse
 import os
@@ -53,7 +53,6 @@ import pathlib
 import re
 import statistics
 import subprocess
-import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -72,11 +71,9 @@ import numpy as np  # noqa: E402  (after the thread variables)
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "reference"))
 from ovseg_reference.export import load_model  # noqa: E402
 from ovseg_reference.windows import combine_views, normalise, resize, sliding_views  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "scripts" / "bench"))
 from random_models import CLASSES, core_checkpoint, core_image  # noqa: E402
 
 torch.set_num_threads(args.threads)

@@ -24,7 +24,7 @@ and the L2 normalisation.
 
 Needs: python with torch, safetensors, numpy; swift. Usage:
     python scripts/bench/eva02_vs_torch.py [--threads 2] [--repeat 3] [--rounds 1]
-or  scripts/bench/eva02_vs_torch.sh (uses /tmp/venv/bin/python).
+or  scripts/bench/eva02_vs_torch.sh (uses $PYTHON, else python3).
 """
 import argparse
 import os
@@ -32,7 +32,6 @@ import pathlib
 import re
 import statistics
 import subprocess
-import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -51,7 +50,6 @@ import numpy as np  # noqa: E402  (after the thread variables)
 import torch  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "reference"))
 from ovseg_reference.eva02 import EVA02Visual, EVA02VisionConfig  # noqa: E402
 
 torch.set_num_threads(args.threads)

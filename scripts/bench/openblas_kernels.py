@@ -28,7 +28,6 @@ import json
 import os
 import pathlib
 import subprocess
-import sys
 
 import numpy as np
 from PIL import Image
@@ -107,7 +106,6 @@ for kernel in usable:
           f"largest metric change {worst:.5f} pp; check --numeric-noise exit {check.returncode}")
 
 if args.core:
-    sys.path.insert(0, str(ROOT / "scripts" / "bench"))
     from random_models import CLASSES as classes, core_checkpoint, core_image  # noqa: E402
     bench_dir = pathlib.Path("/tmp/ovseg-bench-core")
     bench_dir.mkdir(exist_ok=True)

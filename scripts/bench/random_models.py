@@ -1,16 +1,14 @@
 """Random-weight models at real shape and a test image for the benchmark scripts
 (scripts/bench/core_vs_torch.py, scripts/bench/arithmetic_cost.py). Needs torch,
-transformers, safetensors, pillow and the reference package on sys.path."""
+transformers, safetensors, pillow and the installed reference package (pip install -e reference)."""
 import pathlib
-import sys
 
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "reference"))
-from ovseg_reference.export import export_model  # noqa: E402
-from ovseg_reference.model import SGSegConfig  # noqa: E402
-from ovseg_reference.tiny import randomise_  # noqa: E402
+from ovseg_reference.export import export_model
+from ovseg_reference.model import SGSegConfig
+from ovseg_reference.tiny import randomise_
 
 # iSAID's 15 foreground classes: the prompts of the benchmark runs.
 CLASSES = ["ship", "storage tank", "baseball diamond", "tennis court", "basketball court", "ground track field",

@@ -1,14 +1,15 @@
-#!/usr/bin/env python3
-"""Compare our PyTorch reference with the authors' code, once, on random weights.
+"""Our PyTorch reference against the authors' code, on random weights.
 
-Usage:
-    PYTHONPATH=reference /tmp/venv/bin/python reference/verify_against_authors.py \
-        SGSEG_CHECKOUT [--catseg CATSEG_CHECKOUT] [--scratch DIR]
+Needs extracted checkouts of H1NATA111/SGSeg (d07437b) and, for the bias-free
+head, KU-CVLAB/CAT-Seg (6d3a188), named by OVSEG_SGSEG_SRC / OVSEG_CATSEG_SRC;
+without them every test here is skipped (conftest.py). Procedure and measured
+differences: reference/verify_against_authors.md.
 
-SGSEG_CHECKOUT is an extracted H1NATA111/SGSeg snapshot (d07437b), CATSEG_CHECKOUT
-an extracted KU-CVLAB/CAT-Seg snapshot (6d3a188; optional, for the bias-free
-head). Nothing of theirs is imported from the checkout itself: the needed files
-are copied to a scratch directory (default /tmp/ovseg-authors-scratch), where
+    OVSEG_SGSEG_SRC=/tmp/sgseg-authors OVSEG_CATSEG_SRC=/tmp/catseg-authors \
+        pytest reference/tests/test_against_authors.py -s
+
+Nothing of theirs is imported from the checkout itself: the needed files are
+copied to a scratch directory (pytest's temporary directory), where
 
 * `sgseg/__init__.py` and `sgseg/modeling/__init__.py` are emptied (they import
   the missing `cat_seg_head`, docs/sgseg-released.md §1.1) — the only edits;
@@ -16,55 +17,41 @@ are copied to a scratch directory (default /tmp/ovseg-authors-scratch), where
   `configurable` decorator, registries, `ImageList.from_tensors`,
   `sem_seg_postprocess`; the last two restated from detectron2's behaviour),
   fvcore, matplotlib, cv2; `open_clip.eva_clip` is aliased to the authors'
-  bundled `eva_clip`;
-* einops must be importable (e.g. `pip install --target DIR einops` and put DIR
-  on PYTHONPATH).
+  bundled `eva_clip`. The scratch copy and the stand-ins go on `sys.path` (the
+  authors' code imports them by those names); our package is imported as installed;
+* einops, timm and torchvision must be installed (`pip install 'reference[authors]'`).
 
 Their classes are instantiated with small configurations that respect their
 hard-coded sizes (E = 768, a 24×24 grid, 17 memory rows, guidance 256/128), the
-same random weights are loaded into theirs and ours, and the outputs compared.
-Checks and the max |Δ| are printed; see verify_against_authors.md.
+same random weights are loaded into theirs and ours, and the outputs compared
+within the tolerances given at each comparison.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import pathlib
 import shutil
 import sys
+import tempfile
 import textwrap
 
+import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from ovseg_reference import clip_openai
+from ovseg_reference.compensation import compensation_distance
+from ovseg_reference.eva02 import EVA02CLIP, EVA02TextConfig, EVA02VisionConfig
+from ovseg_reference.export import CLIP, convert, load_model
+from ovseg_reference.head import Aggregator, AggregatorConfig
+from ovseg_reference.model import SGSegConfig, SGSegModel
+from ovseg_reference.openai_names import openai_names
+from ovseg_reference.tiny import randomise_, tiny_aggregator
+from ovseg_reference.train import TrainConfig, training_losses
 
-from ovseg_reference import clip_openai  # noqa: E402
-from ovseg_reference.compensation import compensation_distance  # noqa: E402
-from ovseg_reference.eva02 import EVA02CLIP, EVA02TextConfig, EVA02VisionConfig  # noqa: E402
-from ovseg_reference.head import Aggregator, AggregatorConfig  # noqa: E402
-from ovseg_reference.model import SGSegConfig, SGSegModel  # noqa: E402
-from ovseg_reference.tiny import randomise_  # noqa: E402
-from ovseg_reference.train import TrainConfig, training_losses  # noqa: E402
-
-RESULTS = []
-
-
-def record(name, ours, theirs, tol):
-    diff = float((ours.detach().float() - theirs.detach().float()).abs().max())
-    scale = float(theirs.detach().float().abs().max())
-    ok = diff <= tol
-    RESULTS.append((name, diff, scale, ok))
-    print(f"{'PASS' if ok else 'FAIL'}  {name:58s} max|Δ| {diff:.3e}  (max|ref| {scale:.3g}, tol {tol:.0e})",
-          flush=True)
-
-
-def check(name, ok, detail=""):
-    RESULTS.append((name, 0.0, 0.0, bool(ok)))
-    print(f"{'PASS' if ok else 'FAIL'}  {name} {detail}", flush=True)
+pytestmark = pytest.mark.authors
 
 
 # --------------------------------------------------------------------------- scratch set-up
@@ -159,7 +146,7 @@ def setup_scratch(sgseg_dir: pathlib.Path, catseg_dir, scratch: pathlib.Path):
         path = scratch / "shims" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
-    sys.path[:0] = [str(scratch / "shims"), str(scratch)]
+    sys.path[:0] = [str(scratch / "shims"), str(scratch)]   # the authors' code, not ours
     os.environ["RoPE"] = "1"                  # as eva_clip.create_model sets it
     # Their modules import the bundled EVA code as `open_clip.eva_clip`; register the scratch
     # copy under that name inside the installed open_clip package.
@@ -223,19 +210,20 @@ def inputs(g, b=2, t=5):
 
 # --------------------------------------------------------------------------- checks
 
-def check_head(g):
+def test_head(scratch, checks):
+    g = torch.Generator().manual_seed(20260)
     print("\n== head: our Aggregator vs sgseg/modeling/transformer/model.py Aggregator")
     their_mod = importlib.import_module("sgseg.modeling.transformer.model")
     for pooling in (1, 2):
         ours = randomise_(Aggregator(agg_config(pooling)), g).eval()
         theirs = their_aggregator(their_mod, pooling).eval()
         bad_m, bad_u = load_into(theirs, ours.state_dict(), ("memory.text", "feature_fusion_layer", "attn_mask"))
-        check(f"head state_dict keys equal (pooling {pooling})", not bad_m and not bad_u, f"{bad_m[:3]} {bad_u[:3]}")
+        checks.true(f"head state_dict keys equal (pooling {pooling})", not bad_m and not bad_u, f"{bad_m[:3]} {bad_u[:3]}")
         img, text, res4, res5 = inputs(g)
         with torch.no_grad():
             a = ours(img, text, [res4, res5])
             b = theirs(img, text, [img.clone(), res4.clone(), res5.clone()], None)
-        record(f"head logits, bias memory, pooling {pooling}", a, b, 1e-4)
+        checks.close(f"head logits, bias memory, pooling {pooling}", a, b, 1e-4)
     # class pruning (T > pad_len)
     ours = randomise_(Aggregator(agg_config(1, hidden=40)), g).eval()
     theirs = their_aggregator(their_mod, 1, hidden=40).eval()
@@ -244,7 +232,7 @@ def check_head(g):
     with torch.no_grad():
         a = ours(img, text, [res4, res5])
         b = theirs(img, text, [img.clone(), res4.clone(), res5.clone()], None)
-    record("head logits, T = 260 > pad_len (top-256 pruning)", a, b, 1e-4)
+    checks.close("head logits, T = 260 > pad_len (top-256 pruning)", a, b, 1e-4)
     # training-mode forward with labels: memory EMA update, then the biased head
     ours = randomise_(Aggregator(agg_config(2)), g)
     theirs = their_aggregator(their_mod, 2)
@@ -262,14 +250,13 @@ def check_head(g):
         with torch.no_grad():
             a = ours(img, text, [res4, res5], gt=gt)
             b = theirs(img, text, [img.clone(), res4.clone(), res5.clone()], gt)
-        record(f"head logits in training mode, step {step}", a, b, 1e-4)
-        record(f"memory after EMA update, step {step}", ours.memory.memory, theirs.memory.memory, 1e-5)
+        checks.close(f"head logits in training mode, step {step}", a, b, 1e-4)
+        checks.close(f"memory after EMA update, step {step}", ours.memory.memory, theirs.memory.memory, 1e-5)
+    checks.assert_all()
 
 
-def check_head_catseg(g, available):
-    if not available:
-        print("\n(CAT-Seg checkout not given: bias-free head not compared)")
-        return
+def test_head_catseg(scratch, catseg_scratch, checks):
+    g = torch.Generator().manual_seed(20261)
     print("\n== head, bias none: our Aggregator vs CAT-Seg cat_seg/modeling/transformer/model.py")
     their_mod = importlib.import_module("catseg_model.model")
     for pooling in (1, 2):
@@ -281,22 +268,23 @@ def check_head_catseg(g, available):
                                       feature_resolution=(24, 24), window_size=12, attention_type="linear",
                                       prompt_channel=1, pad_len=256).eval()
         bad_m, bad_u = load_into(theirs, ours.state_dict(), ("attn_mask",))
-        check(f"CAT-Seg head state_dict keys equal (pooling {pooling})", not bad_m and not bad_u,
+        checks.true(f"CAT-Seg head state_dict keys equal (pooling {pooling})", not bad_m and not bad_u,
               f"{bad_m[:3]} {bad_u[:3]}")
         img, text, res4, res5 = inputs(g)
         img = img * 3.0                  # CAT-Seg's dense features are not normalised
         with torch.no_grad():
             a = ours(img, text, [res4, res5])
             b = theirs(img, text, [img.clone(), res4.clone(), res5.clone()])
-        record(f"CAT-Seg head logits, pooling {pooling}", a, b, 1e-4)
+        checks.close(f"CAT-Seg head logits, pooling {pooling}", a, b, 1e-4)
+    checks.assert_all()
 
 
-def build_eva_pair(eva_clip, g):
+def build_eva_pair(eva_clip, g, checks):
     vision, text, tv, tt = eva_configs()
     ours = randomise_(EVA02CLIP(vision, text), g).eval()
     theirs = importlib.import_module('open_clip.eva_clip.model').CustomCLIP(768, tv, tt, quick_gelu=False).eval()
     bad_m, bad_u = load_into(theirs, ours.state_dict(), ("rope.freqs_", "attn_mask"))
-    check("EVA02 state_dict keys equal (theirs minus rope buffers)", not bad_m and not bad_u,
+    checks.true("EVA02 state_dict keys equal (theirs minus rope buffers)", not bad_m and not bad_u,
           f"{bad_m[:3]} {bad_u[:3]}")
     return ours, theirs
 
@@ -311,9 +299,10 @@ def tiny_text_ids(count=3):
     return ids
 
 
-def check_eva(eva_clip, g):
+def test_eva02_towers(scratch, checks):
+    eva_clip, g = scratch, torch.Generator().manual_seed(20262)
     print("\n== EVA02 towers: ours vs sgseg/src/open_clip/eva_clip CustomCLIP (non-xformers path)")
-    ours, theirs = build_eva_pair(eva_clip, g)
+    ours, theirs = build_eva_pair(eva_clip, g, checks)
     x = torch.randn(2, 3, 384, 384, generator=g)
     taps = []
     hooks = [theirs.visual.blocks[i].register_forward_hook(lambda m, _, o: taps.append(o)) for i in (3, 7)]
@@ -324,10 +313,11 @@ def check_eva(eva_clip, g):
         ta, tb = ours.text(ids), theirs.encode_text(ids)
     for h in hooks:
         h.remove()
-    record("dense CSA features (L2-normalised)", dense_a, dense_b, 1e-5)
-    record("tap after block 3 (patch tokens)", tap_a[3], taps[0][:, 1:], 1e-4)
-    record("tap after block 7 (patch tokens)", tap_a[7], taps[1][:, 1:], 1e-4)
-    record("text features (unnormalised)", ta, tb, 1e-5)
+    checks.close("dense CSA features (L2-normalised)", dense_a, dense_b, 1e-5)
+    checks.close("tap after block 3 (patch tokens)", tap_a[3], taps[0][:, 1:], 1e-4)
+    checks.close("tap after block 7 (patch tokens)", tap_a[7], taps[1][:, 1:], 1e-4)
+    checks.close("text features (unnormalised)", ta, tb, 1e-5)
+    checks.assert_all()
 
 
 def build_their_sgseg(eva_clip, their_clip, their_agg, tokens):
@@ -353,7 +343,8 @@ def build_their_sgseg(eva_clip, their_clip, their_agg, tokens):
     return model
 
 
-def check_full_model(eva_clip, g):
+def test_full_model(scratch, checks):
+    eva_clip, g = scratch, torch.Generator().manual_seed(20263)
     print("\n== full model: our SGSegModel vs sgseg/sgseg_model.py SGSeg (sliding, whole, training losses)")
     vision, text, tv, tt = eva_configs()
     cfg = SGSegConfig(backbone="eva02", vision=vision, text=text, aggregator=agg_config(1), guidance_layers=(3, 7))
@@ -372,7 +363,7 @@ def check_full_model(eva_clip, g):
     sd = ours.state_dict()
     bad_m, bad_u = load_into(theirs, sd, ("rope.freqs_", "attn_mask", "memory.text", "feature_fusion_layer",
                                           "teacher_sem_seg_head.predictor.transformer."))
-    check("full SGSeg state_dict keys equal (ours ⊂ theirs minus teacher head, rope, dead parts)",
+    checks.true("full SGSeg state_dict keys equal (ours ⊂ theirs minus teacher head, rope, dead parts)",
           not bad_m and not bad_u, f"{bad_m[:3]} {bad_u[:3]}")
     theirs.eval()
     image = (torch.rand(3, 200, 280, generator=g) * 255).round()
@@ -383,9 +374,9 @@ def check_full_model(eva_clip, g):
         with torch.no_grad():
             b = theirs([{"image": image.clone(), "height": 200, "width": 280}])[0]["sem_seg"]
         a, labels = ours.predict(image, text, inference=mode)
-        record(f"{mode} inference probabilities [T,H,W]", a, b, 1e-5)
+        checks.close(f"{mode} inference probabilities [T,H,W]", a, b, 1e-5)
         agree = float((labels == b.argmax(0)).float().mean())
-        check(f"{mode} inference label maps agree", agree >= 0.9999, f"({agree * 100:.3f} % of pixels)")
+        checks.true(f"{mode} inference label maps agree", agree >= 0.9999, f"({agree * 100:.3f} % of pixels)")
     # training losses (one step, labels with ignored pixels; memory starts at zero)
     theirs.train()
     ours.train()
@@ -400,29 +391,27 @@ def check_full_model(eva_clip, g):
     theirs.sem_seg_head.predictor.tokens = ids
     lb = theirs(batch)
     la = training_losses(ours, images, labels, ids.unsqueeze(1), TrainConfig(pooling=1))
-    record("training loss_sem_seg (BCE, ignored pixels all-negative)", la["loss_sem_seg"], lb["loss_sem_seg"], 1e-6)
-    record("training loss_rc (0.1 · compensation)", la["loss_rc"], lb["loss_rc"], 1e-9)
-    check("training loss_rc is non-zero (tuned ≠ frozen)", float(lb["loss_rc"].detach()) > 0,
+    checks.close("training loss_sem_seg (BCE, ignored pixels all-negative)", la["loss_sem_seg"], lb["loss_sem_seg"], 1e-6)
+    checks.close("training loss_rc (0.1 · compensation)", la["loss_rc"], lb["loss_rc"], 1e-9)
+    checks.true("training loss_rc is non-zero (tuned ≠ frozen)", float(lb["loss_rc"].detach()) > 0,
           f"({float(lb['loss_rc'].detach()):.3e})")
-    record("memory after the training step", ours.aggregator.memory.memory,
+    checks.close("memory after the training step", ours.aggregator.memory.memory,
            theirs.sem_seg_head.predictor.transformer.memory.memory, 1e-5)
+    checks.assert_all()
 
 
-def check_compensation(g):
+def test_compensation(scratch, checks):
+    g = torch.Generator().manual_seed(20264)
     print("\n== compensation distance: ours vs sgseg/representation_compensation.py")
     rc = importlib.import_module("sgseg.representation_compensation").Representation_Compensation()
     for shape in ((2, 768, 24, 24), (1, 8, 6, 10)):
         a, b = torch.randn(shape, generator=g), torch.randn(shape, generator=g)
-        record(f"compensation distance {list(shape)}", compensation_distance(a, b), rc(a, b), 1e-7)
+        checks.close(f"compensation distance {list(shape)}", compensation_distance(a, b), rc(a, b), 1e-7)
+    checks.assert_all()
 
 
-def openai_state_dict(hf: dict) -> dict:
-    """HF tensors → CAT-Seg/OpenAI names (the inverse map of test_convert.py)."""
-    from test_convert import openai_names
-    return openai_names(hf, packed=False)
-
-
-def check_openai(g):
+def test_openai_backbone(scratch, checks):
+    g = torch.Generator().manual_seed(20265)
     print("\n== OpenAI backbone: our HF CAT-Seg path vs sgseg/third_party/model_vpt.py (CAT-Seg's CLIP)")
     from transformers import CLIPConfig, CLIPTextConfig, CLIPVisionConfig
     vpt = importlib.import_module("sgseg.third_party.model_vpt")
@@ -434,13 +423,12 @@ def check_openai(g):
                                                     intermediate_size=256, patch_size=16, image_size=64).to_dict(),
                      projection_dim=32)
     hf = randomise_(clip_openai.build_clip(cfg), g).eval()
-    sd = openai_state_dict(hf.state_dict())                 # CAT-Seg's stored form: separate q/k/v weights
-    from test_convert import openai_names
+    sd = openai_names(hf.state_dict(), packed=False)        # CAT-Seg's stored form: separate q/k/v weights
     sd_build = openai_names(hf.state_dict(), packed=True)   # build_model reads plain OpenAI (packed) names
     sd_build.update({"input_resolution": 0, "context_length": 0, "vocab_size": 0})
     theirs = vpt.build_model(sd_build).float()              # it casts to fp16: reload in fp32 below
     bad_m, bad_u = load_into(theirs, sd, (), ())
-    check("OpenAI-named keys load into CAT-Seg's CLIP", not bad_m and not bad_u, f"{bad_m[:3]} {bad_u[:3]}")
+    checks.true("OpenAI-named keys load into CAT-Seg's CLIP", not bad_m and not bad_u, f"{bad_m[:3]} {bad_u[:3]}")
     theirs.eval()
     x = torch.randn(2, 3, 64, 64, generator=g)
     taps = []
@@ -453,14 +441,11 @@ def check_openai(g):
         ta, tb = clip_openai.encode_text(hf, ids), theirs.encode_text(ids)
     for h in hooks:
         h.remove()
-    record("CAT-Seg dense features (value path, unnormalised)", dense_a, dense_b, 1e-5)
-    record("CAT-Seg tap after block 0", tap_a[0], taps[0][1:].transpose(0, 1), 1e-5)
-    record("CAT-Seg tap after block 1", tap_a[1], taps[1][1:].transpose(0, 1), 1e-5)
-    record("CAT-Seg text features (unnormalised)", ta, tb, 1e-5)
+    checks.close("CAT-Seg dense features (value path, unnormalised)", dense_a, dense_b, 1e-5)
+    checks.close("CAT-Seg tap after block 0", tap_a[0], taps[0][1:].transpose(0, 1), 1e-5)
+    checks.close("CAT-Seg tap after block 1", tap_a[1], taps[1][1:].transpose(0, 1), 1e-5)
+    checks.close("CAT-Seg text features (unnormalised)", ta, tb, 1e-5)
     # the converter: a CAT-Seg detectron2 checkpoint in OpenAI names → our file → same dense features
-    import tempfile
-    from ovseg_reference.export import CLIP, convert, load_model
-    from ovseg_reference.tiny import tiny_aggregator
     model = SGSegModel(SGSegConfig(backbone="openai", hf_clip=cfg, bias="none", guidance_layers=(0, 1),
                                    aggregator=tiny_aggregator(embed_dim=32, grid=4, bias="none")))
     randomise_(model, g)
@@ -474,29 +459,18 @@ def check_openai(g):
     with torch.no_grad():
         dense_c, _ = clip_openai.catseg_dense(converted.clip, x, (0, 1))
         tc = clip_openai.encode_text(converted.clip, ids)
-    record("converted CAT-Seg checkpoint: dense features", dense_c, dense_b, 1e-5)
-    record("converted CAT-Seg checkpoint: text features", tc, tb, 1e-5)
+    checks.close("converted CAT-Seg checkpoint: dense features", dense_c, dense_b, 1e-5)
+    checks.close("converted CAT-Seg checkpoint: text features", tc, tb, 1e-5)
+    checks.assert_all()
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("sgseg", type=pathlib.Path, help="extracted H1NATA111/SGSeg checkout")
-    ap.add_argument("--catseg", type=pathlib.Path, help="extracted KU-CVLAB/CAT-Seg checkout")
-    ap.add_argument("--scratch", type=pathlib.Path, default=pathlib.Path("/tmp/ovseg-authors-scratch"))
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    eva_clip = setup_scratch(args.sgseg, args.catseg, args.scratch)
-    g = torch.Generator().manual_seed(20260)
-    check_head(g)
-    check_head_catseg(g, args.catseg is not None)
-    check_eva(eva_clip, g)
-    check_full_model(eva_clip, g)
-    check_compensation(g)
-    check_openai(g)
-    failed = [r for r in RESULTS if not r[3]]
-    print(f"\n{len(RESULTS) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+@pytest.fixture(scope="module")
+def scratch(sgseg_src, tmp_path_factory):
+    """The authors' SGSeg in a scratch copy; returns their `eva_clip` package."""
+    catseg = os.environ.get("OVSEG_CATSEG_SRC")
+    return setup_scratch(sgseg_src, pathlib.Path(catseg) if catseg else None, tmp_path_factory.mktemp("authors"))
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+@pytest.fixture(scope="module")
+def catseg_scratch(scratch, catseg_src):
+    return catseg_src

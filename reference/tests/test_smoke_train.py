@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Smoke test of the training loop (reference/ovseg_reference/train.py).
 
 Trains a tiny random SGSeg (EVA02 tiny, tiny head, 3 memory rows) on synthetic
@@ -14,11 +13,8 @@ lr raised to 2e-3 so a few dozen steps show progress). Asserts that
   and its frozen parameters did not,
 * loss_rc is 0 at step 0 (tuned = teacher) and positive later.
 
-Run: PYTHONPATH=reference /tmp/venv/bin/python reference/smoke_train.py
-Prints the numbers recorded in the report.
+Run: pytest reference/tests/test_smoke_train.py -s (-s shows the numbers).
 """
-import sys
-
 import torch
 
 from ovseg_reference.tiny import build_tiny, tiny_aggregator, tiny_ids, tiny_sgseg_config
@@ -42,7 +38,7 @@ def synthetic_batch(g: torch.Generator, batch: int = 2, size: int = 32):
     return images.clamp(0, 255), labels
 
 
-def main() -> int:
+def test_training_smoke():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     cfg = tiny_sgseg_config(aggregator=tiny_aggregator(memory_rows=3))
@@ -64,25 +60,25 @@ def main() -> int:
     first = sum(h["loss"] for h in history[:8]) / 8
     last = sum(h["loss"] for h in history[-8:]) / 8
     row_change = (memory - first_memory).norm(dim=-1).flatten()
-    teacher_same = all(torch.equal(v, model.teacher_clip.state_dict()[k]) for k, v in teacher_before.items())
-    trained = [n for n in trainer.trainable if n.startswith("sem_seg_head.predictor.clip_model.")]
+    prefix = "sem_seg_head.predictor.clip_model."
+    trained = [n for n in trainer.trainable if n.startswith(prefix)]
+    trained_tails = {n[len(prefix):] for n in trained}
     now = model.clip.state_dict()
-    changed_trainable = all(not torch.equal(tuned_before[n[len("sem_seg_head.predictor.clip_model."):]],
-                                            now[n[len("sem_seg_head.predictor.clip_model."):]]) for n in trained)
-    trained_tails = {n[len("sem_seg_head.predictor.clip_model."):] for n in trained}
-    frozen_same = all(torch.equal(v, now[k]) for k, v in tuned_before.items() if k not in trained_tails)
+    teacher_now = model.teacher_clip.state_dict()
 
     print(f"steps {STEPS}; loss first-8 mean {first:.4f}, last-8 mean {last:.4f}")
     print("step 0: " + ", ".join(f"{k} {v:.4e}" for k, v in history[0].items()))
     print(f"step {STEPS - 1}: " + ", ".join(f"{k} {v:.4e}" for k, v in history[-1].items()))
     print(f"memory row change since first visit: {[round(float(x), 4) for x in row_change]}")
-    print(f"trainable CLIP tensors: {len(trained)} (all changed: {changed_trainable}); "
-          f"other CLIP tensors unchanged: {frozen_same}; teacher unchanged: {teacher_same}")
-    ok = (last < first and bool((row_change > 0).all()) and teacher_same and changed_trainable and frozen_same
-          and history[0]["loss_rc"] == 0.0 and history[-1]["loss_rc"] > 0.0)
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    assert last < first, f"loss did not fall: first-8 mean {first:.4f}, last-8 mean {last:.4f}"
+    assert bool((row_change > 0).all()), f"memory rows not updated: {row_change.tolist()}"
+    assert [k for k, v in teacher_before.items() if not torch.equal(v, teacher_now[k])] == [], \
+        "frozen teacher changed"
+    assert trained, "no trainable CLIP tensors"
+    assert [t for t in trained_tails if torch.equal(tuned_before[t], now[t])] == [], \
+        "trainable CLIP tensors unchanged"
+    assert [k for k, v in tuned_before.items() if k not in trained_tails and not torch.equal(v, now[k])] == [], \
+        "frozen CLIP tensors changed"
+    assert history[0]["loss_rc"] == 0.0, "loss_rc is not 0 at step 0 (tuned = teacher)"
+    assert history[-1]["loss_rc"] > 0.0, "loss_rc is not positive after training"

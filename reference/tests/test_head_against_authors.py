@@ -1,36 +1,37 @@
-#!/usr/bin/env python3
-"""Compare our `ovseg_reference.head.Aggregator` with the authors' code.
+"""Our `ovseg_reference.head.Aggregator` against the authors' code.
 
-The authors' files are NOT part of this repository; point the script at a
-directory holding SGSeg's `sgseg/modeling/transformer/{model,memory,fuse_modules}.py`
-(H1NATA111/SGSeg@d07437b) and, optionally, one holding CAT-Seg's
-`cat_seg/modeling/transformer/model.py` (KU-CVLAB/CAT-Seg@6d3a188):
+The authors' files are NOT part of this repository: OVSEG_SGSEG_SRC names an
+extracted H1NATA111/SGSeg checkout (d07437b; its
+`sgseg/modeling/transformer/{model,memory,fuse_modules}.py` are imported) and,
+optionally, OVSEG_CATSEG_SRC one of KU-CVLAB/CAT-Seg (6d3a188;
+`cat_seg/modeling/transformer/model.py`); without them the tests are skipped
+(conftest.py). Their code needs `timm` and `einops`; it runs on CPU as is,
+nothing is stubbed.
 
-    PYTHONPATH=reference python reference/check_head_against_authors.py \
-        --sgseg DIR_WITH_SGSEG_TRANSFORMER [--catseg DIR_WITH_CATSEG_TRANSFORMER]
-
-Their code needs `timm` and `einops` (add a directory holding einops to
-PYTHONPATH if it is not installed). It runs on CPU as is; nothing is stubbed.
+    OVSEG_SGSEG_SRC=/tmp/sgseg-authors OVSEG_CATSEG_SRC=/tmp/catseg-authors \
+        pytest reference/tests/test_head_against_authors.py
 
 SGSeg hard-codes E = 768, 17 memory rows and the 48/96 guidance sizes, so the
 check uses the real configuration (E 768, H 24, 2 layers) with random weights:
 randomised LayerNorms, a random memory whose `linear` scores are partly
-positive, random padding tokens. It prints max |Δ| of the logits for pooling
-1 and 2, for a pruning case (pad_len 2 < T), of the memory after two EMA
-updates, of the BiAttentionBlock's text output (the live_text_bias variant's
-building block), and, with --catseg, of our bias='none' head against CAT-Seg's
-Aggregator.
+positive, random padding tokens. It compares the logits for pooling 1 and 2
+and a pruning case (pad_len 2 < T), the memory after two EMA updates, the
+BiAttentionBlock's text output (the live_text_bias variant's building block),
+and our bias='none' head against CAT-Seg's Aggregator.
 """
-import argparse
 import importlib.util
 import pathlib
 import sys
 import types
 
+import pytest
+
 import torch
 import torch.nn.functional as F
 
 from ovseg_reference.head import Aggregator, AggregatorConfig
+
+pytestmark = pytest.mark.authors
 
 
 def load_package(directory: pathlib.Path, name: str):
@@ -82,8 +83,7 @@ def compare_sgseg(module, pooling: int, pad_len: int, t: int) -> float:
     missing, unexpected = theirs.load_state_dict(ours.state_dict(), strict=False)
     extra = [k for k in missing if not (k.startswith("feature_fusion_layer.") or k == "memory.text"
                                          or k.endswith("attn_mask"))]
-    if extra or unexpected:
-        raise SystemExit(f"state-dict mismatch: missing {extra}, unexpected {unexpected}")
+    assert not extra and not unexpected, f"state-dict mismatch: missing {extra}, unexpected {unexpected}"
     img, text, res4, res5 = inputs(t, 11)
     with torch.no_grad():
         a = ours(img, text, [res4, res5])
@@ -96,8 +96,8 @@ def compare_catseg(module, pooling: int) -> float:
     randomise(ours, 8)
     theirs = build_theirs(module, pooling, 256)
     missing, unexpected = theirs.load_state_dict(ours.state_dict(), strict=False)
-    if [k for k in missing if not k.endswith("attn_mask")] or unexpected:
-        raise SystemExit(f"state-dict mismatch: missing {missing}, unexpected {unexpected}")
+    assert not [k for k in missing if not k.endswith("attn_mask")] and not unexpected, \
+        f"state-dict mismatch: missing {missing}, unexpected {unexpected}"
     img, text, res4, res5 = inputs(4, 12)
     with torch.no_grad():
         a = ours(img, text, [res4, res5])
@@ -154,26 +154,39 @@ def compare_fusion_block(module) -> float:
     return (a - b).abs().max().item()
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sgseg", type=pathlib.Path, required=True)
-    ap.add_argument("--catseg", type=pathlib.Path)
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    sg = load_package(args.sgseg, "authors_sgseg")
-    for pooling in (1, 2):
-        d, m = compare_sgseg(sg, pooling, 256, 4)
-        print(f"SGSeg  pooling {pooling}: max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
-    d, m = compare_sgseg(sg, 1, 2, 4)
+@pytest.fixture(scope="module")
+def sgseg_module(sgseg_src):
+    return load_package(sgseg_src / "sgseg" / "modeling" / "transformer", "authors_sgseg")
+
+
+@pytest.mark.parametrize("pooling", [1, 2])
+def test_sgseg_logits(sgseg_module, pooling):
+    d, m = compare_sgseg(sgseg_module, pooling, 256, 4)
+    print(f"SGSeg  pooling {pooling}: max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
+    assert d <= 1e-4
+
+
+def test_sgseg_pruning(sgseg_module):
+    d, m = compare_sgseg(sgseg_module, 1, 2, 4)
     print(f"SGSeg  pruning T=4 > pad_len=2: max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
-    print(f"SGSeg  memory EMA update (2 steps): max|Δ memory| = {compare_memory_update(sg):.3e}")
-    print(f"SGSeg  BiAttentionBlock text output: max|Δ| = {compare_fusion_block(sg):.3e}")
-    if args.catseg:
-        cs = load_package(args.catseg, "authors_catseg")
-        for pooling in (1, 2):
-            d, m = compare_catseg(cs, pooling)
-            print(f"CAT-Seg pooling {pooling} (bias none): max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
+    assert d <= 1e-4
 
 
-if __name__ == "__main__":
-    main()
+def test_memory_ema_update(sgseg_module):
+    d = compare_memory_update(sgseg_module)
+    print(f"SGSeg  memory EMA update (2 steps): max|Δ memory| = {d:.3e}")
+    assert d <= 1e-5
+
+
+def test_bi_attention_block(sgseg_module):
+    d = compare_fusion_block(sgseg_module)
+    print(f"SGSeg  BiAttentionBlock text output: max|Δ| = {d:.3e}")
+    assert d <= 1e-5
+
+
+@pytest.mark.parametrize("pooling", [1, 2])
+def test_catseg_logits(catseg_src, pooling):
+    module = load_package(catseg_src / "cat_seg" / "modeling" / "transformer", "authors_catseg")
+    d, m = compare_catseg(module, pooling)
+    print(f"CAT-Seg pooling {pooling} (bias none): max|Δ logits| = {d:.3e}  (max|logits| {m:.3f})")
+    assert d <= 1e-4
