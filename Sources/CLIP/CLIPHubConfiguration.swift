@@ -164,4 +164,16 @@ extension CLIPTowerSettings {
         throw .configuration(file: file, key: topLevel ? key : keyPrefix + key,
                              detail: "says \(stated) but the checkpoint has \(actual) (\(tensor))")
     }
+
+    /// The checks both towers share: the layer count, the MLP width and the projection size.
+    func expectTower(
+        layers: Int, layersShownBy: String, intermediate: Int, intermediateShownBy: String,
+        projection: Int?, projectionShownBy: String
+    ) throws(CLIPError) {
+        try expect("num_hidden_layers", self.layers, equals: layers, shownBy: layersShownBy)
+        try expect("intermediate_size", intermediateSize, equals: intermediate, shownBy: intermediateShownBy)
+        if let projection {
+            try expect("projection_dim", projectionSize, equals: projection, shownBy: projectionShownBy, topLevel: true)
+        }
+    }
 }

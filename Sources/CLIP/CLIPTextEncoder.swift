@@ -306,12 +306,9 @@ public struct CLIPTextEncoder: Sendable {
                 try config.expect("hidden_size", config.width, equals: width, shownBy: tokens.name)
                 try config.expect("vocab_size", config.vocabularySize, equals: tokens.shape[0], shownBy: tokens.name)
                 try config.expect("max_position_embeddings", config.maxPositions, equals: positions.shape[0], shownBy: positions.name)
-                try config.expect("num_hidden_layers", config.layers, equals: layerCount, shownBy: "\(p)encoder.layers.*")
-                try config.expect("intermediate_size", config.intermediateSize, equals: fc1.shape[0], shownBy: fc1.name)
-                if let projection {
-                    try config.expect("projection_dim", config.projectionSize, equals: projection.shape[0], shownBy: projectionKey,
-                                      topLevel: true)
-                }
+                try config.expectTower(
+                    layers: layerCount, layersShownBy: "\(p)encoder.layers.*", intermediate: fc1.shape[0],
+                    intermediateShownBy: fc1.name, projection: projection?.shape[0], projectionShownBy: projectionKey)
             }
             let resolved = try CLIPMetadata.resolve(
                 file, tower: "text", headsKey: CLIPMetadataKey.textHeads, explicitHeads: options.heads,

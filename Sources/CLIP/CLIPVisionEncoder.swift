@@ -206,12 +206,9 @@ public struct CLIPVisionEncoder: Sendable {
                 try config.expect("patch_size", config.patchSize, equals: patchSize, shownBy: patch.name)
                 try config.expect("image_size", config.imageSize, equals: patchSize * grid,
                                   shownBy: "\(positions.name): a \(grid)×\(grid) grid of \(patchSize)-pixel patches")
-                try config.expect("num_hidden_layers", config.layers, equals: layerCount, shownBy: "\(p)encoder.layers.*")
-                try config.expect("intermediate_size", config.intermediateSize, equals: fc1.shape[0], shownBy: fc1.name)
-                if let projection {
-                    try config.expect("projection_dim", config.projectionSize, equals: projection.shape[0], shownBy: projectionKey,
-                                      topLevel: true)
-                }
+                try config.expectTower(
+                    layers: layerCount, layersShownBy: "\(p)encoder.layers.*", intermediate: fc1.shape[0],
+                    intermediateShownBy: fc1.name, projection: projection?.shape[0], projectionShownBy: projectionKey)
             }
             let resolved = try CLIPMetadata.resolve(
                 file, tower: "vision", headsKey: CLIPMetadataKey.visionHeads, explicitHeads: options.heads,
