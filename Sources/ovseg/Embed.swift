@@ -1,10 +1,8 @@
 import ArgumentParser
 import CLIP
-import CLIPTokenizer
+import Evaluation
 import FileOutput
 import Foundation
-import LabelMaps
-import SafeTensors
 import Tensor
 import Vocabulary
 
@@ -48,7 +46,7 @@ struct Embed: ParsableCommand {
     var splitFile: String?
 
     @Option(help: "With --split or --split-file: seen, unseen or all (default all, in class-id order).")
-    var side: SplitSide = .all
+    var side: Vocabulary.SplitSide = .all
 
     @Option(help: "With --vocab: prompt templates to use instead of the vocabulary's ('{}' = class name).")
     var template: [String] = []
@@ -77,8 +75,6 @@ struct Embed: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .npy file.")
     var output: String
 
-    enum SplitSide: String, ExpressibleByArgument { case seen, unseen, all }
-
     func validate() throws {
         let modes = [!text.isEmpty, vocab != nil, image != nil].filter { $0 }.count
         guard modes == 1 else { throw ValidationError("give exactly one of --text, --vocab or --image") }
@@ -92,17 +88,28 @@ struct Embed: ParsableCommand {
         try runReportingErrors {
             if let threads { BLAS.threadCount = threads }
             BLAS.arithmetic = arithmetic
-            let model = try CLIPModel(checkpoint: CLIPCheckpoint(path: checkpoint), prefix: prefix)
-            // The tokenizer (merges table) and the decoded pixels are prepared
-            // once, outside the timed runs.
-            let tokenizer = image == nil ? try CLIPTokenizer() : nil
-            let pixels = try image.map { try loadPixels($0, model: model) }
-            var result = try compute(model: model, tokenizer: tokenizer, pixels: pixels, printNames: true)
+            let input: CLIPEmbedding.Input
+            var names: [String] = []
+            if let vocab {
+                let vocabulary = try Vocabulary.resolve(vocab)
+                let chosen = split != nil || splitFile != nil
+                    ? try SplitSelection(split: split, splitFile: splitFile).split(for: vocabulary) : nil
+                let prompts = vocabulary.classPrompts(split: chosen, side: side, templates: template)
+                names = prompts.names
+                input = .classes(names: prompts.names, templates: prompts.templates)
+            } else if let image {
+                input = .image(path: image, size: size, dense: dense ? denseMode : nil)
+            } else {
+                input = .texts(text)
+            }
+            let embedding = try CLIPEmbedding(checkpoint: checkpoint, prefix: prefix, input: input)
+            var result = try embedding.compute()
+            for (row, name) in names.enumerated() { print("\(row)\t\(name)") }
             if repeatCount > 0 {
                 var times: [Double] = []
                 for _ in 0..<repeatCount {
                     let start = ContinuousClock.now
-                    result = try compute(model: model, tokenizer: tokenizer, pixels: pixels, printNames: false)
+                    result = try embedding.compute()
                     let elapsed = ContinuousClock.now - start
                     times.append(Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
                 }
@@ -114,79 +121,8 @@ struct Embed: ParsableCommand {
             try NPY.write(shape: result.shape, values: result.scalars, to: output)
         }
     }
-
-    /// The embeddings this invocation asks for.
-    func compute(model: CLIPModel, tokenizer: CLIPTokenizer?, pixels: Tensor?, printNames: Bool) throws -> Tensor {
-            let result: Tensor
-            if let pixels {
-                result = try embedImage(pixels, model: model)
-            } else {
-                guard let encoder = model.text else {
-                    throw CLIPError.unsupportedConfiguration("\(checkpoint) has no text tower under '\(prefix)text_model.'")
-                }
-                guard let tokenizer else { throw CLIPError.invalidInput("no tokenizer") }
-                if let vocab {
-                    let (names, templates) = try classPrompts(vocab)
-                    result = try encoder.classEmbeddings(classNames: names, templates: templates, tokenizer: tokenizer)
-                    if printNames { for (row, name) in names.enumerated() { print("\(row)\t\(name)") } }
-                } else {
-                    result = try encoder.embed(texts: text, tokenizer: tokenizer)
-                }
-            }
-            return result
-    }
-
-    /// Class names (in row order) and templates for `--vocab`.
-    func classPrompts(_ key: String) throws -> ([String], [String]) {
-        let vocabulary = try Vocabulary.resolve(key)
-        var names = vocabulary.classes.map(\.name)
-        if split != nil || splitFile != nil, let chosen = try SplitSelection(split: split, splitFile: splitFile).split(for: vocabulary) {
-            let ids: [Int]
-            switch side {
-            case .seen: ids = chosen.seenIDs
-            case .unseen: ids = chosen.unseenIDs
-            case .all: ids = (chosen.seenIDs + chosen.unseenIDs).sorted()
-            }
-            names = ids.compactMap { id in vocabulary.classes.first { $0.id == id }?.name }
-        }
-        let templates = !template.isEmpty ? template
-            : (vocabulary.promptTemplates.isEmpty ? [CLIPPrompts.catSegTemplate] : vocabulary.promptTemplates)
-        return (names, templates)
-    }
-
-    /// The vision tower of the checkpoint, or an error naming what is missing.
-    func visionEncoder(_ model: CLIPModel) throws -> CLIPVisionEncoder {
-        guard let encoder = model.vision else {
-            throw CLIPError.unsupportedConfiguration("\(checkpoint) has no vision tower under '\(prefix)vision_model.'")
-        }
-        return encoder
-    }
-
-    /// The PNG at `path` as normalised `[1, 3, size, size]` pixels.
-    func loadPixels(_ path: String, model: CLIPModel) throws -> Tensor {
-        let encoder = try visionEncoder(model)
-        let side = size ?? encoder.configuration.nativeImageSize
-        let png = try DecodedPNG.read(path: path)
-        let rgb = try png.rgbPixels(name: path)
-        return try CLIPImagePreprocessing.pixels(
-            rgb: rgb, sourceWidth: png.width, sourceHeight: png.height, height: side, width: side)
-    }
-
-    func embedImage(_ pixels: Tensor, model: CLIPModel) throws -> Tensor {
-        let encoder = try visionEncoder(model)
-        let request = CLIPVisionRequest(dense: dense ? denseMode : nil, pooled: !dense)
-        let output = try encoder.encode(pixels, request: request)
-        if dense {
-            guard let features = output.dense else { throw CLIPError.invalidInput("no dense features computed") }
-            let (rows, columns) = output.grid, e = features.shape[2]
-            return try Tensor(shape: [rows, columns, e], scalars: Array(features.scalars[e...]))
-        }
-        guard let embeddings = output.embeddings else {
-            throw CLIPError.unsupportedConfiguration("\(checkpoint) has no visual_projection.weight")
-        }
-        return try embeddings.l2Normalized()
-    }
 }
 
 extension CLIPDenseMode: ExpressibleByArgument {}
+extension Vocabulary.SplitSide: ExpressibleByArgument {}
 extension GEMMArithmetic: ExpressibleByArgument {}
