@@ -182,16 +182,28 @@ public struct QualitativePanel: Sendable {
     static func render(path: String, role: Role, colors: [RGB], size: Int) throws -> Rendered? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let decoded = try DecodedPNG.read(path: path)
+        let rgb: [UInt8]
+        switch role {
+        case .photo: rgb = try decoded.rgbPixels(name: path)
+        case .groundTruth, .prediction: rgb = labelColors(decoded, role: role, colors: colors)
+        }
+        let full = try encodePNG(rgb, width: decoded.width, height: decoded.height)
+        let (width, height, pixels) = downscale(rgb, width: decoded.width, height: decoded.height, maxSide: size)
+        let thumbnail = width == decoded.width && height == decoded.height ? full : try encodePNG(pixels, width: width, height: height)
+        return Rendered(
+            full: full, width: decoded.width, height: decoded.height, thumbnail: thumbnail, thumbnailWidth: width,
+            thumbnailHeight: height)
+    }
+
+    /// A label map in the vocabulary's colours: colour-coded files as they are, ids (after the
+    /// ground truth's reduce_zero_label or the predictions' encoding) looked up, anything else black.
+    static func labelColors(_ decoded: DecodedPNG, role: Role, colors: [RGB]) -> [UInt8] {
         let channels = decoded.layout.channels
         let n = decoded.width * decoded.height
         let samples: [Int]
         switch decoded.samples {
         case .uint8(let values): samples = values.map(Int.init)
-        case .uint16(let values):
-            samples = values.map { value in
-                if case .photo = role { return Int(value >> 8) }
-                return Int(value)
-            }
+        case .uint16(let values): samples = values.map(Int.init)
         }
         var rgb = [UInt8](repeating: 0, count: n * 3)
         for i in 0..<n {
@@ -201,32 +213,22 @@ public struct QualitativePanel: Sendable {
                 continue
             }
             var value = samples[base]
-            let color: RGB
+            let id: Int
             switch role {
-            case .photo:
-                if case .palette(_, let entries) = decoded.layout, value < entries.count {
-                    color = entries[value]
-                } else {
-                    let gray = UInt8(clamping: value)
-                    color = RGB(gray, gray, gray)
-                }
             case .groundTruth(let reduceZeroLabel):
                 if reduceZeroLabel { value = value == 0 ? Int.max : value - 1 }
-                color = value < colors.count ? colors[value] : RGB(0, 0, 0)
+                id = value
             case .prediction(let encoding):
-                let id = encoding.classID(ofRaw: value) ?? Int.max
-                color = id < colors.count ? colors[id] : RGB(0, 0, 0)
+                id = encoding.classID(ofRaw: value) ?? Int.max
+            case .photo:
+                id = Int.max
             }
+            let color = id < colors.count ? colors[id] : RGB(0, 0, 0)
             rgb[i * 3] = color.r
             rgb[i * 3 + 1] = color.g
             rgb[i * 3 + 2] = color.b
         }
-        let full = try encodePNG(rgb, width: decoded.width, height: decoded.height)
-        let (width, height, pixels) = downscale(rgb, width: decoded.width, height: decoded.height, maxSide: size)
-        let thumbnail = width == decoded.width && height == decoded.height ? full : try encodePNG(pixels, width: width, height: height)
-        return Rendered(
-            full: full, width: decoded.width, height: decoded.height, thumbnail: thumbnail, thumbnailWidth: width,
-            thumbnailHeight: height)
+        return rgb
     }
 
     static func encodePNG(_ rgb: [UInt8], width: Int, height: Int) throws -> [UInt8] {
