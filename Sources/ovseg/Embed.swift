@@ -77,7 +77,7 @@ struct Embed: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .npy file.")
     var output: String
 
-    enum SplitSide: String, ExpressibleByArgument { case seen, unseen, all }
+    enum SplitSide: String, ExpressibleByArgument, CaseIterable { case seen, unseen, all }
 
     func validate() throws {
         let modes = [!text.isEmpty, vocab != nil, image != nil].filter { $0 }.count

@@ -46,10 +46,3 @@ func runReportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(2)
     }
 }
-
-/// The split `--split NAME|none` or `--split-file FILE` asks stored runs to be re-split by; nil for
-/// their own splits.
-func resplitSelection(split: String?, splitFile: String?) throws -> SplitSelection? {
-    guard split != nil || splitFile != nil else { return nil }
-    return try SplitSelection(split: split, splitFile: splitFile)
-}
