@@ -135,7 +135,7 @@ struct Check: ParsableCommand {
                 outcome = try RegressionCheck.compare(baseline: base, run: current, thresholds: thresholds)
             } catch {
                 // Exit 2 below; the CI summaries still say why, since that is when they are read.
-                let unavailable = CheckUnavailable(baseline: baseline, run: runFile, reason: "\(error)")
+                let unavailable = CheckUnavailable(baseline: baseline, run: runFile, reason: OptionHints.message(for: error))
                 if let junit { try? AtomicFile.write(text: unavailable.junitXML(), to: junit) }
                 if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
                     try? appendSummary(unavailable.markdown(), to: summary)

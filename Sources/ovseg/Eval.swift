@@ -154,12 +154,7 @@ struct Eval: ParsableCommand {
                 phase: { if !quiet { Terminal.note("eval: " + $0) } },
                 progress: Terminal.progress(label: "evaluating", enabled: !options.execution.noProgress && !quiet),
                 resumed: reportResume)
-            let record: RunRecord
-            do {
-                record = try ModelRun.evaluate(request, observer: observer)
-            } catch let error as EvaluationError {
-                throw Self.withOption(error)
-            }
+            let record = try ModelRun.evaluate(request, observer: observer)
             try writeResults(record, to: output, quiet: quiet)
         }
     }
@@ -170,14 +165,6 @@ struct Eval: ParsableCommand {
         guard given.isEmpty else {
             let verb = given.count == 1 ? "does" : "do"
             throw ValidationError("\(given.joined(separator: ", ")) \(verb) not apply to --mode \(mode)")
-        }
-    }
-
-    /// The library names the setting at fault; the command names the option that sets it.
-    static func withOption(_ error: EvaluationError) -> any Error {
-        switch error.kind {
-        case .setting(let name): ValidationError("--\(name): \(error.message)")
-        case .checkpoint, .run: error
         }
     }
 

@@ -35,14 +35,15 @@ struct OVSeg: ParsableCommand {
     }
 }
 
-/// Runs a command body and turns our error types into one clear line on stderr and exit code 2.
+/// Runs a command body and turns our error types into one clear line on stderr (settings named
+/// as options, `OptionHints`) and exit code 2.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        Terminal.error("\(error)")
+        Terminal.error(OptionHints.message(for: error))
         throw ExitCode(2)
     }
 }

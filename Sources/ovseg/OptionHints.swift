@@ -1,0 +1,46 @@
+import Evaluation
+import Harness
+import Metrics
+
+/// The one place where the libraries' settings become this command line's options: errors name
+/// settings (`HarnessSetting`, `EvaluationError.Kind.setting`), and the message printed names the
+/// option that sets them.
+enum OptionHints {
+    /// The option (and value) that sets `setting`.
+    static func option(for setting: HarnessSetting) -> String {
+        switch setting {
+        case .skipMissingPredictions: "--skip-missing"
+        case .skipExtraPredictions: "--skip-extra"
+        case .skipSizeMismatches: "--skip-size-mismatch"
+        case .outOfRangeGroundTruth(let value): "--out-of-range-gt \(value.rawValue)"
+        case .outOfRangePrediction(let value): "--out-of-range-prediction \(value.rawValue)"
+        case .predictionEncoding(let encoding):
+            switch encoding.normalized {
+            case .reduceZeroLabel: "--pred-reduce-zero-label"
+            case .offset(let n): "--pred-offset \(n)"
+            case .classIDs: "reading class ids (no --pred-reduce-zero-label or --pred-offset)"
+            }
+        case .groundTruthSuffix(let suffix): "--gt-suffix \(suffix)"
+        case .predictionSuffix(let suffix): "--pred-suffix \(suffix)"
+        case .shard: "--shard"
+        case .allowPartial: "--allow-partial"
+        case .resume: "--resume"
+        case .savePredictions: "--save-predictions DIR"
+        }
+    }
+
+    /// The message to print for `error`, with settings named as options.
+    static func message(for error: any Error) -> String {
+        switch error {
+        case let error as HarnessError:
+            return error.message.rendered(naming: option(for:))
+        case let error as EvaluationError:
+            if case .setting(let name) = error.kind { return "--\(name): \(error.message)" }
+            // A wrapped error whose description is the whole message: render it instead.
+            if let underlying = error.underlying, error.message == "\(underlying)" { return message(for: underlying) }
+            return error.description
+        default:
+            return "\(error)"
+        }
+    }
+}
