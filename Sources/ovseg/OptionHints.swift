@@ -1,10 +1,11 @@
 import Evaluation
 import Harness
 import Metrics
+import Reports
 
 /// The one place where the libraries' settings become this command line's options: errors name
-/// settings (`HarnessSetting`, `EvaluationError.Kind.setting`), and the message printed names the
-/// option that sets them.
+/// settings (`HarnessSetting`, `ReportSetting`, `EvaluationError.Kind.setting`), and the message
+/// printed names the option that sets them.
 enum OptionHints {
     /// The option (and value) that sets `setting`.
     static func option(for setting: HarnessSetting) -> String {
@@ -29,10 +30,22 @@ enum OptionHints {
         }
     }
 
+    /// The option (and value) that sets a report setting.
+    static func option(for setting: ReportSetting) -> String {
+        switch setting {
+        case .predictionFolder(let method, let folder): "--pred \(method)=\(folder)"
+        case .baseline(let method): "--baseline \(method)"
+        case .allowMixed: "--allow-mixed"
+        case .label(let text): "--label \(text)"
+        }
+    }
+
     /// The message to print for `error`, with settings named as options.
     static func message(for error: any Error) -> String {
         switch error {
         case let error as HarnessError:
+            return error.message.rendered(naming: option(for:))
+        case let error as ReportError:
             return error.message.rendered(naming: option(for:))
         case let error as EvaluationError:
             if case .setting(let name) = error.kind { return "--\(name): \(error.message)" }
