@@ -2,10 +2,11 @@ import Evaluation
 import Harness
 import Metrics
 import Reports
+import Vocabulary
 
 /// The one place where the libraries' settings become this command line's options: errors name
-/// settings (`HarnessSetting`, `ReportSetting`, `EvaluationError.Kind.setting`), and the message
-/// printed names the option that sets them.
+/// settings (`HarnessSetting`, `ReportSetting`, `SplitSelectionError.Choice`,
+/// `EvaluationError.Kind.setting`), and the message printed names the option that sets them.
 enum OptionHints {
     /// The option (and value) that sets `setting`.
     static func option(for setting: HarnessSetting) -> String {
@@ -40,6 +41,16 @@ enum OptionHints {
         }
     }
 
+    /// The option that makes a split choice.
+    static func option(for choice: SplitSelectionError.Choice) -> String {
+        switch choice {
+        case .name: "--split"
+        case .none: "--no-split"
+        case .classes: "--seen/--unseen"
+        case .file: "--split-file"
+        }
+    }
+
     /// The message to print for `error`, with settings named as options.
     static func message(for error: any Error) -> String {
         switch error {
@@ -47,6 +58,8 @@ enum OptionHints {
             return error.message.rendered(naming: option(for:))
         case let error as ReportError:
             return error.message.rendered(naming: option(for:))
+        case let error as SplitSelectionError:
+            return error.message(naming: option(for:))
         case let error as EvaluationError:
             if case .setting(let name) = error.kind { return "--\(name): \(error.message)" }
             // A wrapped error whose description is the whole message: render it instead.
