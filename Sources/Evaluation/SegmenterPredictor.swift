@@ -22,7 +22,7 @@ extension PredictionRequest {
     func readImage() throws -> RGBImage {
         let image = try RGBImage.read(path: imagePath)
         guard image.width == width, image.height == height else {
-            throw HarnessError(
+            throw HarnessError(.sizeMismatch, file: imagePath,
                 "size mismatch for image \(id): \(imagePath) is \(image.width)×\(image.height), "
                     + "its ground truth is \(width)×\(height)")
         }

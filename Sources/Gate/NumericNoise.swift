@@ -43,7 +43,7 @@ public struct NoiseComparison: Sendable, Equatable {
     /// - Throws: when either file has no per-image counts.
     public init(baseline: RunRecord, run: RunRecord, limits: NoiseLimits) throws(HarnessError) {
         for (role, record) in [("baseline", baseline), ("run", run)] where record.images.isEmpty {
-            throw HarnessError(
+            throw HarnessError(.incomparable,
                 "the \(role) (\(record.method)) has no per-image counts; the numeric-noise mode measures label "
                     + "agreement from them")
         }

@@ -145,7 +145,7 @@ public enum RegressionCheck {
         baseline: RunRecord, run: RunRecord, thresholds: CheckThresholds
     ) throws(HarnessError) -> CheckResult {
         if let difference = Comparability.difference(baseline, run) {
-            throw HarnessError("the run cannot be compared with the baseline: \(difference)")
+            throw HarnessError(.incomparable, "the run cannot be compared with the baseline: \(difference)")
         }
         let mode = thresholds.mode
         var noise: NoiseComparison?

@@ -49,11 +49,11 @@ public enum DatasetScanner {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
-                throw HarnessError("\(directory): broken symbolic link to \(target), no such folder")
+                throw HarnessError(.pairing, "\(directory): broken symbolic link to \(target), no such folder")
             }
-            throw HarnessError("\(directory): no such folder")
+            throw HarnessError(.pairing, "\(directory): no such folder")
         }
-        guard isDirectory.boolValue else { throw HarnessError("\(directory): is a file, expected a folder of PNG label maps") }
+        guard isDirectory.boolValue else { throw HarnessError(.pairing, "\(directory): is a file, expected a folder of PNG label maps") }
         var files: [String: String] = [:]
         for relative in try FolderWalk.files(under: directory) {
             guard relative.lowercased().hasSuffix(".png") else { continue }
@@ -66,7 +66,7 @@ public enum DatasetScanner {
             }
             let path = (directory as NSString).appendingPathComponent(relative)
             if let existing = files[id] {
-                throw HarnessError("\(directory): two files have the image id \"\(id)\": \(existing) and \(path)")
+                throw HarnessError(.pairing, "\(directory): two files have the image id \"\(id)\": \(existing) and \(path)")
             }
             files[id] = path
         }
@@ -81,7 +81,7 @@ public enum DatasetScanner {
         let groundTruth = try labelFiles(in: groundTruthDirectory, suffix: options.groundTruthSuffix)
         let predictions = try labelFiles(in: predictionDirectory, suffix: options.predictionSuffix)
         guard !groundTruth.isEmpty else {
-            throw HarnessError("\(groundTruthDirectory): no PNG label maps found"
+            throw HarnessError(.pairing, "\(groundTruthDirectory): no PNG label maps found"
                 + (options.groundTruthSuffix.isEmpty ? "" : " ending in \(options.groundTruthSuffix).png"))
         }
         let missing = groundTruth.keys.filter { predictions[$0] == nil }.sorted()
@@ -90,15 +90,15 @@ public enum DatasetScanner {
             let hint = NamingHint.find(
                 missing: missing, groundTruthIDs: Set(groundTruth.keys), extra: extra,
                 predictionDirectory: predictionDirectory, options: options)
-            throw HarnessError(
+            let remedy: HarnessMessage = hint.map { "; \($0)" } ?? " (use \(setting: .skipMissingPredictions) to score the rest)"
+            throw HarnessError(.pairing, file: predictionDirectory,
                 "\(missing.count) ground-truth image(s) have no prediction in \(predictionDirectory): "
-                    + listed(missing.map { groundTruth[$0] ?? $0 })
-                    + (hint.map { "; \($0)" } ?? " (use --skip-missing to score the rest)"))
+                    + listed(missing.map { groundTruth[$0] ?? $0 }) + remedy)
         }
         if !extra.isEmpty && !options.skipExtraPredictions {
-            throw HarnessError(
+            throw HarnessError(.pairing, file: groundTruthDirectory,
                 "\(extra.count) prediction(s) have no ground truth in \(groundTruthDirectory): "
-                    + listed(extra.map { predictions[$0] ?? $0 }) + " (use --skip-extra to ignore them)")
+                    + listed(extra.map { predictions[$0] ?? $0 }) + " (use \(setting: .skipExtraPredictions) to ignore them)" as HarnessMessage)
         }
         let pairs = groundTruth.keys.sorted().compactMap { id -> ImagePair? in
             guard let gt = groundTruth[id], let prediction = predictions[id] else { return nil }
@@ -108,9 +108,9 @@ public enum DatasetScanner {
             let hint = NamingHint.find(
                 missing: missing, groundTruthIDs: Set(groundTruth.keys), extra: extra,
                 predictionDirectory: predictionDirectory, options: options)
-            throw HarnessError(
-                "no ground-truth image in \(groundTruthDirectory) has a prediction in \(predictionDirectory)"
-                    + (hint.map { "; \($0)" } ?? ""))
+            let explanation: HarnessMessage = hint.map { "; \($0)" } ?? ""
+            throw HarnessError(.pairing, file: predictionDirectory,
+                "no ground-truth image in \(groundTruthDirectory) has a prediction in \(predictionDirectory)" + explanation)
         }
         return DatasetPairing(pairs: pairs, missingPredictions: missing, extraPredictions: extra)
     }
@@ -122,15 +122,15 @@ public enum DatasetScanner {
 }
 
 /// Why predictions may look missing when they are there under another name: files whose name is
-/// a missing image's id plus a suffix (`tile_0001_pred.png` → `--pred-suffix _pred`), files
+/// a missing image's id plus a suffix (`tile_0001_pred.png` → prediction suffix `_pred`), files
 /// with the id but another extension (`tile_0001.tif`: only PNGs are read), or ground-truth ids
-/// that are a prediction's id plus a suffix (`--gt-suffix`). Says the first file it found and
+/// that are a prediction's id plus a suffix (a ground-truth suffix). Says the first file it found and
 /// what to do, or nil when nothing explains the missing predictions.
 enum NamingHint {
     static func find(
         missing: [String], groundTruthIDs: Set<String>, extra: [String], predictionDirectory: String,
         options: PairingOptions
-    ) -> String? {
+    ) -> HarnessMessage? {
         guard !missing.isEmpty else { return nil }
         let missingSet = Set(missing)
         // Every file in the prediction folder, any extension (an unreadable folder gives no hint).
@@ -172,7 +172,7 @@ enum NamingHint {
         }
         if let best = suffixes.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }) {
             let explained = best.value.count == missing.count ? "" : " (it explains \(best.value.count) of them)"
-            return "found \(best.value.example) — use --pred-suffix \(best.key)\(explained)"
+            return "found \(best.value.example) — use \(setting: .predictionSuffix(best.key))\(explained)"
         }
         if let otherExtension {
             return "found \(otherExtension) — predictions are read from PNG files only; save them as PNG label maps"
@@ -186,7 +186,7 @@ enum NamingHint {
                 let prefix = String(id[..<end])
                 if extraSet.contains(prefix) {
                     return "the ground-truth id \(id) is the prediction id \(prefix) with \(id[end...]) added — "
-                        + "use --gt-suffix \(id[end...])"
+                        + "use \(setting: .groundTruthSuffix(String(id[end...])))" as HarnessMessage
                 }
             }
         }
@@ -194,8 +194,3 @@ enum NamingHint {
     }
 }
 
-/// A scoring run that cannot proceed, with a message that names the file and the problem.
-public struct HarnessError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

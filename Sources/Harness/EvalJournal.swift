@@ -80,7 +80,7 @@ public final class EvalJournal {
             do {
                 bytes = try FileBytes.read(path: path)
             } catch {
-                throw HarnessError("\(path): cannot read the eval journal (\(error))")
+                throw HarnessError(.journal, "\(path): cannot read the eval journal (\(error))")
             }
             let decoder = JSONDecoder()
             var lineStart = 0
@@ -100,18 +100,18 @@ public final class EvalJournal {
                 do {
                     entry = try decoder.decode(Entry.self, from: Data(line))
                 } catch {
-                    throw HarnessError(
+                    throw HarnessError(.journal, file: path,
                         "\(path): line \(lineNumber) is not a journal entry; the journal is damaged "
-                            + "(run without --resume to start over)")
+                            + "(run without \(setting: .resume) to start over)" as HarnessMessage, underlying: error)
                 }
                 guard entry.runKey == key.value else {
                     let what = entry.checkpointSHA256 != key.checkpointSHA256
                         ? "another checkpoint (SHA-256 \(entry.checkpointSHA256.prefix(12))…, this run's is \(key.checkpointSHA256.prefix(12))…)"
                         : "the same checkpoint with another configuration (inference settings, templates, vocabulary or arithmetic)"
-                    throw HarnessError(
-                        "\(path): the saved predictions were made by \(what); --resume does not mix runs. "
-                            + "Resume with the same checkpoint and options, use another --save-predictions folder, "
-                            + "or run without --resume to recompute every image")
+                    let remedy: HarnessMessage = "\(setting: .resume) does not mix runs. Resume with the same checkpoint and "
+                        + "options, save the predictions to another folder (\(setting: .savePredictions)), or run without "
+                        + "\(setting: .resume) to recompute every image"
+                    throw HarnessError(.journal, file: path, "\(path): the saved predictions were made by \(what); " + remedy)
                 }
                 entries[entry.id] = entry
                 keep = lineStart
@@ -121,7 +121,7 @@ public final class EvalJournal {
         do {
             if !FileManager.default.fileExists(atPath: path) || !resume {
                 guard FileManager.default.createFile(atPath: path, contents: Data()) else {
-                    throw HarnessError("\(path): cannot create the eval journal")
+                    throw HarnessError(.journal, "\(path): cannot create the eval journal")
                 }
             }
             handle = try FileHandle(forWritingAtPath: path).orThrow(HarnessError("\(path): cannot open the eval journal for writing"))
@@ -132,7 +132,7 @@ public final class EvalJournal {
         } catch let error as HarnessError {
             throw error
         } catch {
-            throw HarnessError("\(path): cannot write the eval journal (\(error.localizedDescription))")
+            throw HarnessError(.journal, "\(path): cannot write the eval journal (\(error.localizedDescription))")
         }
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -148,7 +148,7 @@ public final class EvalJournal {
             try handle.write(contentsOf: data)
             try handle.synchronize()
         } catch {
-            throw HarnessError("\(path): cannot append to the eval journal (\(error.localizedDescription))")
+            throw HarnessError(.journal, "\(path): cannot append to the eval journal (\(error.localizedDescription))")
         }
     }
 }

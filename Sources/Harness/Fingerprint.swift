@@ -10,7 +10,7 @@ public enum Fingerprint {
 
     /// Lower-case hex SHA-256 of a file, read in 4 MiB chunks (checkpoints can be gigabytes).
     public static func sha256(path: String) throws(HarnessError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw HarnessError("\(path): cannot open the file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw HarnessError(.input, "\(path): cannot open the file") }
         defer { try? handle.close() }
         var hasher = SHA256Hasher()
         while true {
@@ -18,7 +18,7 @@ public enum Fingerprint {
             do {
                 chunk = try handle.read(upToCount: 4 << 20)
             } catch {
-                throw HarnessError("\(path): \(error.localizedDescription)")
+                throw HarnessError(.input, "\(path): \(error.localizedDescription)")
             }
             guard let chunk, !chunk.isEmpty else { break }
             chunk.withUnsafeBytes { hasher.update($0) }

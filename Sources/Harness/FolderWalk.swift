@@ -21,7 +21,7 @@ enum FolderWalk {
     /// - Throws: when a folder cannot be read, a link is broken, or a link loops.
     static func files(under root: String) throws(HarnessError) -> [String] {
         guard let rootIdentity = identity(of: root) else {
-            throw HarnessError("\(root): cannot read the folder (\(String(cString: strerror(errno))))")
+            throw HarnessError(.pairing, "\(root): cannot read the folder (\(String(cString: strerror(errno))))")
         }
         var files: [String] = []
         try walk(folder: root, relative: "", ancestors: [(rootIdentity, root)], into: &files)
@@ -53,7 +53,7 @@ enum FolderWalk {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         } catch {
-            throw HarnessError("\(folder): cannot list the folder (\(error.localizedDescription))")
+            throw HarnessError(.pairing, "\(folder): cannot list the folder (\(error.localizedDescription))")
         }
         for name in names {
             let path = (folder as NSString).appendingPathComponent(name)
@@ -62,15 +62,15 @@ enum FolderWalk {
                 let reason = String(cString: strerror(errno))
                 if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
                     if name.hasPrefix(".") { continue }  // hidden, like the files the caller skips
-                    throw HarnessError("\(path): broken symbolic link to \(target) (\(reason)); fix or remove it")
+                    throw HarnessError(.pairing, "\(path): broken symbolic link to \(target) (\(reason)); fix or remove it")
                 }
-                throw HarnessError("\(path): cannot read it (\(reason))")
+                throw HarnessError(.pairing, "\(path): cannot read it (\(reason))")
             }
             if item.isDirectory {
                 if let ancestor = ancestors.first(where: { $0.identity.device == item.device && $0.identity.inode == item.inode }) {
                     let what = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { "symbolic link to \($0)" }
                         ?? "folder"
-                    throw HarnessError(
+                    throw HarnessError(.pairing,
                         "\(path): \(what) leads back to \(ancestor.path), a folder that contains it, so the folder tree "
                             + "would never end (a loop); remove the link or make it point elsewhere")
                 }

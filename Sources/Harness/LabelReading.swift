@@ -67,19 +67,19 @@ struct LabelReading: Sendable {
             prediction = try LabelMapReader.decode(
                 bytes: predictionBytes, name: pair.predictionPath, colors: predictionColors)
         } catch {
-            throw HarnessError("\(error)")
+            throw HarnessError(.labelFile, wrapping: error)
         }
         if prediction.isColorCoded && !predictionEncoding.isClassIDs {
-            throw HarnessError(
-                "\(pair.predictionPath) is an RGB PNG: its colours name classes directly, so \(predictionEncoding.option) "
-                    + "does not apply to it (the option reads gray and palette files of class values)")
+            throw HarnessError(.labelFile, file: pair.predictionPath,
+                "\(pair.predictionPath) is an RGB PNG: its colours name classes directly, so \(setting: .predictionEncoding(predictionEncoding)) "
+                    + "does not apply to it (the setting reads gray and palette files of class values)")
         }
         guard groundTruth.width == prediction.width, groundTruth.height == prediction.height else {
             if skipSizeMismatches { return nil }
-            throw HarnessError(
+            throw HarnessError(.sizeMismatch, file: pair.predictionPath,
                 "size mismatch for image \(pair.id): ground truth \(pair.groundTruthPath) is "
                     + "\(groundTruth.width)×\(groundTruth.height), prediction \(pair.predictionPath) is "
-                    + "\(prediction.width)×\(prediction.height) (use --skip-size-mismatch to skip such pairs)")
+                    + "\(prediction.width)×\(prediction.height) (use \(setting: .skipSizeMismatches) to skip such pairs)")
         }
         let (matrix, labelsSHA256) = try count(
             groundTruth: groundTruth, groundTruthPath: pair.groundTruthPath, prediction: prediction,
@@ -99,7 +99,7 @@ struct LabelReading: Sendable {
         do {
             return (try LabelMapReader.decode(bytes: bytes, name: path, colors: groundTruthColors), bytes)
         } catch {
-            throw HarnessError("\(error)")
+            throw HarnessError(.labelFile, wrapping: error)
         }
     }
 
@@ -124,17 +124,17 @@ struct LabelReading: Sendable {
             let y = error.pixelIndex / groundTruth.width
             switch error.side {
             case .groundTruth:
-                throw HarnessError(
+                throw HarnessError(.outOfRange, file: groundTruthPath,
                     "\(groundTruthPath): value \(error.value) at pixel (\(x), \(y)) is not a class id of "
                         + "\(vocabulary.key) (0–\(vocabulary.classCount - 1)) nor an ignore value "
                         + "\(ignoreValues)\(vocabulary.encoding.reduceZeroLabel && !groundTruth.isColorCoded ? " after reduce_zero_label" : "")"
-                        + " (use --out-of-range-gt ignore or mmseg-compatible to accept it)")
+                        + " (use \(setting: .outOfRangeGroundTruth(.ignore)) or mmseg-compatible to accept it)" as HarnessMessage)
             case .prediction:
                 let message = OutOfRangePredictionMessage(
                     file: predictionName, value: error.value, x: x, y: y, vocabularyKey: vocabulary.key,
                     classCount: vocabulary.classCount, encoding: counter.policy.predictionEncoding,
                     groundTruthIDs: evaluationIDs(groundTruth), raw: prediction.values)
-                throw HarnessError(message.text)
+                throw HarnessError(.outOfRange, file: predictionName, message.text)
             }
         }
         var hasher = LabelHasher(width: groundTruth.width, height: groundTruth.height)
@@ -148,7 +148,7 @@ struct LabelReading: Sendable {
         do {
             return try FileBytes.read(path: path)
         } catch {
-            throw HarnessError("\(error)")
+            throw HarnessError(.labelFile, wrapping: error)
         }
     }
 }

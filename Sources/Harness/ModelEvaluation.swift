@@ -43,16 +43,16 @@ public struct EvaluationDataset: Sendable {
     public func pairs(groundTruthSuffix: String = "", imageSuffix: String = "") throws(HarnessError) -> [ImagePair] {
         let groundTruth = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
         let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix)
-        guard !groundTruth.isEmpty else { throw HarnessError("\(groundTruthDirectory): no PNG ground truth found") }
+        guard !groundTruth.isEmpty else { throw HarnessError(.pairing, file: groundTruthDirectory, "\(groundTruthDirectory): no PNG ground truth found") }
         let withoutImage = groundTruth.keys.filter { images[$0] == nil }.sorted()
         if !withoutImage.isEmpty {
-            throw HarnessError(
+            throw HarnessError(.pairing, file: imageDirectory,
                 "\(withoutImage.count) ground-truth file(s) have no image in \(imageDirectory): "
                     + DatasetScanner.listed(withoutImage.map { groundTruth[$0] ?? $0 }))
         }
         let withoutLabels = images.keys.filter { groundTruth[$0] == nil }.sorted()
         if !withoutLabels.isEmpty {
-            throw HarnessError(
+            throw HarnessError(.pairing, file: groundTruthDirectory,
                 "\(withoutLabels.count) image(s) have no ground truth in \(groundTruthDirectory): "
                     + DatasetScanner.listed(withoutLabels.map { images[$0] ?? $0 }))
         }
@@ -86,8 +86,8 @@ public enum ModelEvaluation {
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
         guard options.predictionEncoding.isClassIDs else {
-            throw HarnessError(
-                "\(options.predictionEncoding.option) reads prediction files; a model's predictions are class ids already")
+            throw HarnessError(.evaluation,
+                "\(setting: .predictionEncoding(options.predictionEncoding)) reads prediction files; a model's predictions are class ids already")
         }
         var pairs = try dataset.pairs(
             groundTruthSuffix: options.pairing.groundTruthSuffix, imageSuffix: options.pairing.predictionSuffix)
@@ -95,18 +95,18 @@ public enum ModelEvaluation {
         let reader = LabelReading(vocabulary: options.vocabulary, options: options)
         let k = options.vocabulary.classCount
         guard k <= 256 else {
-            throw HarnessError("\(options.vocabulary.key) has \(k) classes; palette predictions hold at most 256")
+            throw HarnessError(.evaluation, "\(options.vocabulary.key) has \(k) classes; palette predictions hold at most 256")
         }
         let palette = options.vocabulary.classes.map(\.color)
         if let savePredictions {
             do {
                 try FileManager.default.createDirectory(atPath: savePredictions, withIntermediateDirectories: true)
             } catch {
-                throw HarnessError("\(savePredictions): cannot create the folder (\(error.localizedDescription))")
+                throw HarnessError(.evaluation, file: savePredictions, "\(savePredictions): cannot create the folder (\(error.localizedDescription))", underlying: error)
             }
         }
         guard !resume || savePredictions != nil else {
-            throw HarnessError("--resume needs --save-predictions DIR: the journal and the saved predictions live there")
+            throw HarnessError(.evaluation, "\(setting: .resume) needs \(setting: .savePredictions): the journal and the saved predictions live there")
         }
         let runKey = EvalRunKey(
             checkpointSHA256: provenance.sha256, arithmetic: numerics.arithmetic,
@@ -147,7 +147,7 @@ public enum ModelEvaluation {
                 do {
                     prediction = try LabelMapReader.decode(bytes: saved.bytes, name: saved.path, colors: reader.predictionColors)
                 } catch {
-                    throw HarnessError("\(error)")
+                    throw HarnessError(.evaluation, wrapping: error)
                 }
                 try checkSize(pair: pair, groundTruth: groundTruth, prediction: prediction, described: "saved prediction \(saved.path)")
                 predictionName = saved.path
@@ -162,7 +162,7 @@ public enum ModelEvaluation {
                 } catch let error as HarnessError {
                     throw error
                 } catch {
-                    throw HarnessError("\(pair.predictionPath): \(error)")
+                    throw HarnessError(.evaluation, file: pair.predictionPath, "\(pair.predictionPath): \(error)", underlying: error)
                 }
                 let name = savePredictions.map { ($0 as NSString).appendingPathComponent(pair.id + ".png") }
                 predictionName = name ?? "the prediction for \(pair.id)"
@@ -172,7 +172,7 @@ public enum ModelEvaluation {
                         try LabelMapWriter.writePalette(prediction, palette: palette, to: name)
                         predictionHash = Fingerprint.sha256(try FileBytes.read(path: name))
                     } catch {
-                        throw HarnessError("\(error)")
+                        throw HarnessError(.evaluation, wrapping: error)
                     }
                 } else {
                     predictionHash = Fingerprint.sha256(littleEndianBytes(prediction.values))
@@ -184,7 +184,7 @@ public enum ModelEvaluation {
             do {
                 try matrix.add(counts)
             } catch {
-                throw HarnessError("\(error)")
+                throw HarnessError(.evaluation, wrapping: error)
             }
             if saved == nil {
                 try journal?.append(EvalJournal.Entry(
@@ -200,7 +200,7 @@ public enum ModelEvaluation {
         progress?.finished()
         if resume { resumed?(summary) }
         guard !records.isEmpty || options.shard != nil else {
-            throw HarnessError("no image was evaluated")
+            throw HarnessError(.evaluation, "no image was evaluated")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return RunRecord(
@@ -227,7 +227,7 @@ public enum ModelEvaluation {
         pair: ImagePair, groundTruth: LabelMap, prediction: LabelMap, described: String
     ) throws(HarnessError) {
         guard prediction.width == groundTruth.width, prediction.height == groundTruth.height else {
-            throw HarnessError(
+            throw HarnessError(.evaluation,
                 "size mismatch for image \(pair.id): ground truth \(pair.groundTruthPath) is "
                     + "\(groundTruth.width)×\(groundTruth.height), \(described) is "
                     + "\(prediction.width)×\(prediction.height)")

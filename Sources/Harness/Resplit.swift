@@ -9,7 +9,7 @@ extension RunRecord {
     public func resplit(_ split: ClassSplit?, of vocabulary: Vocabulary) throws(HarnessError) -> RunRecord {
         let names = vocabulary.classes.map(\.name)
         guard names == classNames else {
-            throw HarnessError(
+            throw HarnessError(.incomparable,
                 "cannot re-split \(method): it was scored with \(self.vocabulary.name) (\(classNames.count) classes), "
                     + "not with \(vocabulary.name) (\(names.count) classes)")
         }
@@ -25,7 +25,7 @@ extension RunRecord {
         try resplit(.named(name), vocabulary: vocabulary)
     }
 
-    /// This run re-split as `selection` says (`--split NAME|none` or `--split-file FILE`), in
+    /// This run re-split as `selection` says (a split name, `none`, or a split file), in
     /// the run's own vocabulary (looked up by its recorded key unless `vocabulary` is given).
     /// `.vocabularyDefault` means the vocabulary's first split; a name `none` means no split.
     public func resplit(_ selection: SplitSelection, vocabulary: Vocabulary? = nil) throws(HarnessError) -> RunRecord {
@@ -37,7 +37,7 @@ extension RunRecord {
         } catch let error as HarnessError {
             throw error
         } catch {
-            throw HarnessError("cannot re-split \(method) by \(selection.label): \(error)")
+            throw HarnessError(.incomparable, "cannot re-split \(method) by \(selection.label): \(error)", underlying: error)
         }
     }
 }
@@ -49,7 +49,7 @@ extension SplitSelection {
         case .vocabularyDefault: "the vocabulary's first split"
         case .none: "no split"
         case .named(let name): "'\(name)'"
-        case .classes: "--seen/--unseen"
+        case .classes: "the given seen and unseen classes"
         case .file(let file): "split file \(file.path)"
         }
     }

@@ -13,7 +13,7 @@ public enum ResultsFile {
         do {
             try JSONCodec.write(encode(record), to: path)
         } catch {
-            throw HarnessError(error.description)
+            throw HarnessError(.resultsFile, wrapping: error)
         }
     }
 
@@ -23,7 +23,7 @@ public enum ResultsFile {
         do {
             document = try JSONCodec.read(path: path)
         } catch {
-            throw HarnessError(error.description)
+            throw HarnessError(.resultsFile, wrapping: error)
         }
         return try decode(document, source: path)
     }
@@ -249,13 +249,13 @@ public enum ResultsFile {
         guard let value, !value.isNull else { return nil }
         let object = try reader.object(value, "feature_drift")
         guard let list = object["images"]?.arrayValue else {
-            throw HarnessError("\(reader.source): feature_drift.images is missing or not a list")
+            throw HarnessError(.resultsFile, "\(reader.source): feature_drift.images is missing or not a list")
         }
         var images: [FeatureDrift.Image] = []
         for (index, item) in list.enumerated() {
             let entry = try reader.object(item, "feature_drift.images[\(index)]")
             guard let whole = entry["whole"]?.doubleValue else {
-                throw HarnessError("\(reader.source): feature_drift.images[\(index)].whole is missing or not a number")
+                throw HarnessError(.resultsFile, "\(reader.source): feature_drift.images[\(index)].whole is missing or not a number")
             }
             images.append(FeatureDrift.Image(
                 id: try reader.string(entry, "feature_drift.images[\(index)].id"), whole: whole,
@@ -277,12 +277,12 @@ public enum ResultsFile {
         let root = try reader.object(document, "the top level")
         let schema = try reader.string(root, "schema")
         guard schema == RunRecord.schema else {
-            throw HarnessError("\(source): schema is \"\(schema)\"; this ovseg reads \"\(RunRecord.schema)\"")
+            throw HarnessError(.resultsFile, "\(source): schema is \"\(schema)\"; this ovseg reads \"\(RunRecord.schema)\"")
         }
         let vocabularyObject = try reader.object(root, "vocabulary")
         let classNames = try reader.strings(vocabularyObject, "vocabulary.classes")
         let k = classNames.count
-        guard k > 0 else { throw HarnessError("\(source): vocabulary.classes is empty") }
+        guard k > 0 else { throw HarnessError(.resultsFile, "\(source): vocabulary.classes is empty") }
         let vocabulary = VocabularyInfo(
             key: try reader.string(vocabularyObject, "vocabulary.key"),
             name: try reader.string(vocabularyObject, "vocabulary.name"),
@@ -296,7 +296,7 @@ public enum ResultsFile {
             let seen = try reader.ints(splitObject, "split.seen_ids")
             let unseen = try reader.ints(splitObject, "split.unseen_ids")
             for id in seen + unseen where id < 0 || id >= k {
-                throw HarnessError("\(source): split names class id \(id), but the vocabulary has \(k) classes")
+                throw HarnessError(.resultsFile, "\(source): split names class id \(id), but the vocabulary has \(k) classes")
             }
             split = SplitInfo(
                 name: try reader.string(splitObject, "split.name"), seenIDs: seen, unseenIDs: unseen,
@@ -306,7 +306,7 @@ public enum ResultsFile {
         let policyObject = try reader.object(root, "policy")
         let presenceText = try reader.string(policyObject, "policy.presence")
         guard let presence = PresencePolicy(rawValue: presenceText) else {
-            throw HarnessError("\(source): policy.presence \"\(presenceText)\" is not one of "
+            throw HarnessError(.resultsFile, "\(source): policy.presence \"\(presenceText)\" is not one of "
                 + PresencePolicy.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let gtPolicyText = try reader.string(policyObject, "policy.out_of_range_ground_truth")
@@ -314,13 +314,13 @@ public enum ResultsFile {
         guard let gtPolicy = OutOfRangeGroundTruth(rawValue: gtPolicyText),
             let predPolicy = OutOfRangePrediction(rawValue: predPolicyText)
         else {
-            throw HarnessError("\(source): unknown out-of-range policy \"\(gtPolicyText)\" / \"\(predPolicyText)\"")
+            throw HarnessError(.resultsFile, "\(source): unknown out-of-range policy \"\(gtPolicyText)\" / \"\(predPolicyText)\"")
         }
         // Files written before prediction encodings existed read their predictions as ids.
         var encoding = PredictionEncoding.classIDs
         if let value = policyObject["prediction_encoding"] {
             guard let name = value.stringValue, let parsed = PredictionEncoding(name: name) else {
-                throw HarnessError(
+                throw HarnessError(.resultsFile,
                     "\(source): policy.prediction_encoding is \(JSONCodec.serialize(value, pretty: false)); "
                         + "expected \"ids\", \"reduce-zero-label\" or \"offset-N\" with N ≥ 1")
             }
@@ -356,14 +356,14 @@ public enum ResultsFile {
         let matrixObject = try reader.object(root, "confusion_matrix")
         let rows = try reader.array(matrixObject, "confusion_matrix.rows")
         guard rows.count == k else {
-            throw HarnessError("\(source): confusion_matrix.rows has \(rows.count) rows for \(k) classes")
+            throw HarnessError(.resultsFile, "\(source): confusion_matrix.rows has \(rows.count) rows for \(k) classes")
         }
         var cells: [UInt64] = []
         cells.reserveCapacity(k * k)
         for (index, row) in rows.enumerated() {
             let values = try reader.counts(row, "confusion_matrix.rows[\(index)]")
             guard values.count == k else {
-                throw HarnessError("\(source): confusion_matrix.rows[\(index)] has \(values.count) entries for \(k) classes")
+                throw HarnessError(.resultsFile, "\(source): confusion_matrix.rows[\(index)] has \(values.count) entries for \(k) classes")
             }
             cells += values
         }
@@ -376,7 +376,7 @@ public enum ResultsFile {
             matrix = try ConfusionMatrix(
                 classCount: k, counts: cells, voidPredictions: void, predictionsOnUnlabeled: unlabeled)
         } catch {
-            throw HarnessError("\(source): \(error.description)")
+            throw HarnessError(.resultsFile, "\(source): \(error.description)")
         }
 
         var images: [ImageRecord] = []
@@ -387,10 +387,10 @@ public enum ResultsFile {
             let gt = try reader.counts(try reader.value(object, "gt", where_), where_ + ".gt")
             let pred = try reader.counts(try reader.value(object, "pred", where_), where_ + ".pred")
             guard tp.count == k, gt.count == k, pred.count == k else {
-                throw HarnessError("\(source): \(where_) must have \(k) entries in tp, gt and pred")
+                throw HarnessError(.resultsFile, "\(source): \(where_) must have \(k) entries in tp, gt and pred")
             }
             for c in 0..<k where tp[c] > gt[c] || tp[c] > pred[c] {
-                throw HarnessError("\(source): \(where_) has more true positives than pixels for class \(classNames[c])")
+                throw HarnessError(.resultsFile, "\(source): \(where_) has more true positives than pixels for class \(classNames[c])")
             }
             images.append(ImageRecord(
                 id: try reader.string(object, where_ + ".id"),
@@ -441,7 +441,7 @@ public enum ResultsFile {
             }
         }
         if let c = (0..<matrix.classCount).first(where: { sums[$0] != whole[$0] }) {
-            throw HarnessError(
+            throw HarnessError(.resultsFile,
                 "\(source): the per-image counts do not add up to the confusion matrix for class \(c) "
                     + "(images: tp \(sums[c].truePositives), gt \(sums[c].groundTruth), pred \(sums[c].predicted); "
                     + "matrix: tp \(whole[c].truePositives), gt \(whole[c].groundTruth), pred \(whole[c].predicted)): "
@@ -455,49 +455,49 @@ struct FieldReader {
     let source: String
 
     func value(_ object: JSONObject, _ key: String, _ parent: String) throws(HarnessError) -> JSONValue {
-        guard let value = object[key] else { throw HarnessError("\(source): missing key \(parent).\(key)") }
+        guard let value = object[key] else { throw HarnessError(.resultsFile, "\(source): missing key \(parent).\(key)") }
         return value
     }
     private func lookup(_ object: JSONObject, _ path: String) throws(HarnessError) -> JSONValue {
         let key = path.split(separator: ".").last.map(String.init) ?? path
-        guard let value = object[key] else { throw HarnessError("\(source): missing key \(path)") }
+        guard let value = object[key] else { throw HarnessError(.resultsFile, "\(source): missing key \(path)") }
         return value
     }
     func object(_ value: JSONValue, _ path: String) throws(HarnessError) -> JSONObject {
-        guard let object = value.objectValue else { throw HarnessError("\(source): \(path) must be an object") }
+        guard let object = value.objectValue else { throw HarnessError(.resultsFile, "\(source): \(path) must be an object") }
         return object
     }
     func object(_ object: JSONObject, _ path: String) throws(HarnessError) -> JSONObject {
         try self.object(try lookup(object, path), path)
     }
     func array(_ object: JSONObject, _ path: String) throws(HarnessError) -> [JSONValue] {
-        guard let array = try lookup(object, path).arrayValue else { throw HarnessError("\(source): \(path) must be an array") }
+        guard let array = try lookup(object, path).arrayValue else { throw HarnessError(.resultsFile, "\(source): \(path) must be an array") }
         return array
     }
     func string(_ object: JSONObject, _ path: String) throws(HarnessError) -> String {
-        guard let text = try lookup(object, path).stringValue else { throw HarnessError("\(source): \(path) must be a string") }
+        guard let text = try lookup(object, path).stringValue else { throw HarnessError(.resultsFile, "\(source): \(path) must be a string") }
         return text
     }
     /// A string that older files may lack: nil when the key is absent or null.
     func optionalString(_ object: JSONObject, _ path: String) throws(HarnessError) -> String? {
         let key = path.split(separator: ".").last.map(String.init) ?? path
         guard let value = object[key], !value.isNull else { return nil }
-        guard let text = value.stringValue else { throw HarnessError("\(source): \(path) must be a string") }
+        guard let text = value.stringValue else { throw HarnessError(.resultsFile, "\(source): \(path) must be a string") }
         return text
     }
     func bool(_ object: JSONObject, _ path: String) throws(HarnessError) -> Bool {
-        guard let flag = try lookup(object, path).boolValue else { throw HarnessError("\(source): \(path) must be true or false") }
+        guard let flag = try lookup(object, path).boolValue else { throw HarnessError(.resultsFile, "\(source): \(path) must be true or false") }
         return flag
     }
     func int(_ object: JSONObject, _ path: String) throws(HarnessError) -> Int {
-        guard let number = try lookup(object, path).intValue else { throw HarnessError("\(source): \(path) must be an integer") }
+        guard let number = try lookup(object, path).intValue else { throw HarnessError(.resultsFile, "\(source): \(path) must be an integer") }
         return number
     }
     func strings(_ object: JSONObject, _ path: String) throws(HarnessError) -> [String] {
         let items = try array(object, path)
         var result: [String] = []
         for (index, item) in items.enumerated() {
-            guard let text = item.stringValue else { throw HarnessError("\(source): \(path)[\(index)] must be a string") }
+            guard let text = item.stringValue else { throw HarnessError(.resultsFile, "\(source): \(path)[\(index)] must be a string") }
             result.append(text)
         }
         return result
@@ -506,18 +506,18 @@ struct FieldReader {
         let items = try array(object, path)
         var result: [Int] = []
         for (index, item) in items.enumerated() {
-            guard let number = item.intValue else { throw HarnessError("\(source): \(path)[\(index)] must be an integer") }
+            guard let number = item.intValue else { throw HarnessError(.resultsFile, "\(source): \(path)[\(index)] must be an integer") }
             result.append(number)
         }
         return result
     }
     func counts(_ value: JSONValue, _ path: String) throws(HarnessError) -> [UInt64] {
-        guard let items = value.arrayValue else { throw HarnessError("\(source): \(path) must be an array of counts") }
+        guard let items = value.arrayValue else { throw HarnessError(.resultsFile, "\(source): \(path) must be an array of counts") }
         var result: [UInt64] = []
         result.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard let number = item.uint64Value else {
-                throw HarnessError("\(source): \(path)[\(index)] must be a non-negative integer count")
+                throw HarnessError(.resultsFile, "\(source): \(path)[\(index)] must be a non-negative integer count")
             }
             result.append(number)
         }
@@ -529,7 +529,7 @@ struct FieldReader {
         for (index, item) in items.enumerated() {
             guard let channels = item.arrayValue, channels.count == 3,
                 let rgb = Optional(channels.compactMap { $0.intValue.flatMap { UInt8(exactly: $0) } }), rgb.count == 3
-            else { throw HarnessError("\(source): \(path)[\(index)] must be three integers 0–255") }
+            else { throw HarnessError(.resultsFile, "\(source): \(path)[\(index)] must be three integers 0–255") }
             result.append(rgb)
         }
         return result

@@ -96,7 +96,7 @@ public enum Scorer {
         let records = final.records.compactMap { $0 }
         // A shard may legitimately hold no image (more shards than images); anything else must score one.
         guard !records.isEmpty || (options.shard != nil && pairs.isEmpty) else {
-            throw HarnessError("no image was scored: every pair was skipped (see the size mismatches)")
+            throw HarnessError(.input, "no image was scored: every pair was skipped (see the size mismatches)")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let vocabulary = options.vocabulary
@@ -149,7 +149,7 @@ private struct RunState: Sendable {
     mutating func fail(_ error: any Error, at index: Int) {
         guard index < failureIndex else { return }
         failureIndex = index
-        failure = (error as? HarnessError) ?? HarnessError("\(error)")
+        failure = (error as? HarnessError) ?? HarnessError(.input, wrapping: error)
     }
 
     mutating func absorb(_ local: ConfusionMatrix) {

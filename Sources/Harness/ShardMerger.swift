@@ -9,33 +9,33 @@ public enum ShardMerger {
     public static func merge(
         _ inputs: [(path: String, record: RunRecord)], allowPartial: Bool, command: [String]
     ) throws(HarnessError) -> RunRecord {
-        guard let first = inputs.first else { throw HarnessError("no results files to merge") }
+        guard let first = inputs.first else { throw HarnessError(.shard, "no results files to merge") }
         var shardCount: Int?
         var covered: [Int: String] = [:]
         for (path, record) in inputs {
             if let difference = Comparability.difference(first.record, record, includeDataset: false) {
-                throw HarnessError("\(path) cannot be merged with \(first.path): \(difference)")
+                throw HarnessError(.incomparable, file: path, "\(path) cannot be merged with \(first.path): \(difference)")
             }
             // Comparable, but one merged file can record only one way of reading the prediction files.
             if record.policy.predictionEncoding != first.record.policy.predictionEncoding {
-                throw HarnessError(
+                throw HarnessError(.shard,
                     "\(path) read its prediction files as \(record.policy.predictionEncoding.name), \(first.path) as "
                         + "\(first.record.policy.predictionEncoding.name); shards of one run are read the same way")
             }
             if record.method != first.record.method {
-                throw HarnessError("\(path) is method \"\(record.method)\", \(first.path) is \"\(first.record.method)\"")
+                throw HarnessError(.shard, "\(path) is method \"\(record.method)\", \(first.path) is \"\(first.record.method)\"")
             }
             guard let shard = record.shard else {
                 if inputs.count == 1 { continue }
-                throw HarnessError("\(path) is not a shard (it was scored without --shard)")
+                throw HarnessError(.shard, file: path, "\(path) is not a shard (it was scored without \(setting: .shard))")
             }
             if let count = shardCount, count != shard.count {
-                throw HarnessError("\(path) is part of a \(shard.count)-way split, \(first.path) of a \(count)-way split")
+                throw HarnessError(.shard, "\(path) is part of a \(shard.count)-way split, \(first.path) of a \(count)-way split")
             }
             shardCount = shard.count
             for index in shard.indices {
                 if let other = covered[index] {
-                    throw HarnessError("shard \(index)/\(shard.count) appears twice: \(other) and \(path)")
+                    throw HarnessError(.shard, "shard \(index)/\(shard.count) appears twice: \(other) and \(path)")
                 }
                 covered[index] = path
             }
@@ -58,14 +58,14 @@ public enum ShardMerger {
                 }
             }
             images += record.images
-            do { try matrix.add(record.matrix) } catch { throw HarnessError("\(path): \(error.description)") }
+            do { try matrix.add(record.matrix) } catch { throw HarnessError(.shard, file: path, "\(path): \(error.description)", underlying: error) }
             missing += record.dataset.missingPredictions
             extra += record.dataset.extraPredictions
             mismatched += record.dataset.sizeMismatches
             seconds += record.provenance.seconds
         }
         if !duplicates.isEmpty {
-            throw HarnessError(
+            throw HarnessError(.shard,
                 "\(duplicates.count) image id(s) occur in more than one file: "
                     + DatasetScanner.listed(duplicates))
         }
@@ -75,9 +75,9 @@ public enum ShardMerger {
             let absent = (1...count).filter { covered[$0] == nil }
             if !absent.isEmpty {
                 guard allowPartial else {
-                    throw HarnessError(
+                    throw HarnessError(.shard,
                         "shard(s) \(absent.map { "\($0)/\(count)" }.joined(separator: ", ")) missing "
-                            + "(use --allow-partial to merge what is there; the result is then marked partial)")
+                            + "(use \(setting: .allowPartial) to merge what is there; the result is then marked partial)" as HarnessMessage)
                 }
                 partial = true
             }

@@ -11,7 +11,7 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws(HarnessError) {
         guard count >= 1, index >= 1, index <= count else {
-            throw HarnessError("shard \(index)/\(count) is not valid: write k/N with 1 ≤ k ≤ N")
+            throw HarnessError(.shard, "shard \(index)/\(count) is not valid: write k/N with 1 ≤ k ≤ N")
         }
         self.index = index
         self.count = count
@@ -21,7 +21,7 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws(HarnessError) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
-            throw HarnessError("shard \"\(text)\" is not of the form k/N (e.g. 2/8)")
+            throw HarnessError(.shard, "shard \"\(text)\" is not of the form k/N (e.g. 2/8)")
         }
         try self.init(index: k, count: n)
     }
@@ -56,7 +56,7 @@ extension Shard {
     public func imageIDs(groundTruthDirectory: String, groundTruthSuffix: String = "") throws(HarnessError) -> [String] {
         let files = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
         guard !files.isEmpty else {
-            throw HarnessError("\(groundTruthDirectory): no PNG label maps found"
+            throw HarnessError(.shard, "\(groundTruthDirectory): no PNG label maps found"
                 + (groundTruthSuffix.isEmpty ? "" : " ending in \(groundTruthSuffix).png"))
         }
         return selecting(files.keys)

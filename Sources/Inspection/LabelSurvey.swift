@@ -109,7 +109,7 @@ public struct LabelSurvey: Sendable, Equatable {
             extra = paired.extraPredictions
         } else {
             let files = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: pairing.groundTruthSuffix)
-            guard !files.isEmpty else { throw HarnessError("\(groundTruthDirectory): no PNG label maps found") }
+            guard !files.isEmpty else { throw HarnessError(.pairing, file: groundTruthDirectory, "\(groundTruthDirectory): no PNG label maps found") }
             items = files.keys.sorted().map { (id: $0, groundTruth: files[$0] ?? "", prediction: nil) }
         }
         let work = items
@@ -181,7 +181,7 @@ public struct LabelSurvey: Sendable, Equatable {
         path: String, id: String, colorBuckets: [UInt32: UInt16], keepBuckets: Bool, scratch: inout Scratch
     ) throws(HarnessError) -> (summary: FileSummary, buckets: [UInt16]) {
         let bytes: [UInt8]
-        do { bytes = try FileBytes.read(path: path) } catch { throw HarnessError("\(error)") }
+        do { bytes = try FileBytes.read(path: path) } catch { throw HarnessError(.labelFile, file: path, wrapping: error) }
         do {
             return try RawSamples.withSamples(bytes: bytes, name: path) { width, height, layout, samples in
                 let n = width * height
@@ -198,7 +198,7 @@ public struct LabelSurvey: Sendable, Equatable {
                     (values, truncated, buckets) = colorHistogram(
                         s, channels: channels, pixels: n, colorBuckets: colorBuckets, keepBuckets: keepBuckets)
                 case (.rgb, .uint16), (.rgba, .uint16):
-                    throw HarnessError(
+                    throw HarnessError(.labelFile, file: path,
                         "\(path): 16-bit \(channels == 3 ? "RGB" : "RGBA") PNG; colour-coded label maps must be 8-bit")
                 case (_, .uint8(let s)):
                     var counts = [UInt64](repeating: 0, count: 256)
@@ -247,7 +247,7 @@ public struct LabelSurvey: Sendable, Equatable {
         } catch let error as HarnessError {
             throw error
         } catch {
-            throw HarnessError("\(error)")
+            throw HarnessError(.labelFile, wrapping: error)
         }
     }
 
@@ -321,7 +321,7 @@ private struct SurveyState: Sendable {
     mutating func fail(_ error: any Error, at index: Int) {
         guard index < failureIndex else { return }
         failureIndex = index
-        failure = (error as? HarnessError) ?? HarnessError("\(error)")
+        failure = (error as? HarnessError) ?? HarnessError(.input, wrapping: error)
     }
 
     mutating func absorb(_ other: JointCounts) {

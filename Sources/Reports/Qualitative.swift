@@ -127,7 +127,7 @@ public struct QualitativePanel: Sendable {
             } catch let error as ReportError {
                 throw error
             } catch {
-                throw ReportError("qualitative panel, image \(item.id): \(error)")
+                throw ReportError(.qualitative, "qualitative panel, image \(item.id): \(error)", underlying: error)
             }
             rows.append(Row(imageID: item.id, meanIoU: item.score, tiles: tiles))
         }
@@ -144,11 +144,12 @@ public struct QualitativePanel: Sendable {
         do {
             actual = try Fingerprint.sha256(path: path)
         } catch {
-            throw ReportError("--pred \(method)=\(folder): \(error.description)")
+            throw ReportError(.qualitative, file: path,
+                "\(setting: .predictionFolder(method: method, folder: folder)): \(error.description)" as ReportMessage, underlying: error)
         }
         guard actual != image.predictionSHA256 else { return }
-        throw ReportError(
-            "--pred \(method)=\(folder): \(path) is not the prediction \(method) was scored with "
+        throw ReportError(.predictionMismatch, file: path,
+            "\(setting: .predictionFolder(method: method, folder: folder)): \(path) is not the prediction \(method) was scored with "
                 + "(SHA-256 \(actual.prefix(12))…, \(resultsPath) records \(image.predictionSHA256.prefix(12))… for image \(image.id)); "
                 + "the folder holds other predictions than the run's. Give the folder the run was scored from "
                 + "(\(scoredFrom)), or re-score these predictions")

@@ -45,10 +45,6 @@ public struct ReportOptions: Sendable {
 }
 
 /// A report that cannot be made, with a message for a person.
-public struct ReportError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// The format-independent content of a report: every number is formatted once here, so the
 /// Markdown and the HTML cannot disagree.
@@ -69,19 +65,20 @@ public struct Report: Sendable {
     /// that share a method name (the columns and the `--pred` folders could not be told apart) and
     /// prediction folders for no run's method.
     public init(inputs given: [ReportInput], options: ReportOptions) throws(ReportError) {
-        guard !given.isEmpty else { throw ReportError("a report needs at least one results file") }
+        guard !given.isEmpty else { throw ReportError(.input, "a report needs at least one results file") }
         let inputs = try RunLabel.apply(options.labels, to: given)
         if let sources = options.qualitative {
             let methods = inputs.map(\.record.method)
             for entry in sources.predictionDirectories where !methods.contains(entry.method) {
-                throw ReportError(
-                    "--pred \(entry.method)=\(entry.directory): no run has the method name '\(entry.method)' "
-                        + "(methods: \(methods.joined(separator: ", ")))")
+                let setting = ReportSetting.predictionFolder(method: entry.method, folder: entry.directory)
+                throw ReportError(.input, file: entry.directory,
+                    "\(setting: setting): no run has the method name '\(entry.method)' "
+                        + "(methods: \(methods.joined(separator: ", ")))" as ReportMessage)
             }
         }
         if let baseline = options.baseline, !inputs.contains(where: { $0.record.method == baseline }) {
             let names = inputs.map(\.record.method).joined(separator: ", ")
-            throw ReportError("--baseline \(baseline): no run has that method name (methods: \(names))")
+            throw ReportError(.input, "\(setting: .baseline(baseline)): no run has that method name (methods: \(names))")
         }
         var groups: [[ReportInput]] = []
         var differences: [String] = []
@@ -97,9 +94,9 @@ public struct Report: Sendable {
             }
             if let first = groups.first?.first, let difference = Comparability.differenceBeyondFold(first.record, input.record) {
                 guard options.allowMixed else {
-                    throw ReportError(
+                    throw ReportError(.incomparable, file: input.path,
                         "\(input.path) cannot share a table with \(first.path): \(difference). "
-                            + "Score the runs the same way, or pass --allow-mixed to show them in separate sections.")
+                            + "Score the runs the same way, or use \(setting: .allowMixed) to show them in separate sections." as ReportMessage)
                 }
                 differences.append("\(input.path): \(difference)")
             }
@@ -109,10 +106,10 @@ public struct Report: Sendable {
             for (index, input) in group.enumerated() {
                 guard let earlier = group[..<index].first(where: { $0.record.method == input.record.method }) else { continue }
                 let name = input.record.method
-                throw ReportError(
+                let example: ReportMessage = "\(setting: .label("RUN=NAME")), e.g. \(setting: .label(input.path + "=" + name + "-2"))"
+                throw ReportError(.duplicateMethod, file: input.path,
                     "\(earlier.path) and \(input.path) both have the method name '\(name)', so their columns could not "
-                        + "be told apart; name them with --label RUN=NAME, e.g. --label \(input.path)=\(name)-2 "
-                        + "(RUN: the results file or its method name)")
+                        + "be told apart; name them with " + example + " (RUN: the results file or its method name)")
             }
         }
         title = options.title

@@ -17,12 +17,12 @@ public struct RunLabel: Sendable, Equatable {
     /// Parses `RUN=NAME`, split at the last `=` (paths may hold one, method names rarely do).
     public init(parsing text: String) throws(ReportError) {
         guard let equals = text.lastIndex(of: "=") else {
-            throw ReportError("--label \(text): expected RUN=NAME (RUN: a results file or its method name)")
+            throw ReportError(.label, "\(setting: .label(text)): expected RUN=NAME (RUN: a results file or its method name)")
         }
         let run = String(text[..<equals])
         let name = String(text[text.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
         guard !run.isEmpty, !name.isEmpty else {
-            throw ReportError("--label \(text): expected RUN=NAME with neither side empty")
+            throw ReportError(.label, "\(setting: .label(text)): expected RUN=NAME with neither side empty")
         }
         self.init(run: run, name: name)
     }
@@ -43,15 +43,16 @@ public struct RunLabel: Sendable, Equatable {
                 matches = result.indices.filter { result[$0].record.method == label.run }
                 if matches.count > 1 {
                     let files = matches.map { inputs[$0].path }.joined(separator: ", ")
-                    throw ReportError(
-                        "--label \(label.run)=\(label.name): \(matches.count) runs have the method name '\(label.run)' "
-                            + "(\(files)); give the results file instead, e.g. --label \(inputs[matches[0]].path)=\(label.name)")
+                    let given = ReportSetting.label(label.run + "=" + label.name)
+                    let instead = ReportSetting.label(inputs[matches[0]].path + "=" + label.name)
+                    let problem = "\(matches.count) runs have the method name '\(label.run)' (\(files))"
+                    throw ReportError(.label, "\(setting: given): \(problem); give the results file instead, e.g. \(setting: instead)")
                 }
             }
             guard let index = matches.first else {
                 let runs = result.map { "\($0.path) (\($0.record.method))" }.joined(separator: ", ")
-                throw ReportError(
-                    "--label \(label.run)=\(label.name): no results file or method name '\(label.run)' among the runs: \(runs)")
+                let given = ReportSetting.label(label.run + "=" + label.name)
+                throw ReportError(.label, "\(setting: given): no results file or method name '\(label.run)' among the runs: \(runs)")
             }
             result[index].record.method = label.name
         }

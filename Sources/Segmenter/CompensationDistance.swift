@@ -14,15 +14,15 @@ public enum CompensationDistance {
     public static func distance(tuned: Tensor, frozen: Tensor, mask: [Bool]? = nil) throws(SegmenterError) -> Double {
         let shape = tuned.rank == 4 ? Array(tuned.shape.dropFirst()) : tuned.shape
         guard tuned.shape == frozen.shape, shape.count == 3, tuned.rank == 3 || tuned.shape[0] == 1 else {
-            throw SegmenterError("compensation distance needs two [C, H, W] maps of one shape, got \(tuned.shape) and \(frozen.shape)")
+            throw SegmenterError(.input, "compensation distance needs two [C, H, W] maps of one shape, got \(tuned.shape) and \(frozen.shape)")
         }
         let (c, h, w) = (shape[0], shape[1], shape[2])
         if let mask, mask.count != h * w {
-            throw SegmenterError("a region mask of \(mask.count) cells does not match a \(h)×\(w) feature grid")
+            throw SegmenterError(.input, "a region mask of \(mask.count) cells does not match a \(h)×\(w) feature grid")
         }
         let a = pooledDescriptor(tuned.scalars, channels: c, height: h, width: w, mask: mask)
         let b = pooledDescriptor(frozen.scalars, channels: c, height: h, width: w, mask: mask)
-        guard !a.isEmpty else { throw SegmenterError("the feature grid \(h)×\(w) is too small to pool") }
+        guard !a.isEmpty else { throw SegmenterError(.input, "the feature grid \(h)×\(w) is too small to pool") }
         var total = 0.0
         for i in a.indices {
             let d = abs(a[i] - b[i])

@@ -8,7 +8,7 @@ public struct RGBImage: Sendable, Equatable {
 
     public init(width: Int, height: Int, pixels: [UInt8]) throws(SegmenterError) {
         guard width > 0, height > 0, pixels.count == width * height * 3 else {
-            throw SegmenterError("an RGB image of \(width)×\(height) needs \(max(0, width * height * 3)) bytes, got \(pixels.count)")
+            throw SegmenterError(.image, "an RGB image of \(width)×\(height) needs \(max(0, width * height * 3)) bytes, got \(pixels.count)")
         }
         self.width = width
         self.height = height
@@ -22,16 +22,16 @@ public struct RGBImage: Sendable, Equatable {
         do {
             decoded = try DecodedPNG.read(path: path)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.image, file: path, wrapping: error)
         }
         guard decoded.isEightBitColor else {
-            throw SegmenterError("\(path): a \(decoded.layout) PNG; images must be 8-bit RGB or RGBA")
+            throw SegmenterError(.image, file: path, "\(path): a \(decoded.layout) PNG; images must be 8-bit RGB or RGBA")
         }
         let pixels: [UInt8]
         do {
             pixels = try decoded.rgbPixels(name: path)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.image, file: path, wrapping: error)
         }
         return try RGBImage(width: decoded.width, height: decoded.height, pixels: pixels)
     }

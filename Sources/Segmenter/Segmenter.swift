@@ -72,24 +72,24 @@ public enum SegmenterBackbone: Sendable {
                 let vision = try EVA02VisionEncoder(file: file, prefix: prefix + "visual.")
                 let hasText = file.contains(prefix + "text.token_embedding.weight")
                 if needsText && !hasText {
-                    throw SegmenterError("\(file.file): no EVA02 text tower (\(prefix)text.token_embedding.weight is missing)")
+                    throw SegmenterError(.checkpoint, file: file.file, "\(file.file): no EVA02 text tower (\(prefix)text.token_embedding.weight is missing)")
                 }
                 let text = hasText ? try EVA02TextEncoder(file: file, prefix: prefix + "text.") : nil
                 return .eva02(vision: vision, text: text)
             case .openai:
                 let model = try CLIPModel(file: file, prefix: prefix)
                 guard let vision = model.vision else {
-                    throw SegmenterError("\(file.file): no vision tower under \(prefix)vision_model.")
+                    throw SegmenterError(.checkpoint, file: file.file, "\(file.file): no vision tower under \(prefix)vision_model.")
                 }
                 if needsText && model.text == nil {
-                    throw SegmenterError("\(file.file): no text tower under \(prefix)text_model.")
+                    throw SegmenterError(.checkpoint, file: file.file, "\(file.file): no text tower under \(prefix)text_model.")
                 }
                 return .openai(vision: vision, text: model.text)
             }
         } catch let error as SegmenterError {
             throw error
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -100,13 +100,13 @@ public enum SegmenterBackbone: Sendable {
         do {
             file = try SafeTensorsFile(path: path)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
         let teacher = SegmenterConfiguration.frozenClipPrefix
         let marker = backbone == .eva02 ? "visual.blocks.0.attn.q_bias" : "vision_model.encoder.layers.0.self_attn.q_proj.weight"
         let prefix = file.contains(teacher + marker) ? teacher : SegmenterConfiguration.clipPrefix
         guard file.contains(prefix + marker) else {
-            throw SegmenterError(
+            throw SegmenterError(.model,
                 "\(path): no \(backbone.rawValue) vision tower under \(teacher) or \(SegmenterConfiguration.clipPrefix) "
                     + "(the frozen checkpoint must use the same backbone as the tuned one)")
         }
@@ -135,7 +135,7 @@ public enum SegmenterBackbone: Sendable {
             case .eva02(let vision, _):
                 let output = try vision.dense(pixels, taps: layers)
                 guard let first = output.taps[layers[0]], let second = output.taps[layers[1]] else {
-                    throw SegmenterError("the EVA02 tower returned no guidance taps for blocks \(layers)")
+                    throw SegmenterError(.model, "the EVA02 tower returned no guidance taps for blocks \(layers)")
                 }
                 return BackboneFeatures(
                     dense: try Self.tokensToMap(output.dense, dropFirst: false),
@@ -145,7 +145,7 @@ public enum SegmenterBackbone: Sendable {
                 let output = try vision.encode(pixels, request: request)
                 guard let dense = output.dense, let first = output.hiddenStates[layers[0] + 1],
                       let second = output.hiddenStates[layers[1] + 1] else {
-                    throw SegmenterError("the CLIP tower returned no dense features or guidance taps for blocks \(layers)")
+                    throw SegmenterError(.model, "the CLIP tower returned no dense features or guidance taps for blocks \(layers)")
                 }
                 return BackboneFeatures(
                     dense: try Self.tokensToMap(dense, dropFirst: true),
@@ -154,7 +154,7 @@ public enum SegmenterBackbone: Sendable {
         } catch let error as SegmenterError {
             throw error
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -164,21 +164,21 @@ public enum SegmenterBackbone: Sendable {
             switch self {
             case .eva02(_, let text?): return try text.normalizedEmbeddings(tokenRows: tokenRows)
             case .openai(_, let text?): return try text.normalizedEmbeddings(tokenRows: tokenRows)
-            default: throw SegmenterError("this tower has no text encoder")
+            default: throw SegmenterError(.model, "this tower has no text encoder")
             }
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
     /// `[B, N(+1), C]` tokens → `[B, C, g, g]` channel-first map (N must be a square).
     static func tokensToMap(_ tokens: Tensor, dropFirst: Bool) throws(SegmenterError) -> Tensor {
-        guard tokens.rank == 3 else { throw SegmenterError("expected [B, tokens, C] features, got \(tokens.shape)") }
+        guard tokens.rank == 3 else { throw SegmenterError(.model, "expected [B, tokens, C] features, got \(tokens.shape)") }
         let (b, n, c) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
         let skip = dropFirst ? 1 : 0
         let patches = n - skip
         let grid = Int(Double(patches).squareRoot().rounded())
-        guard grid * grid == patches else { throw SegmenterError("\(patches) patch tokens do not form a square grid") }
+        guard grid * grid == patches else { throw SegmenterError(.model, "\(patches) patch tokens do not form a square grid") }
         var out = [Float](repeating: 0, count: b * c * patches)
         tokens.withUnsafeBufferPointer { source in
             for batch in 0..<b {
@@ -191,12 +191,12 @@ public enum SegmenterBackbone: Sendable {
         do {
             return try Tensor(shape: [b, c, grid, grid], scalars: out)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
     static func dropClassToken(_ tokens: Tensor) throws(SegmenterError) -> Tensor {
-        guard tokens.rank == 3, tokens.shape[1] > 1 else { throw SegmenterError("expected [B, 1 + N, C], got \(tokens.shape)") }
+        guard tokens.rank == 3, tokens.shape[1] > 1 else { throw SegmenterError(.model, "expected [B, 1 + N, C], got \(tokens.shape)") }
         let (b, n, c) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
         var out = [Float]()
         out.reserveCapacity(b * (n - 1) * c)
@@ -205,7 +205,7 @@ public enum SegmenterBackbone: Sendable {
         do {
             return try Tensor(shape: [b, n - 1, c], scalars: out)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 }

@@ -63,14 +63,14 @@ public struct SegmenterConfiguration: Sendable, Equatable {
         func value<T: RawRepresentable>(_ key: String, _ type: T.Type) throws(SegmenterError) -> T? where T.RawValue == String {
             guard let text = meta[key] else { return nil }
             guard let parsed = T(rawValue: text) else {
-                throw SegmenterError("\(name): metadata \(key) = \"\(text)\" is not a known value")
+                throw SegmenterError(.checkpoint, "\(name): metadata \(key) = \"\(text)\" is not a known value")
             }
             return parsed
         }
         func integer(_ key: String) throws(SegmenterError) -> Int? {
             guard let text = meta[key] else { return nil }
             guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)), parsed > 0 else {
-                throw SegmenterError("\(name): metadata \(key) = \"\(text)\" is not a positive integer")
+                throw SegmenterError(.checkpoint, "\(name): metadata \(key) = \"\(text)\" is not a positive integer")
             }
             return parsed
         }
@@ -78,7 +78,7 @@ public struct SegmenterConfiguration: Sendable, Equatable {
             guard let text = meta[key] else { return nil }
             guard let data = text.data(using: .utf8),
                   let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
-                throw SegmenterError("\(name): metadata \(key) = \"\(text)\" is not a JSON list")
+                throw SegmenterError(.checkpoint, "\(name): metadata \(key) = \"\(text)\" is not a JSON list")
             }
             return list
         }
@@ -86,44 +86,44 @@ public struct SegmenterConfiguration: Sendable, Equatable {
         let hasEVA = file.contains(clipPrefix + "visual.blocks.0.attn.q_bias")
         let hasOpenAI = file.contains(clipPrefix + "vision_model.encoder.layers.0.self_attn.q_proj.weight")
         guard file.contains(headPrefix + "conv1.weight") else {
-            throw SegmenterError(
+            throw SegmenterError(.checkpoint, file: name,
                 "\(name): no \(headPrefix)conv1.weight, so this is not an SGSeg/CAT-Seg checkpoint "
-                    + "(for a plain Hugging Face CLIP use --mode training-free)")
+                    + "(a plain Hugging Face CLIP is segmented in the training-free mode)")
         }
         let detected: Backbone
         switch (hasEVA, hasOpenAI) {
         case (true, false): detected = .eva02
         case (false, true): detected = .openai
         case (true, true):
-            throw SegmenterError("\(name): holds both an EVA02 and an OpenAI vision tower under \(clipPrefix)")
+            throw SegmenterError(.checkpoint, "\(name): holds both an EVA02 and an OpenAI vision tower under \(clipPrefix)")
         case (false, false):
-            throw SegmenterError(
+            throw SegmenterError(.checkpoint,
                 "\(name): unsupported backbone: neither \(clipPrefix)visual.blocks.0.attn.q_bias (EVA02) nor "
                     + "\(clipPrefix)vision_model.encoder.layers.0.self_attn.q_proj.weight (OpenAI CLIP, HF names) is present")
         }
         if let declared = try value("sgseg.backbone", Backbone.self), declared != detected {
-            throw SegmenterError(
+            throw SegmenterError(.checkpoint,
                 "\(name): metadata sgseg.backbone = \(declared.rawValue) but the tensors are an \(detected.rawValue) backbone")
         }
         let hasMemory = file.contains(headPrefix + "memory.memory")
         let bias = try value("sgseg.bias", Bias.self) ?? (hasMemory ? .memory : .none)
         if bias == .memory && !hasMemory {
-            throw SegmenterError("\(name): metadata sgseg.bias = memory but \(headPrefix)memory.memory is missing")
+            throw SegmenterError(.checkpoint, "\(name): metadata sgseg.bias = memory but \(headPrefix)memory.memory is missing")
         }
         let dense = try value("sgseg.dense", DenseMode.self) ?? (detected == .eva02 ? .csaL2 : .catseg)
         if (dense == .csaL2) != (detected == .eva02) {
-            throw SegmenterError("\(name): dense mode \(dense.rawValue) is not available for the \(detected.rawValue) backbone")
+            throw SegmenterError(.checkpoint, "\(name): dense mode \(dense.rawValue) is not available for the \(detected.rawValue) backbone")
         }
         let architecture = meta[CheckpointMetadata.architecture] ?? (bias == .memory ? "sgseg" : "catseg")
         guard ["sgseg", "catseg"].contains(architecture) else {
-            throw SegmenterError("\(name): metadata sgseg.arch = \"\(architecture)\" is not sgseg or catseg")
+            throw SegmenterError(.checkpoint, "\(name): metadata sgseg.arch = \"\(architecture)\" is not sgseg or catseg")
         }
 
         var layers: [Int]? = nil
         if let list = try jsonList("sgseg.clip.guidance_layers") {
             let ints = list.compactMap { ($0 as? NSNumber)?.intValue }
             guard ints.count == 2, ints.count == list.count, ints.allSatisfy({ $0 >= 0 }) else {
-                throw SegmenterError("\(name): metadata sgseg.clip.guidance_layers must list two block indices")
+                throw SegmenterError(.checkpoint, "\(name): metadata sgseg.clip.guidance_layers must list two block indices")
             }
             layers = ints
         }
@@ -131,7 +131,7 @@ public struct SegmenterConfiguration: Sendable, Equatable {
         if let list = try jsonList("sgseg.templates") {
             let strings = list.compactMap { $0 as? String }
             guard !strings.isEmpty, strings.count == list.count, strings.allSatisfy({ $0.contains("{}") }) else {
-                throw SegmenterError("\(name): metadata sgseg.templates must be a non-empty list of strings containing {}")
+                throw SegmenterError(.checkpoint, "\(name): metadata sgseg.templates must be a non-empty list of strings containing {}")
             }
             templates = strings
         }
@@ -144,7 +144,7 @@ public struct SegmenterConfiguration: Sendable, Equatable {
         var alpha: Float? = nil
         if let text = meta["sgseg.frozen_alpha"] {
             guard let parsed = Float(text), parsed.isFinite else {
-                throw SegmenterError("\(name): metadata sgseg.frozen_alpha = \"\(text)\" is not a number")
+                throw SegmenterError(.checkpoint, "\(name): metadata sgseg.frozen_alpha = \"\(text)\" is not a number")
             }
             alpha = parsed
         }
@@ -160,7 +160,7 @@ public struct SegmenterConfiguration: Sendable, Equatable {
             sizeDivisibility: try integer("sgseg.inference.size_divisibility") ?? 32,
             frozenAlpha: alpha)
         guard configuration.window <= configuration.outputResolution else {
-            throw SegmenterError(
+            throw SegmenterError(.checkpoint,
                 "\(name): sliding window \(configuration.window) is larger than the output resolution \(configuration.outputResolution)")
         }
         return configuration

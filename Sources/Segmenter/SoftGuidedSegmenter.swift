@@ -44,7 +44,7 @@ public struct SoftGuidedSegmenter: Sendable {
         do {
             file = try SafeTensorsFile(path: path)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
         try self.init(file: file, options: options)
     }
@@ -52,7 +52,7 @@ public struct SoftGuidedSegmenter: Sendable {
     public init(file: SafeTensorsFile, options: SegmenterOptions = SegmenterOptions()) throws(SegmenterError) {
         let configuration = try SegmenterConfiguration.read(file)
         guard [1, 2].contains(options.pooling) else {
-            throw SegmenterError("class pooling must be 1 or 2, got \(options.pooling)")
+            throw SegmenterError(.model, "class pooling must be 1 or 2, got \(options.pooling)")
         }
         self.configuration = configuration
         self.options = options
@@ -61,7 +61,7 @@ public struct SoftGuidedSegmenter: Sendable {
             file: file, prefix: SegmenterConfiguration.clipPrefix, backbone: configuration.backbone, needsText: true)
         if options.frozenCompensation {
             guard configuration.frozenAlpha != nil else {
-                throw SegmenterError(
+                throw SegmenterError(.model,
                     "\(file.file): frozen compensation needs metadata sgseg.frozen_alpha (this checkpoint was not trained with it)")
             }
             frozen = try SegmenterBackbone.load(
@@ -81,7 +81,7 @@ public struct SoftGuidedSegmenter: Sendable {
             case 24: guidanceLayers = [7, 15]
             case 12: guidanceLayers = [3, 7]
             default:
-                throw SegmenterError(
+                throw SegmenterError(.model,
                     "\(file.file): a \(backbone.depth)-block tower needs metadata sgseg.clip.guidance_layers (two block indices)")
             }
         }
@@ -95,18 +95,18 @@ public struct SoftGuidedSegmenter: Sendable {
                 file: file, prefix: SegmenterConfiguration.headPrefix, upsamplePrefix: "",
                 liveTextBias: options.liveTextBias, featureResolution: inputSize / patch, sceneBias: options.sceneBias)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
         let depth = backbone.depth
         let layers = guidanceLayers
         guard layers.allSatisfy({ $0 < depth - 1 }) else {
-            throw SegmenterError(
+            throw SegmenterError(.model,
                 "\(file.file): guidance layers \(layers) must be blocks before the last of \(depth)")
         }
         do {
             tokenizer = try CLIPTokenizer()
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -129,7 +129,7 @@ public struct SoftGuidedSegmenter: Sendable {
 
     /// Normalised text embeddings `[T, P, E]` for `classNames`; compute once per vocabulary and reuse.
     public func textEmbeddings(classNames: [String]) throws(SegmenterError) -> Tensor {
-        guard !classNames.isEmpty else { throw SegmenterError("the vocabulary has no classes") }
+        guard !classNames.isEmpty else { throw SegmenterError(.model, "the vocabulary has no classes") }
         let rows = prompts(classNames: classNames).flatMap { $0 }.map { tokenizer.tokenize($0).ids }
         return try textEmbeddings(tokenRows: rows, classes: classNames.count)
     }
@@ -137,13 +137,13 @@ public struct SoftGuidedSegmenter: Sendable {
     /// Normalised text embeddings `[T, P, E]` from token rows in class-major order.
     public func textEmbeddings(tokenRows: [[Int32]], classes: Int) throws(SegmenterError) -> Tensor {
         guard classes > 0, tokenRows.count % classes == 0, !tokenRows.isEmpty else {
-            throw SegmenterError("\(tokenRows.count) token rows do not split into \(classes) classes")
+            throw SegmenterError(.model, "\(tokenRows.count) token rows do not split into \(classes) classes")
         }
         let embeddings = try backbone.textEmbeddings(tokenRows: tokenRows)
         do {
             return try embeddings.reshaped([classes, tokenRows.count / classes, embeddings.shape[1]])
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -213,7 +213,7 @@ public struct SoftGuidedSegmenter: Sendable {
         } catch let error as SegmenterError {
             throw error
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -233,7 +233,7 @@ public struct SoftGuidedSegmenter: Sendable {
         do {
             return try Tensor(shape: [1, 3, image.height, image.width], scalars: scalars)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -272,7 +272,7 @@ public struct SoftGuidedSegmenter: Sendable {
         do {
             return try x.resized(to: .size(height: size, width: size), mode: .bilinear)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -293,7 +293,7 @@ public struct SoftGuidedSegmenter: Sendable {
         do {
             return try Tensor(shape: [t, height, width], scalars: out)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 
@@ -301,7 +301,7 @@ public struct SoftGuidedSegmenter: Sendable {
         do {
             return try probabilities.bilinearResizedArgmax(height: height, width: width)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 }
@@ -312,7 +312,7 @@ public struct SoftGuidedSegmenter: Sendable {
 public enum FrozenCompensation {
     public static func fuse(tuned: Tensor, frozen: Tensor, alpha: Float) throws(SegmenterError) -> Tensor {
         guard tuned.shape == frozen.shape, tuned.rank == 4 else {
-            throw SegmenterError("frozen features \(frozen.shape) do not match tuned features \(tuned.shape)")
+            throw SegmenterError(.model, "frozen features \(frozen.shape) do not match tuned features \(tuned.shape)")
         }
         let (b, c, h, w) = (tuned.shape[0], tuned.shape[1], tuned.shape[2], tuned.shape[3])
         let plane = h * w
@@ -333,7 +333,7 @@ public enum FrozenCompensation {
         do {
             return try Tensor(shape: tuned.shape, scalars: out)
         } catch {
-            throw SegmenterError("\(error)")
+            throw SegmenterError(.model, wrapping: error)
         }
     }
 }

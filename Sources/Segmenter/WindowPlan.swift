@@ -14,11 +14,11 @@ public struct WindowPlan: Sendable, Equatable {
 
     public init(resolution: Int, window: Int, stride: Int) throws(SegmenterError) {
         guard resolution > 0, window > 0, stride > 0, window <= resolution else {
-            throw SegmenterError(
+            throw SegmenterError(.input,
                 "sliding window \(window) with stride \(stride) does not fit an output resolution of \(resolution)")
         }
         guard (resolution - window) % stride == 0 else {
-            throw SegmenterError(
+            throw SegmenterError(.input,
                 "sliding windows of \(window) at stride \(stride) leave the border of a \(resolution)² image uncovered "
                     + "((\(resolution) − \(window)) must be a multiple of \(stride))")
         }
@@ -59,7 +59,7 @@ public struct WindowPlan: Sendable, Equatable {
             for (i, value) in global.scalars.enumerated() { scalars[globalBase + i] = value }
             return try Tensor(shape: [offsets.count + 1, 3, window, window], scalars: scalars)
         } catch {
-            throw SegmenterError("sliding windows: \(error)")
+            throw SegmenterError(.model, "sliding windows: \(error)", underlying: error)
         }
     }
 
@@ -68,7 +68,7 @@ public struct WindowPlan: Sendable, Equatable {
     public func combine(_ probabilities: Tensor) throws(SegmenterError) -> Tensor {
         guard probabilities.rank == 4, probabilities.shape[0] == offsets.count + 1,
               probabilities.shape[2] == window, probabilities.shape[3] == window else {
-            throw SegmenterError(
+            throw SegmenterError(.input,
                 "window probabilities \(probabilities.shape) do not match \(offsets.count + 1) windows of \(window)²")
         }
         let t = probabilities.shape[1]
@@ -104,7 +104,7 @@ public struct WindowPlan: Sendable, Equatable {
             }
             return try Tensor(shape: [t, resolution, resolution], scalars: combined)
         } catch {
-            throw SegmenterError("combining windows: \(error)")
+            throw SegmenterError(.model, "combining windows: \(error)", underlying: error)
         }
     }
 }

@@ -1,6 +1,6 @@
 /// How a command chooses a run's seen/unseen split: the vocabulary's first split, none, a bundled
-/// split by name, classes given one by one (`--seen … --unseen …`) or a split file. The options
-/// are exclusive, so a run's split never depends on which of two contradicting options wins.
+/// split by name, classes given one by one or a split file. The choices are exclusive, so a run's
+/// split never depends on which of two contradicting choices wins.
 public enum SplitSelection: Sendable, Equatable {
     case vocabularyDefault
     case none
@@ -8,22 +8,19 @@ public enum SplitSelection: Sendable, Equatable {
     case classes(seen: [String], unseen: [String])
     case file(SplitFile)
 
-    /// The selection the command-line options ask for (`--split`, `--no-split`, `--seen`/`--unseen`,
-    /// `--split-file`, whose file is read here); an error when more than one is given.
+    /// The selection asked for by a split name, no split, seen and unseen classes, or a split file
+    /// (read here); an error when more than one is given.
     public init(split: String?, noSplit: Bool = false, seen: [String] = [], unseen: [String] = [], splitFile: String?)
         throws(SplitSelectionError)
     {
-        var given: [String] = []
-        if split != nil { given.append("--split") }
-        if noSplit { given.append("--no-split") }
-        if !seen.isEmpty || !unseen.isEmpty { given.append("--seen/--unseen") }
-        if splitFile != nil { given.append("--split-file") }
-        guard given.count <= 1 else {
-            throw SplitSelectionError(
-                "\(given.joined(separator: " and ")) each choose the run's split; give one of them")
-        }
+        var given: [SplitSelectionError.Choice] = []
+        if split != nil { given.append(.name) }
+        if noSplit { given.append(.none) }
+        if !seen.isEmpty || !unseen.isEmpty { given.append(.classes) }
+        if splitFile != nil { given.append(.file) }
+        guard given.count <= 1 else { throw SplitSelectionError(conflicting: given) }
         if let splitFile {
-            do { self = .file(try SplitFile.load(path: splitFile)) } catch { throw SplitSelectionError(error.description) }
+            do { self = .file(try SplitFile.load(path: splitFile)) } catch { throw SplitSelectionError(splitFile: error) }
         } else if !seen.isEmpty || !unseen.isEmpty {
             self = .classes(seen: seen, unseen: unseen)
         } else if let split {
@@ -45,8 +42,56 @@ public enum SplitSelection: Sendable, Equatable {
     }
 }
 
-/// Options that choose a split in contradicting ways, or a split file that cannot be read.
-public struct SplitSelectionError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+/// Choices that select a split in contradicting ways, or a split file that cannot be read.
+public struct SplitSelectionError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A way of choosing the split; a command line renders it as its option.
+    public enum Choice: Sendable, Equatable, CaseIterable, CustomStringConvertible {
+        case name, none, classes, file
+
+        public var description: String {
+            switch self {
+            case .name: "a split name"
+            case .none: "no split"
+            case .classes: "seen and unseen classes"
+            case .file: "a split file"
+            }
+        }
+    }
+
+    public enum Kind: Sendable, Equatable {
+        /// More than one choice was given.
+        case conflicting([Choice])
+        /// The split file could not be read or is invalid (`underlying` says why).
+        case splitFile
+    }
+
+    public let kind: Kind
+    /// The split file, for `splitFile`.
+    public let file: String?
+    /// The split file's error, for `splitFile`.
+    public let underlying: VocabularyError?
+
+    public init(conflicting choices: [Choice]) {
+        kind = .conflicting(choices)
+        file = nil
+        underlying = nil
+    }
+
+    public init(splitFile error: VocabularyError) {
+        kind = .splitFile
+        file = error.file
+        underlying = error
+    }
+
+    /// The message with each choice named by `name` (e.g. as a command-line option).
+    public func message(naming name: (Choice) -> String) -> String {
+        switch kind {
+        case .conflicting(let choices):
+            "\(choices.map(name).joined(separator: " and ")) each choose the run's split; give one of them"
+        case .splitFile:
+            underlying?.description ?? "the split file cannot be read"
+        }
+    }
+
+    public var description: String { message { $0.description } }
 }

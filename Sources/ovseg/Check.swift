@@ -40,11 +40,7 @@ struct Check: ParsableCommand {
     @Argument(help: "The results file of the run to check.")
     var runFile: String
 
-    @Option(help: "Compare both runs under this split of their vocabulary (or none) instead of the ones they were scored with; the files keep every class's counts.")
-    var split: String?
-
-    @Option(help: "Compare both runs under the split in this JSON file (see docs/split-files.md) instead of their own.")
-    var splitFile: String?
+    @OptionGroup var resplit: ResplitOptions
 
     @Option(help: "Largest allowed drop of mIoU (all, seen, unseen), in percentage points (default 0.5).")
     var maxDropMiou: Double?
@@ -133,13 +129,13 @@ struct Check: ParsableCommand {
             do {
                 var base = try ResultsFile.read(path: baseline)
                 let stored = try ResultsFile.read(path: runFile)
-                let selection = try resplitSelection(split: split, splitFile: splitFile)
+                let selection = try resplit.selection()
                 current = try selection.map { try stored.resplit($0) } ?? stored
                 if let selection { base = try base.resplit(selection) }
                 outcome = try RegressionCheck.compare(baseline: base, run: current, thresholds: thresholds)
             } catch {
                 // Exit 2 below; the CI summaries still say why, since that is when they are read.
-                let unavailable = CheckUnavailable(baseline: baseline, run: runFile, reason: "\(error)")
+                let unavailable = CheckUnavailable(baseline: baseline, run: runFile, reason: OptionHints.message(for: error))
                 if let junit { try? AtomicFile.write(text: unavailable.junitXML(), to: junit) }
                 if let summary = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !summary.isEmpty {
                     try? appendSummary(unavailable.markdown(), to: summary)

@@ -36,10 +36,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Seed of the generator; the same seed gives the same dataset everywhere.")
     var seed: UInt64 = 2025
 
-    @Option(name: .customLong("jobs"), help: "Worker threads (default: all cores).")
-    var jobsOption: Int?
+    @OptionGroup var workers: JobsOption
 
-    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
+    var jobs: Int { workers.jobs }
 
     @Flag(help: "Score only the simulated methods; do not run the segmentation core on the demo checkpoint.")
     var skipModel = false

@@ -34,8 +34,8 @@ struct Eval: ParsableCommand {
 
             --gt-suffix and --pred-suffix strip naming conventions from ground-truth and image file \
             names before matching; --jobs sets the BLAS threads of the model. Every image needs its \
-            ground truth of the same size: the --skip-* options of ovseg score do not apply, nor do \
-            --pred-reduce-zero-label and --pred-offset (a model's predictions are class ids).
+            ground truth of the same size, so eval has neither the --skip-* options of ovseg score \
+            nor --pred-reduce-zero-label and --pred-offset (a model's predictions are class ids).
 
             Examples:
               ovseg eval --vocab potsdam --data val --checkpoint sgseg.safetensors \\
@@ -117,11 +117,6 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            try refuse(
-                [("--skip-missing", options.skipMissing), ("--skip-extra", options.skipExtra),
-                 ("--skip-size-mismatch", options.skipSizeMismatch),
-                 ("--pred-reduce-zero-label", options.predReduceZeroLabel), ("--pred-offset", options.predOffset != nil)],
-                in: "ovseg eval (every image is segmented and needs its ground truth)", flagPrefix: false)
             if resume && savePredictions == nil {
                 throw ValidationError("--resume needs --save-predictions DIR (the folder of the interrupted run)")
             }
@@ -157,33 +152,19 @@ struct Eval: ParsableCommand {
                 resume: resume, arithmetic: arithmetic, threads: options.jobs)
             let observer = EvaluationObserver(
                 phase: { if !quiet { Terminal.note("eval: " + $0) } },
-                progress: Terminal.progress(label: "evaluating", enabled: !options.noProgress && !quiet),
+                progress: Terminal.progress(label: "evaluating", enabled: !options.execution.noProgress && !quiet),
                 resumed: reportResume)
-            let record: RunRecord
-            do {
-                record = try ModelRun.evaluate(request, observer: observer)
-            } catch let error as EvaluationError {
-                throw Self.withOption(error)
-            }
+            let record = try ModelRun.evaluate(request, observer: observer)
             try writeResults(record, to: output, quiet: quiet)
         }
     }
 
     /// Options of the other mode are refused rather than silently ignored.
-    func refuse(_ options: [(String, Bool)], in mode: String, flagPrefix: Bool = true) throws {
+    func refuse(_ options: [(String, Bool)], in mode: String) throws {
         let given = options.filter(\.1).map(\.0)
         guard given.isEmpty else {
             let verb = given.count == 1 ? "does" : "do"
-            let target = flagPrefix ? "--mode \(mode)" : mode
-            throw ValidationError("\(given.joined(separator: ", ")) \(verb) not apply to \(target)")
-        }
-    }
-
-    /// The library names the setting at fault; the command names the option that sets it.
-    static func withOption(_ error: EvaluationError) -> any Error {
-        switch error.kind {
-        case .setting(let name): ValidationError("--\(name): \(error.message)")
-        case .checkpoint, .run: error
+            throw ValidationError("\(given.joined(separator: ", ")) \(verb) not apply to --mode \(mode)")
         }
     }
 

@@ -24,8 +24,7 @@ struct Inspect: ParsableCommand {
               ovseg inspect --vocab potsdam --data demo --json
             """)
 
-    @Option(help: "Vocabulary: a bundled key (see `ovseg vocab list`) or a path to a vocabulary JSON file.")
-    var vocab: String
+    @OptionGroup var vocabulary: VocabularyOption
 
     @Option(help: "Folder of ground-truth label maps (PNG).")
     var gt: String?
@@ -36,14 +35,9 @@ struct Inspect: ParsableCommand {
     @Option(help: "Folder of predicted label maps (PNG), compared with the ground truth.")
     var pred: String?
 
-    @Option(help: "Suffix removed from ground-truth file names before matching.")
-    var gtSuffix: String = ""
+    @OptionGroup var suffixes: SuffixOptions
 
-    @Option(help: "Suffix removed from prediction file names before matching.")
-    var predSuffix: String = ""
-
-    @Option(name: .customLong("jobs"), help: "Worker threads (default: all cores).")
-    var jobs: Int?
+    @OptionGroup var workers: JobsOption
 
     @Flag(help: "Print the report as JSON (schema ovseg-inspect/1) instead of text.")
     var json = false
@@ -51,16 +45,10 @@ struct Inspect: ParsableCommand {
     func run() throws {
         var consistent = true
         try runReportingErrors {
-            let groundTruth: String
-            switch (gt, data) {
-            case (let gt?, nil): groundTruth = gt
-            case (nil, let data?): groundTruth = EvaluationDataset(root: data).groundTruthDirectory
-            default: throw HarnessError("give exactly one of --gt DIR (a ground-truth folder) or --data DIR (images/ and gt/)")
-            }
+            let groundTruth = try GroundTruthSource(gt: gt, data: data).groundTruthDirectory
             let report = try Inspector.inspect(
-                vocabulary: try Vocabulary.resolve(vocab), groundTruthDirectory: groundTruth, predictionDirectory: pred,
-                pairing: PairingOptions(groundTruthSuffix: gtSuffix, predictionSuffix: predSuffix),
-                jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+                vocabulary: try vocabulary.resolve(), groundTruthDirectory: groundTruth, predictionDirectory: pred,
+                pairing: suffixes.pairing(), jobs: workers.jobs)
             print(json ? JSONCodec.serialize(report.json) : report.text, terminator: json ? "\n" : "")
             consistent = report.isConsistent
         }

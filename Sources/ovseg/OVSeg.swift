@@ -37,23 +37,17 @@ struct OVSeg: ParsableCommand {
     }
 }
 
-/// Runs a command body and turns our error types into one clear line on stderr and exit code 2.
+/// Runs a command body and turns our error types into one clear line on stderr (settings named
+/// as options, `OptionHints`) and exit code 2.
 func runReportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        Terminal.error("\(error)")
+        Terminal.error(OptionHints.message(for: error))
         throw ExitCode(2)
     }
-}
-
-/// The split `--split NAME|none` or `--split-file FILE` asks stored runs to be re-split by; nil for
-/// their own splits.
-func resplitSelection(split: String?, splitFile: String?) throws -> SplitSelection? {
-    guard split != nil || splitFile != nil else { return nil }
-    return try SplitSelection(split: split, splitFile: splitFile)
 }
 
 /// A command that runs the model stack's encoders (see `ActivationMemory`).

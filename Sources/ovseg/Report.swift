@@ -31,11 +31,7 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Results files (*.ovseg.json).")
     var runs: [String]
 
-    @Option(help: "Show every run under this split of its vocabulary (or none), whatever split it was scored with; the files keep every class's counts.")
-    var split: String?
-
-    @Option(help: "Show every run under the split in this JSON file (see docs/split-files.md) instead of its own.")
-    var splitFile: String?
+    @OptionGroup var resplit: ResplitOptions
 
     @Option(name: [.short, .customLong("output"), .customLong("out")],
             help: "Folder to write the report into (created if missing; --out is an alias).")
@@ -94,7 +90,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let selection = try resplitSelection(split: split, splitFile: splitFile)
+            let selection = try resplit.selection()
             let inputs = try runs.map { path throws -> ReportInput in
                 let record = try ResultsFile.read(path: path)
                 return ReportInput(record: try selection.map { try record.resplit($0) } ?? record, path: path)

@@ -24,24 +24,18 @@ struct ShardCommand: ParsableCommand {
     @Option(help: "Dataset folder with images/ and gt/, as given to `ovseg eval --data`.")
     var data: String?
 
-    @Option(help: "Suffix removed from ground-truth file names before matching (as in score and eval).")
-    var gtSuffix: String = ""
-
-    @Option(help: "With --data: suffix removed from image file names (as `ovseg eval --pred-suffix`).")
-    var predSuffix: String = ""
+    @OptionGroup var suffixes: SuffixOptions
 
     func run() throws {
         try runReportingErrors {
             let shard = try Shard(parsing: list)
             let ids: [String]
-            switch (gt, data) {
-            case (let gt?, nil):
-                ids = try shard.imageIDs(groundTruthDirectory: gt, groundTruthSuffix: gtSuffix)
-            case (nil, let data?):
+            switch try GroundTruthSource(gt: gt, data: data) {
+            case .groundTruth(let gt):
+                ids = try shard.imageIDs(groundTruthDirectory: gt, groundTruthSuffix: suffixes.gtSuffix)
+            case .dataset(let dataset):
                 ids = try shard.imageIDs(
-                    dataset: EvaluationDataset(root: data), groundTruthSuffix: gtSuffix, imageSuffix: predSuffix)
-            default:
-                throw HarnessError("give exactly one of --gt DIR (a ground-truth folder) or --data DIR (images/ and gt/)")
+                    dataset: dataset, groundTruthSuffix: suffixes.gtSuffix, imageSuffix: suffixes.predSuffix)
             }
             for id in ids { print(id) }
         }

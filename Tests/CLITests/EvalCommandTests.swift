@@ -436,7 +436,7 @@ struct EvalCommandTests {
         #expect(both.stderr.contains("the live text bias needs the scene bias"), "\(both.stderr)")
     }
 
-    /// Naming conventions are stripped before matching; the --skip-* options of score are refused.
+    /// Naming conventions are stripped before matching; eval has no --skip-* or --pred-* options.
     @Test func suffixesMatchAndSkipOptionsAreRefused() throws {
         let workspace = try Workspace()
         let data = try tiles(workspace)
@@ -458,8 +458,13 @@ struct EvalCommandTests {
         let images = try #require(try json(workspace.path + "/r.ovseg.json")["images"] as? [[String: Any]])
         #expect(images.compactMap { $0["id"] as? String }.sorted() == ["tile_0000", "tile_0001"])
 
-        let skipping = try CLI.run(base + ["--skip-missing", "-o", workspace.path + "/s.ovseg.json"])
-        #expect(skipping.status == 2)
-        #expect(skipping.stderr.contains("--skip-missing does not apply to ovseg eval"), "\(skipping.stderr)")
+        // The options of score that read prediction files do not exist for eval.
+        for option in [["--skip-missing"], ["--skip-extra"], ["--skip-size-mismatch"], ["--pred-reduce-zero-label"], ["--pred-offset", "1"]] {
+            let refused = try CLI.run(base + option + ["-o", workspace.path + "/s.ovseg.json"])
+            #expect(refused.status == 2)
+            #expect(refused.stderr.contains("Unknown option '\(option[0])'"), "\(refused.stderr)")
+        }
+        let help = try CLI.run(["eval", "--help"])
+        #expect(!help.stdout.contains("--skip-missing") && !help.stdout.contains("--pred-offset <"), "\(help.stdout)")
     }
 }

@@ -123,7 +123,7 @@ struct EvalResumeTests {
             try run(data, saved: saved, resume: true, summary: &summary, calls: &calls)
         }
         var predictor = SimulatedPredictor(dataset: data.dataset, method: .smallObjectMisses)
-        expectFailure(containing: "--save-predictions") {
+        expectFailure(containing: "the resume setting needs a saved-predictions folder") {
             try ModelEvaluation.evaluate(
                 dataset: EvaluationDataset(root: data.root), options: data.options(), predictor: &predictor,
                 provenance: (checkpoint: nil, sha256: nil, configuration: []), numerics: .sample, resume: true)

@@ -18,7 +18,7 @@ struct NamingHintTests {
         let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
         try touch(gt, ["tile_0001.png", "tile_0002.png", "tile_0003.png"])
         try touch(pred, ["tile_0001_pred.png", "tile_0002_pred.png", "tile_0003_pred.png"])
-        expectFailure(containing: "3 ground-truth image(s) have no prediction", "found \(pred)/tile_0001_pred.png — use --pred-suffix _pred") {
+        expectFailure(containing: "3 ground-truth image(s) have no prediction", "found \(pred)/tile_0001_pred.png — use prediction suffix `_pred`") {
             try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
         }
         // With the suggested option they pair.
@@ -32,7 +32,7 @@ struct NamingHintTests {
         let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
         try touch(gt, ["a.png", "b.png", "c.png"])
         try touch(pred, ["a.png", "b_mask.png"])
-        expectFailure(containing: "found \(pred)/b_mask.png — use --pred-suffix _mask (it explains 1 of them)") {
+        expectFailure(containing: "found \(pred)/b_mask.png — use prediction suffix `_mask` (it explains 1 of them)") {
             try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
         }
     }
@@ -52,7 +52,7 @@ struct NamingHintTests {
         let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
         try touch(gt, ["top_1_label.png"])
         try touch(pred, ["top_1.png"])
-        expectFailure(containing: "use --gt-suffix _label") {
+        expectFailure(containing: "use ground-truth suffix `_label`") {
             try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
         }
     }
@@ -62,9 +62,14 @@ struct NamingHintTests {
         let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
         try touch(gt, ["a.png", "b.png"])
         try touch(pred, ["a.png", "notes.txt"])
-        expectFailure(containing: "have no prediction", "(use --skip-missing to score the rest)") {
+        expectFailure(containing: "have no prediction", "(use the skip-missing-predictions setting to score the rest)") {
             try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
         }
+        // The setting is machine-readable and the message names no command-line option.
+        let error = #expect(throws: HarnessError.self) { try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred) }
+        #expect(error?.kind == .pairing && error?.settings == [.skipMissingPredictions] && error?.file == pred)
+        #expect(error?.description.contains("--") == false, "\(String(describing: error))")
+        #expect(error?.message.rendered { _ in "--skip-missing" }.contains("(use --skip-missing to score the rest)") == true)
     }
 
     @Test func defaultMethodNames() {

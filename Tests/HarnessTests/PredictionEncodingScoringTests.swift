@@ -86,12 +86,12 @@ struct PredictionEncodingScoringTests {
             #expect(text.contains("plus-one/tile_0.png: predicted value 7 at pixel"), "\(text)")
             #expect(text.contains("is not a class id of loveda (0–6)"), "\(text)")
             #expect(
-                text.contains("predictions look like mmseg's reduce_zero_label output (ids + 1); use --pred-reduce-zero-label"),
+                text.contains("predictions look like mmseg's reduce_zero_label output (ids + 1); use prediction encoding `reduce-zero-label`"),
                 "\(text)")
             #expect(text.contains("7 is one past the last id"), "\(text)")
             #expect(text.contains("0 never occurs"), "\(text)")
             #expect(text.contains("read as ids + 1 the image agrees with its ground truth on"), "\(text)")
-            #expect(!text.contains("--out-of-range-prediction void"), "the hint that gives wrong numbers: \(text)")
+            #expect(!text.contains("out-of-range prediction policy `void`"), "the hint that gives wrong numbers: \(text)")
         }
     }
 
@@ -129,7 +129,7 @@ struct PredictionEncodingScoringTests {
         try LabelMapWriter.writeGray8(map, to: labels.ids + "/tile_0.png")
         expectFailure(
             containing: "predicted value 7 at pixel (10, 4)", "one past the last id",
-            "fits its ground truth better read as ids", "use --out-of-range-prediction void"
+            "fits its ground truth better read as ids", "use out-of-range prediction policy `void`"
         ) {
             try Scorer.score(groundTruthDirectory: labels.gt, predictionDirectory: labels.ids, options: LoveDALabels.options())
         }
@@ -142,7 +142,7 @@ struct PredictionEncodingScoringTests {
         } catch {
             #expect("\(error)".hasSuffix(
                 "predicted value 200 at pixel (10, 4) is not a class id of loveda (0–6) "
-                    + "(use --out-of-range-prediction void to count such pixels as misses)"))
+                    + "(use out-of-range prediction policy `void` to count such pixels as misses)"))
         }
     }
 
@@ -157,10 +157,10 @@ struct PredictionEncodingScoringTests {
         } catch {
             let text = "\(error)"
             #expect(text.contains("predicted value 0 at pixel"), "\(text)")
-            #expect(text.contains("stands for no class under --pred-reduce-zero-label"), "\(text)")
+            #expect(text.contains("stands for no class under prediction encoding `reduce-zero-label`"), "\(text)")
             #expect(text.contains("the predictions look like plain class ids"), "\(text)")
-            #expect(text.hasSuffix("drop --pred-reduce-zero-label"), "\(text)")
-            #expect(!text.contains("--out-of-range-prediction void"), "\(text)")
+            #expect(text.hasSuffix("drop prediction encoding `reduce-zero-label`"), "\(text)")
+            #expect(!text.contains("out-of-range prediction policy `void`"), "\(text)")
         }
     }
 
@@ -170,7 +170,7 @@ struct PredictionEncodingScoringTests {
         let rgb = try scratch.folder("rgb")
         try LabelMapWriter.writeRGB(
             width: 8, height: 8, pixels: [UInt8](repeating: 255, count: 8 * 8 * 3), to: rgb + "/tile_0.png")
-        expectFailure(containing: "rgb/tile_0.png is an RGB PNG", "--pred-reduce-zero-label does not apply") {
+        expectFailure(containing: "rgb/tile_0.png is an RGB PNG", "prediction encoding `reduce-zero-label` does not apply") {
             try Scorer.score(
                 groundTruthDirectory: labels.gt, predictionDirectory: rgb,
                 options: LoveDALabels.options(encoding: .reduceZeroLabel))
@@ -233,7 +233,7 @@ struct PredictionEncodingScoringTests {
             }
         }
         var predictor = Blank()
-        expectFailure(containing: "--pred-offset 2 reads prediction files") {
+        expectFailure(containing: "prediction encoding `offset-2` reads prediction files") {
             try ModelEvaluation.evaluate(
                 dataset: EvaluationDataset(imageDirectory: labels.ids, groundTruthDirectory: labels.gt),
                 options: LoveDALabels.options(encoding: .offset(2)), predictor: &predictor,

@@ -147,7 +147,7 @@ struct FoldSummaryTests {
         for (input, reason) in refused {
             let pair = [try run(Self.folds[0]), input]
             let error = #expect(throws: ReportError.self) { try Report(inputs: pair, options: ReportOptions(bootstrap: nil)) }
-            #expect(error?.description.contains(reason) == true && error?.description.contains("--allow-mixed") == true,
+            #expect(error?.description.contains(reason) == true && error?.settings == [.allowMixed],
                     "\(String(describing: error))")
         }
         // With --allow-mixed the mix is still called one, and the folds still get their summary.

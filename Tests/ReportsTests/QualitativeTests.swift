@@ -36,7 +36,8 @@ struct QualitativeTests {
         let error = try #require(throws: ReportError.self) {
             try Report(inputs: try Fixtures.inputs(), options: ReportOptions(bootstrap: nil, qualitative: sources))
         }
-        #expect(error.description.hasPrefix("--pred boundary-drift=\(foreign): \(foreign)/tile_"), "\(error.description)")
+        #expect(error.description.hasPrefix("prediction folder of boundary-drift (\(foreign)): \(foreign)/tile_"), "\(error.description)")
+        #expect(error.kind == .predictionMismatch && error.settings == [.predictionFolder(method: "boundary-drift", folder: foreign)])
         #expect(error.description.contains("is not the prediction boundary-drift was scored with"), "\(error.description)")
         #expect(error.description.contains("Fixtures/boundary-drift.ovseg.json records"), "\(error.description)")
     }

@@ -130,7 +130,7 @@ struct ReportComparabilityTests {
             try Report(inputs: inputs, options: ReportOptions(bootstrap: nil))
         }
         let message = error?.description ?? ""
-        #expect(message.contains("presence policy differs") && message.contains("--allow-mixed") && message.contains("b.ovseg.json"))
+        #expect(message.contains("presence policy differs") && message.contains("the allow-mixed setting") && message.contains("b.ovseg.json"))
         let mixed = try Report(inputs: inputs, options: ReportOptions(bootstrap: nil, allowMixed: true))
         #expect(mixed.sections.count == 2)
         #expect(mixed.warnings.count == 1)

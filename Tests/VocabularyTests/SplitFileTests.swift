@@ -136,7 +136,8 @@ struct SplitFileTests {
         do {
             _ = try SplitSelection(split: "a", splitFile: path)
         } catch {
-            #expect(error.description == "--split and --split-file each choose the run's split; give one of them")
+            #expect(error.description == "a split name and a split file each choose the run's split; give one of them")
+            #expect(error.kind == .conflicting([.name, .file]))
         }
         let potsdam = try Vocabulary.load(key: "potsdam")
         #expect(try SplitSelection(split: nil, splitFile: path).split(for: potsdam)?.name == "x")

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Metrics
+import Vocabulary
+
+// Options grouped by capability: a command includes (`@OptionGroup`) only the groups that apply
+// to it, so an option it cannot honour does not exist for it rather than being refused.
+
+/// `--vocab`: the vocabulary labels are read with.
+struct VocabularyOption: ParsableArguments {
+    @Option(help: "Vocabulary: a bundled key (see `ovseg vocab list`) or a path to a vocabulary JSON file.")
+    var vocab: String
+
+    func resolve() throws -> Vocabulary { try Vocabulary.resolve(vocab) }
+}
+
+/// The seen/unseen split a new run is scored with.
+struct SplitOptions: ParsableArguments {
+    @Option(help: "Seen/unseen split of the vocabulary to report (default: the vocabulary's first split).")
+    var split: String?
+
+    @Flag(help: "Report no seen/unseen split, only the overall metrics.")
+    var noSplit = false
+
+    @Option(parsing: .upToNextOption, help: "With --unseen: a split for this run, the seen classes by name or synonym (quote names with spaces).")
+    var seen: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "With --seen: the unseen classes of this run's split.")
+    var unseen: [String] = []
+
+    @Option(help: "A split for this run from a JSON file (name, seen, unseen, optional source; see docs/split-files.md).")
+    var splitFile: String?
+
+    func classSplit(for vocabulary: Vocabulary) throws -> ClassSplit? {
+        try SplitSelection(split: split, noSplit: noSplit, seen: seen, unseen: unseen, splitFile: splitFile)
+            .split(for: vocabulary)
+    }
+}
+
+/// The split stored runs are shown or compared under instead of their own (`report`, `check`).
+struct ResplitOptions: ParsableArguments {
+    @Option(help: "Use this split of the runs' vocabulary (or none) instead of the one each was scored with; results files keep every class's counts.")
+    var split: String?
+
+    @Option(help: "Use the split in this JSON file (see docs/split-files.md) instead of the runs' own.")
+    var splitFile: String?
+
+    /// nil when the runs keep their own splits.
+    func selection() throws -> SplitSelection? {
+        guard split != nil || splitFile != nil else { return nil }
+        return try SplitSelection(split: split, splitFile: splitFile)
+    }
+}
+
+/// How pixels are counted: presence policy and out-of-range values.
+struct PolicyOptions: ParsableArguments {
+    @Option(help: "Presence policy for means: union-present (mmseg, default), gt-present (detectron2 main, CAT-Seg) or all-zero (ZS3).")
+    var policy: PresencePolicy = .unionPresent
+
+    @Option(name: .customLong("out-of-range-gt"), help: "Ground-truth values that are neither a class nor ignored: error (default), ignore, or mmseg-compatible.")
+    var outOfRangeGroundTruth: OutOfRangeGroundTruth = .error
+
+    @Option(help: "Predicted values that are not a class: error (default) or void (counted as a miss; more than 1 % voided is warned about).")
+    var outOfRangePrediction: OutOfRangePrediction = .error
+}
+
+/// Reading prediction files made elsewhere: their encoding, and which missing, extra or
+/// mismatched files to tolerate. Only `score` has them (a model's predictions are class ids,
+/// one per image).
+struct PredictionFileOptions: ParsableArguments {
+    @Flag(help: "Read gray and palette predictions as mmseg's reduce_zero_label output (ids + 1, as mmseg 1.x's format_only writes for LoveDA, Potsdam, Vaihingen): value v is class v − 1, 0 and 255 are no class.")
+    var predReduceZeroLabel = false
+
+    @Option(help: "Read gray and palette predictions as class ids + N: value v is class v − N, values below N are no class.")
+    var predOffset: Int?
+
+    @Flag(help: "Score the images that have predictions and count the ones that do not, instead of failing.")
+    var skipMissing = false
+
+    @Flag(help: "Ignore prediction files without ground truth instead of failing.")
+    var skipExtra = false
+
+    @Flag(help: "Skip and count image pairs of different sizes instead of failing.")
+    var skipSizeMismatch = false
+
+    /// The prediction encoding the options name (class ids when neither is given).
+    func predictionEncoding() throws -> PredictionEncoding {
+        if let predOffset {
+            guard !predReduceZeroLabel else {
+                throw ValidationError("--pred-reduce-zero-label and --pred-offset are two ways to say the same thing: give one")
+            }
+            guard (0...65_535).contains(predOffset) else {
+                throw ValidationError("--pred-offset must lie between 0 and 65535, not \(predOffset)")
+            }
+            return .offset(predOffset)
+        }
+        return predReduceZeroLabel ? .reduceZeroLabel : .classIDs
+    }
+}
+
+/// Naming conventions stripped from file names before ground truth and predictions (or images)
+/// are paired by id.
+struct SuffixOptions: ParsableArguments {
+    @Option(help: "Suffix removed from ground-truth file names before matching (e.g. _instance_color_RGB).")
+    var gtSuffix: String = ""
+
+    @Option(help: "Suffix removed from prediction file names (with --data: image file names) before matching.")
+    var predSuffix: String = ""
+
+    func pairing(skipMissing: Bool = false, skipExtra: Bool = false) -> PairingOptions {
+        PairingOptions(
+            groundTruthSuffix: gtSuffix, predictionSuffix: predSuffix,
+            skipMissingPredictions: skipMissing, skipExtraPredictions: skipExtra)
+    }
+}
+
+/// `--jobs`: worker threads.
+struct JobsOption: ParsableArguments {
+    @Option(name: .customLong("jobs"), help: "Worker threads (default: all cores).")
+    var jobsOption: Int?
+
+    var jobs: Int { jobsOption ?? ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// How a run executes: threads, one shard of the images, progress display.
+struct ExecutionOptions: ParsableArguments {
+    @OptionGroup var workers: JobsOption
+
+    var jobs: Int { workers.jobs }
+
+    @Option(help: "Evaluate only shard k of N (k/N), chosen by a stable hash of each image id.")
+    var shard: String?
+
+    @Flag(help: "Never draw a progress bar.")
+    var noProgress = false
+
+    func parsedShard() throws -> Shard? { try shard.map { try Shard(parsing: $0) } }
+}
+
+/// `--gt DIR` or `--data DIR` (whose gt/ holds the ground truth), exactly one.
+enum GroundTruthSource {
+    case groundTruth(String)
+    case dataset(EvaluationDataset)
+
+    init(gt: String?, data: String?) throws {
+        switch (gt, data) {
+        case (let gt?, nil): self = .groundTruth(gt)
+        case (nil, let data?): self = .dataset(EvaluationDataset(root: data))
+        default: throw ValidationError("give exactly one of --gt DIR (a ground-truth folder) or --data DIR (images/ and gt/)")
+        }
+    }
+
+    var groundTruthDirectory: String {
+        switch self {
+        case .groundTruth(let directory): directory
+        case .dataset(let dataset): dataset.groundTruthDirectory
+        }
+    }
+}
+
+extension PresencePolicy: ExpressibleByArgument {}
+extension OutOfRangeGroundTruth: ExpressibleByArgument {}
+extension OutOfRangePrediction: ExpressibleByArgument {}
