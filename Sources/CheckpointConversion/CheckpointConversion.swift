@@ -147,11 +147,16 @@ public enum CheckpointConversion {
     ) throws(ConversionProblem) -> ConvertedCheckpoint {
         let dropped = stateDict.names.filter { isDropped($0, liveText: options.liveText) }.sorted()
         let droppedSet = Set(dropped)
-        var clip: [(String, TorchTensorReference)] = []
+        var clip: [(String, TorchTensorReference, String)] = []  // (name, tensor, source name)
         var rest: [(String, TorchTensorReference)] = []
         for name in stateDict.names where !droppedSet.contains(name) {
             guard let tensor = stateDict.tensors[name] else { continue }
-            if name.hasPrefix(clipPrefix) { clip.append((String(name.dropFirst(clipPrefix.count)), tensor)) } else { rest.append((name, tensor)) }
+            if name.hasPrefix(clipPrefix) {
+                let short = String(name.dropFirst(clipPrefix.count))
+                clip.append((short, tensor, short))
+            } else {
+                rest.append((name, tensor))
+            }
         }
         let clipNames = Set(clip.map(\.0))
         let backbone: String
@@ -162,7 +167,7 @@ public enum CheckpointConversion {
             (backbone, naming) = ("openai", "hf")
         } else if clipNames.contains("visual.conv1.weight") {
             (backbone, naming) = ("openai", "openai")
-            clip = try OpenAINames.toHuggingFace(clip, prefix: clipPrefix)
+            clip = try OpenAINames.toHuggingFace(clip.map { ($0.0, $0.1) }, prefix: clipPrefix)
         } else {
             throw .noCLIP("no CLIP found under '\(clipPrefix)' (expected EVA02, OpenAI or Hugging Face names)")
         }
@@ -171,7 +176,7 @@ public enum CheckpointConversion {
             throw .unknownTensor(key: unknown[0], reason: "outside the model layout (\(unknown.count) such tensors: \(unknown.prefix(8).joined(separator: ", ")))")
         }
         var all: [String: TorchTensorReference] = [:]
-        for (name, tensor) in clip { all[clipPrefix + name] = tensor }
+        for (name, tensor, _) in clip { all[clipPrefix + name] = tensor }
         for (name, tensor) in rest { all[name] = tensor }
         guard all[aggregatorPrefix + "conv1.weight"] != nil else {
             throw .noCLIP("no aggregator under '\(aggregatorPrefix)' (\(aggregatorPrefix)conv1.weight is missing)")
@@ -234,7 +239,7 @@ public enum CheckpointConversion {
         if let classes { metadata["sgseg.classes"] = PythonJSON.list(classes.map(PythonJSON.string)) }
         if options.liveText { metadata["sgseg.live_text_bias"] = "true" }
         var tensors: [(name: String, source: TorchTensorReference, sourceKey: String)] = []
-        for (name, tensor) in clip { tensors.append((clipPrefix + name, tensor, clipPrefix + name)) }
+        for (name, tensor, source) in clip { tensors.append((clipPrefix + name, tensor, clipPrefix + source)) }
         for (name, tensor) in rest { tensors.append((name, tensor, name)) }
         return ConvertedCheckpoint(architecture: architecture, tensors: tensors, metadata: metadata, dropped: dropped, checkpoint: checkpoint)
     }
@@ -260,15 +265,15 @@ public enum CheckpointConversion {
     ) throws(ConversionProblem) -> ConvertedCheckpoint {
         let dropped = stateDict.names.filter { $0 == "attn_mask" || isDropped($0, liveText: false) }.sorted()
         let droppedSet = Set(dropped)
-        var tensors: [(String, TorchTensorReference)] = []
+        var tensors: [(String, TorchTensorReference, String)] = []  // (name, tensor, source name)
         for name in stateDict.names where !droppedSet.contains(name) {
-            if let tensor = stateDict.tensors[name] { tensors.append((name, tensor)) }
+            if let tensor = stateDict.tensors[name] { tensors.append((name, tensor, name)) }
         }
         let names = Set(tensors.map(\.0))
         let naming: String
         if names.contains("visual.conv1.weight") || names.contains("token_embedding.weight") {
             naming = "openai"
-            tensors = try OpenAINames.toHuggingFace(tensors, prefix: "")
+            tensors = try OpenAINames.toHuggingFace(tensors.map { ($0.0, $0.1) }, prefix: "")
         } else if names.contains("vision_model.embeddings.patch_embedding.weight") || names.contains("text_model.embeddings.token_embedding.weight") {
             naming = "hf"
         } else {
@@ -292,7 +297,7 @@ public enum CheckpointConversion {
         if visionWidth != nil { metadata["sgseg.clip.vision_heads"] = String(heads.vision) }
         if textWidth != nil { metadata["sgseg.clip.text_heads"] = String(heads.text) }
         return ConvertedCheckpoint(
-            architecture: .clip, tensors: tensors.map { ($0.0, $0.1, $0.0) }, metadata: metadata, dropped: dropped, checkpoint: checkpoint)
+            architecture: .clip, tensors: tensors.map { ($0.0, $0.1, $0.2) }, metadata: metadata, dropped: dropped, checkpoint: checkpoint)
     }
 
     static func sha256(path: String) throws(CheckpointConversionError) -> String {

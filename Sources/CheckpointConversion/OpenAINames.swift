@@ -26,29 +26,39 @@ enum OpenAINames {
         ("attn.out_proj.", "self_attn.out_proj."),
     ]
 
-    /// Renames `tensors` (names without any prefix); `prefix` is only for messages.
+    /// Renames `tensors` (names without any prefix); `prefix` is only for messages. Each output
+    /// keeps the name of the source tensor it views, for messages.
     static func toHuggingFace(
         _ tensors: [(String, TorchTensorReference)], prefix: String
-    ) throws(ConversionProblem) -> [(String, TorchTensorReference)] {
-        var out: [(String, TorchTensorReference)] = []
+    ) throws(ConversionProblem) -> [(String, TorchTensorReference, String)] {
+        var renamed: [(String, TorchTensorReference)] = []
+        var out: [(String, TorchTensorReference, String)] = []
         for (key, value) in tensors {
-            if let name = simple[key] {
-                out.append((name, value))
-            } else if key == "visual.proj" {
-                out.append(("visual_projection.weight", try transposed(value, key: prefix + key)))
-            } else if key == "text_projection" {
-                out.append(("text_projection.weight", try transposed(value, key: prefix + key)))
-            } else if key.hasPrefix("visual.transformer.resblocks.") {
-                try blockTensor(key, dropping: "visual.transformer.resblocks.", tower: "vision_model", value, prefix: prefix, into: &out)
-            } else if key.hasPrefix("transformer.resblocks.") {
-                try blockTensor(key, dropping: "transformer.resblocks.", tower: "text_model", value, prefix: prefix, into: &out)
-            } else if key.hasSuffix("prompt_tokens") && value.elementCount == 0 {
-                continue
-            } else {
-                throw .unknownTensor(key: prefix + key, reason: "not an OpenAI CLIP tensor (visual prompt tuning is not supported)")
-            }
+            renamed.removeAll(keepingCapacity: true)
+            try rename(key, value, prefix: prefix, into: &renamed)
+            out.append(contentsOf: renamed.map { ($0.0, $0.1, key) })
         }
         return out
+    }
+
+    private static func rename(
+        _ key: String, _ value: TorchTensorReference, prefix: String, into out: inout [(String, TorchTensorReference)]
+    ) throws(ConversionProblem) {
+        if let name = simple[key] {
+            out.append((name, value))
+        } else if key == "visual.proj" {
+            out.append(("visual_projection.weight", try transposed(value, key: prefix + key)))
+        } else if key == "text_projection" {
+            out.append(("text_projection.weight", try transposed(value, key: prefix + key)))
+        } else if key.hasPrefix("visual.transformer.resblocks.") {
+            try blockTensor(key, dropping: "visual.transformer.resblocks.", tower: "vision_model", value, prefix: prefix, into: &out)
+        } else if key.hasPrefix("transformer.resblocks.") {
+            try blockTensor(key, dropping: "transformer.resblocks.", tower: "text_model", value, prefix: prefix, into: &out)
+        } else if key.hasSuffix("prompt_tokens") && value.elementCount == 0 {
+            return
+        } else {
+            throw .unknownTensor(key: prefix + key, reason: "not an OpenAI CLIP tensor (visual prompt tuning is not supported)")
+        }
     }
 
     private static func blockTensor(

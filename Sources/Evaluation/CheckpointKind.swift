@@ -19,10 +19,12 @@ public enum CheckpointKind: Sendable, Equatable {
         }
     }
 
-    /// Reads the header of the checkpoint at `path`.
+    /// Reads the header of the checkpoint at `path` (a `.pth` is converted in memory first).
     public init(path: String) throws(EvaluationError) {
         do {
-            self.init(file: try SafeTensorsFile(path: path))
+            self.init(file: try CheckpointFile.open(path))
+        } catch let error as EvaluationError {
+            throw error
         } catch {
             throw EvaluationError(.checkpoint, "\(error)", underlying: error)
         }

@@ -86,7 +86,7 @@ struct TrainingFreeSetup {
     /// Loads the towers, resolves the settings (the vocabulary's preset, then the overrides) and
     /// embeds every class name and synonym with every template.
     init(checkpoint: String, vocabulary: Vocabulary, overrides: TrainingFreeOverrides, templates: [String]) throws {
-        let file = try SafeTensorsFile(path: checkpoint)
+        let file = try CheckpointFile.open(checkpoint)
         if case .segmenter(let architecture?) = CheckpointKind(file: file) {
             throw EvaluationError(
                 .checkpoint,

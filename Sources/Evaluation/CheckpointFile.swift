@@ -1,0 +1,29 @@
+import CheckpointConversion
+import Foundation
+import SafeTensors
+
+/// Opens the checkpoint an evaluation names: a safetensors file memory-mapped, or a `torch.save`
+/// file (`.pth`, `.pt`, `.bin`) converted in memory exactly as `ovseg convert` converts it with
+/// its default settings (docs/checkpoint-format.md §6).
+enum CheckpointFile {
+    /// Whether `path` is a PyTorch checkpoint: a zip archive (torch.save's format) or a pickle
+    /// (the legacy one, refused with a message by the reader).
+    static func isPyTorch(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4)) ?? Data()
+        return head.starts(with: [0x50, 0x4b, 0x03, 0x04]) || head.first == 0x80
+    }
+
+    static func open(_ path: String) throws -> SafeTensorsFile {
+        guard isPyTorch(path) else { return try SafeTensorsFile(path: path) }
+        do {
+            let converted = try CheckpointConversion.convert(path: path, options: ConversionOptions())
+            return try SafeTensorsFile(bytes: try converted.safetensorsBytes(), name: path)
+        } catch let error as CheckpointConversionError {
+            throw EvaluationError(
+                .checkpoint, "\(error) (ovseg convert writes a safetensors file and takes the settings a .pth does not record)",
+                underlying: error)
+        }
+    }
+}
