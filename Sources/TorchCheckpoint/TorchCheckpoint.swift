@@ -113,9 +113,19 @@ public final class TorchCheckpoint: @unchecked Sendable {
     /// The tensor widened (F16, BF16) or narrowed (F64) to Float32, row-major.
     /// - Throws: as `contiguousBytes`, and `unsupportedDType` for integer tensors.
     public func floats(_ tensor: TorchTensorReference, key: String) throws(TorchCheckpointError) -> [Float] {
-        let (dtype, _, count) = try view(tensor, key: key)
+        let (dtype, source, count) = try view(tensor, key: key)
         guard dtype.isFloatingPoint else {
             throw TorchCheckpointError(file: file, problem: .unsupportedDType(key: key, dtype: "\(dtype.rawValue) (not floating point)"))
+        }
+        if dtype == .f32 {
+            #if _endian(little)
+            return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                if count > 0, let destination = out.baseAddress {
+                    Self.gather(tensor, elementSize: 4, from: source, into: UnsafeMutableRawPointer(destination))
+                }
+                initialized = count
+            }
+            #endif
         }
         let raw = try contiguousBytes(tensor, key: key)
         return raw.withUnsafeBytes { b in
