@@ -69,7 +69,7 @@ let package = Package(
             name: "Evaluation",
             dependencies: [
                 "Harness", "Segmenter", "TrainingFree", "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "LabelMaps",
-                "Vocabulary", "CheckpointConversion",
+                "Vocabulary", "CheckpointConversion", "TorchCheckpoint",
             ]),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),

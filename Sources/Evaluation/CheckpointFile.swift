@@ -1,18 +1,20 @@
 import CheckpointConversion
 import Foundation
 import SafeTensors
+import TorchCheckpoint
 
 /// Opens the checkpoint an evaluation names: a safetensors file memory-mapped, or a `torch.save`
 /// file (`.pth`, `.pt`, `.bin`) converted in memory exactly as `ovseg convert` converts it with
 /// its default settings (docs/checkpoint-format.md §6).
 enum CheckpointFile {
-    /// Whether `path` is a PyTorch checkpoint: a zip archive (torch.save's format) or a pickle
-    /// (the legacy one, refused with a message by the reader).
+    /// Whether `path` is a PyTorch checkpoint: a zip archive (torch.save's format) or the legacy
+    /// format's pickled magic number (refused with a message by the reader). A safetensors file
+    /// starts with its header length, whose first byte may be anything.
     static func isPyTorch(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 4)) ?? Data()
-        return head.starts(with: [0x50, 0x4b, 0x03, 0x04]) || head.first == 0x80
+        let head = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        return TorchCheckpoint.isZip(head) || TorchCheckpoint.isLegacy(head)
     }
 
     static func open(_ path: String) throws -> SafeTensorsFile {

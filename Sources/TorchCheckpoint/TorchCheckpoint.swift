@@ -28,11 +28,11 @@ public final class TorchCheckpoint: @unchecked Sendable {
 
     private init(mapping: MappedFile, file: String) throws(TorchCheckpointError) {
         self.file = file
-        let head = mapping.bytes.prefix(4)
-        if head.first == 0x80 || (head.count == 4 && Array(head) == [0x8a, 0x0a, 0x6c, 0xfc]) {
+        let head = Array(mapping.bytes.prefix(4))
+        if Self.isLegacy(head) {
             throw TorchCheckpointError(file: file, problem: .legacyFormat)
         }
-        if head.count < 4 || Array(head) != [0x50, 0x4b, 0x03, 0x04] {
+        if !Self.isZip(head) {
             throw TorchCheckpointError(
                 file: file, problem: head.count < 4 ? .truncatedZip("only \(mapping.count) bytes") : .notZip("it does not start with a zip header"))
         }
@@ -58,6 +58,13 @@ public final class TorchCheckpoint: @unchecked Sendable {
         self.archive = archive
         self.prefix = prefix
     }
+
+    /// Whether a file starting with `head` is a zip archive (a local file header).
+    public static func isZip(_ head: [UInt8]) -> Bool { head.starts(with: [0x50, 0x4b, 0x03, 0x04]) }
+
+    /// Whether a file starting with `head` is in the legacy format: pickle protocol 2, then the
+    /// 10-byte integer of torch's magic number (`\x80\x02\x8a\x0a`).
+    public static func isLegacy(_ head: [UInt8]) -> Bool { head.starts(with: [0x80, 0x02, 0x8a, 0x0a]) }
 
     /// The model's tensors: the top-level dict, unwrapped from `["model"]` (detectron2) or
     /// `["state_dict"]` (open_clip and Lightning), with a `module.` prefix (DataParallel)

@@ -101,6 +101,14 @@ struct TorchCheckpointTests {
         }
     }
 
+    /// Only torch's legacy signature counts as the legacy format; other non-zip bytes are "not a zip".
+    @Test func legacySignature() throws {
+        #expect(TorchCheckpoint.isLegacy(Array(try Data(contentsOf: URL(fileURLWithPath: fixture("legacy.pth"))).prefix(4))))
+        #expect(throws: TorchCheckpointError(file: "st", problem: .notZip("it does not start with a zip header"))) {
+            _ = try TorchCheckpoint(bytes: [0x80, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7d], name: "st")
+        }
+    }
+
     /// Every prefix of a good file fails with an error (never a crash, never a silent read).
     @Test func truncatedArchivesFail() throws {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture("basic.pth"))))
