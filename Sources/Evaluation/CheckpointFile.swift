@@ -17,15 +17,37 @@ enum CheckpointFile {
         return TorchCheckpoint.isZip(head) || TorchCheckpoint.isLegacy(head)
     }
 
+    /// The kind of the checkpoint at `path`; a .pth is only parsed (no tensor read, no hash).
+    static func kind(_ path: String) throws -> CheckpointKind {
+        guard isPyTorch(path) else { return CheckpointKind(file: try SafeTensorsFile(path: path)) }
+        do {
+            let converted = try CheckpointConversion.convert(
+                try TorchCheckpoint(path: path), sourceName: path, sha256: "", options: ConversionOptions())
+            return converted.architecture == .clip ? .plainCLIP : .segmenter(architecture: converted.architecture.rawValue)
+        } catch let error as TorchCheckpointError {
+            throw failure(CheckpointConversionError(error))
+        } catch let error as CheckpointConversionError {
+            throw failure(error)
+        }
+    }
+
+    private static func failure(_ error: CheckpointConversionError) -> EvaluationError {
+        EvaluationError(
+            .checkpoint, "\(error) (ovseg convert writes a safetensors file and takes the settings a .pth does not record)",
+            underlying: error)
+    }
+
     static func open(_ path: String) throws -> SafeTensorsFile {
         guard isPyTorch(path) else { return try SafeTensorsFile(path: path) }
         do {
-            let converted = try CheckpointConversion.convert(path: path, options: ConversionOptions())
+            // Not hashed here: the run's provenance hashes the .pth itself.
+            let converted = try CheckpointConversion.convert(
+                try TorchCheckpoint(path: path), sourceName: path, sha256: "(not computed)", options: ConversionOptions())
             return try SafeTensorsFile(bytes: try converted.safetensorsBytes(), name: path)
+        } catch let error as TorchCheckpointError {
+            throw failure(CheckpointConversionError(error))
         } catch let error as CheckpointConversionError {
-            throw EvaluationError(
-                .checkpoint, "\(error) (ovseg convert writes a safetensors file and takes the settings a .pth does not record)",
-                underlying: error)
+            throw failure(error)
         }
     }
 }

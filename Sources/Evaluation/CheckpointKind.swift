@@ -19,10 +19,10 @@ public enum CheckpointKind: Sendable, Equatable {
         }
     }
 
-    /// Reads the header of the checkpoint at `path` (a `.pth` is converted in memory first).
+    /// Reads the header of the checkpoint at `path` (a `.pth`: its pickle, as the converter sees it).
     public init(path: String) throws(EvaluationError) {
         do {
-            self.init(file: try CheckpointFile.open(path))
+            self = try CheckpointFile.kind(path)
         } catch let error as EvaluationError {
             throw error
         } catch {
