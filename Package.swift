@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "CheckpointConversionTests", dependencies: ["CheckpointConversion", "TorchCheckpoint", "SafeTensors", "Hashing"],
+            name: "CheckpointConversionTests",
+            dependencies: ["CheckpointConversion", "TorchCheckpoint", "SafeTensors", "Hashing", "CLIP", "Tensor"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["ParityTestSupport", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EVA02Tests", dependencies: ["ParityTestSupport", "EVA02", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),

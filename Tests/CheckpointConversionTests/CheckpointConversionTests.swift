@@ -1,7 +1,9 @@
+import CLIP
 import Foundation
 import Hashing
 import SafeTensors
 import Testing
+import Tensor
 import TorchCheckpoint
 @testable import CheckpointConversion
 
@@ -18,6 +20,11 @@ struct Cases: Decodable {
         let options: [String: Option]
         let metadata: [String: String]?
         let tensors: [String: Summary]
+        let image: Image?
+    }
+    struct Image: Decodable {
+        let pixels: [Float]
+        let embedding: [Float]
     }
     struct Summary: Decodable, Equatable {
         let shape: [Int]
@@ -89,6 +96,19 @@ struct CheckpointConversionTests {
         } else {
             #expect(ours.metadata["sgseg.clip.hidden_act"] == "gelu" && ours.metadata["sgseg.arch"] == nil)
         }
+    }
+
+    /// The converted open_clip CLIP runs in ovseg's CLIP loader and gives open_clip's image embedding.
+    @Test func convertedOpenCLIPEmbedsAsOpenCLIP() throws {
+        let testCase = try #require(cases.cases["open_clip"])
+        let image = try #require(testCase.image)
+        let converted = try CheckpointConversion.convert(path: fixture(testCase.pth), options: options(testCase.options))
+        let encoder = try CLIPVisionEncoder(file: SafeTensorsFile(bytes: try converted.safetensorsBytes(), name: "converted"))
+        let pixels = try Tensor(shape: [1, 3, 16, 16], scalars: image.pixels)
+        let embedding = try #require(try encoder.encode(pixels).embeddings)
+        #expect(embedding.scalars.count == image.embedding.count)
+        let worst = zip(embedding.scalars, image.embedding).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-5, "largest difference \(worst)")
     }
 
     @Test func refusesWhatItCannotKnowOrThatContradicts() throws {
