@@ -38,6 +38,10 @@ let package = Package(
         .target(name: "CGEMM", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CHeap", "CGEMM"]),
         .target(name: "SafeTensors", dependencies: ["Tensor"]),
+        // torch.save zip checkpoints read without Python (a safe pickle subset).
+        .target(name: "TorchCheckpoint"),
+        // .pth → ovseg's safetensors layout (the reference exporter's key mapping).
+        .target(name: "CheckpointConversion", dependencies: ["TorchCheckpoint", "SafeTensors", "FileOutput", "Hashing"]),
         .target(name: "CLIP", dependencies: ["Tensor", "SafeTensors", "CLIPTokenizer"]),
         .target(name: "CostAggregation", dependencies: ["Tensor", "SafeTensors"]),
         .target(
@@ -48,6 +52,8 @@ let package = Package(
         .executableTarget(name: "EVA02Bench", dependencies: ["EVA02", "SafeTensors", "Tensor"]),
         // Stage timing of the whole core, driven by scripts/bench/core_vs_torch.py.
         .executableTarget(name: "SegmenterBench", dependencies: ["Segmenter", "Tensor"]),
+        // Load time and peak memory of .pth against safetensors, driven by scripts/bench/pth_vs_safetensors.py.
+        .executableTarget(name: "CheckpointLoadBench", dependencies: ["TorchCheckpoint", "SafeTensors", "Tensor"]),
         .target(name: "TrainingFree", dependencies: ["CLIP", "Tensor", "SafeTensors", "CLIPTokenizer"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(
@@ -64,7 +70,7 @@ let package = Package(
             name: "Evaluation",
             dependencies: [
                 "Harness", "Segmenter", "TrainingFree", "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "LabelMaps",
-                "Vocabulary",
+                "Vocabulary", "CheckpointConversion", "TorchCheckpoint",
             ]),
         // What label files hold and how they fit a vocabulary (`ovseg inspect`).
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
@@ -75,6 +81,7 @@ let package = Package(
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
+                "TorchCheckpoint", "CheckpointConversion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -100,6 +107,11 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["ParityTestSupport", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "CheckpointConversionTests",
+            dependencies: ["CheckpointConversion", "TorchCheckpoint", "SafeTensors", "Hashing", "CLIP", "Tensor"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "CLIPTests", dependencies: ["ParityTestSupport", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EVA02Tests", dependencies: ["ParityTestSupport", "EVA02", "CLIP", "SafeTensors", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -19,11 +19,17 @@ public enum CheckpointKind: Sendable, Equatable {
         }
     }
 
-    /// Reads the header of the checkpoint at `path` (a file, a shard index or a
-    /// Hugging Face folder: `CheckpointLocation`).
+    /// Reads the header of the checkpoint at `path`: a safetensors file, a shard index or a Hugging
+    /// Face folder (`CheckpointLocation`), or a `.pth` (its pickle, as the converter sees it).
     public init(path: String) throws(EvaluationError) {
         do {
-            self.init(file: try CheckpointLocation(resolving: path).open())
+            if CheckpointFile.isPyTorch(path) {
+                self = try CheckpointFile.kind(path)
+            } else {
+                self.init(file: try CheckpointLocation(resolving: path).open())
+            }
+        } catch let error as EvaluationError {
+            throw error
         } catch {
             throw EvaluationError(.checkpoint, "\(error)", underlying: error)
         }

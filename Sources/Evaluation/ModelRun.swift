@@ -164,7 +164,7 @@ public enum ModelRun {
         let vocabulary = request.scoring.vocabulary
         let images = try imageCount(request)
         observer.phase("loading \(request.checkpoint) for \(images) images …")
-        let segmenter = try SoftGuidedSegmenter(checkpoint: request.checkpoint, options: request.segmenter)
+        let segmenter = try SoftGuidedSegmenter(file: try CheckpointFile.open(request.checkpoint), options: request.segmenter)
         if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
             throw EvaluationError(
                 .checkpoint,

@@ -88,8 +88,12 @@ struct TrainingFreeSetup {
     /// Loads the towers, resolves the settings (the vocabulary's preset, then the overrides) and
     /// embeds every class name and synonym with every template.
     init(checkpoint: String, vocabulary: Vocabulary, overrides: TrainingFreeOverrides, templates: [String]) throws {
-        let clip = try CLIPCheckpoint(path: checkpoint)
-        if case .segmenter(let architecture?) = CheckpointKind(file: clip.file) {
+        // A torch.save file is converted in memory (CheckpointFile); anything else is a safetensors
+        // file, a shard index or a Hugging Face folder with its config.json (CLIPCheckpoint).
+        let pyTorch = CheckpointFile.isPyTorch(checkpoint)
+        let clip = pyTorch ? nil : try CLIPCheckpoint(path: checkpoint)
+        let file = try clip?.file ?? CheckpointFile.open(checkpoint)
+        if case .segmenter(let architecture?) = CheckpointKind(file: file) {
             throw EvaluationError(
                 .checkpoint,
                 "training-free evaluation needs a plain CLIP checkpoint (Hugging Face key names); "
@@ -99,8 +103,8 @@ struct TrainingFreeSetup {
         presetKey = preset == nil ? nil : vocabulary.key
         var settings = preset ?? TrainingFreeSettings()
         try overrides.apply(to: &settings, vocabulary: vocabulary)
-        let model = try CLIPModel(checkpoint: clip)
-        checkpointFiles = clip.files
+        let model = try clip.map { try CLIPModel(checkpoint: $0) } ?? CLIPModel(file: file)
+        checkpointFiles = clip?.files ?? [checkpoint]
         segmenter = try TrainingFreeSegmenter(model: model, settings: settings)
         self.settings = settings
         self.templates = templates.isEmpty ? TrainingFreePrompts.openAIImageNetTemplates : templates

@@ -12,8 +12,9 @@ struct Eval: ParsableCommand {
         abstract: "Segment a dataset with a checkpoint and score it (same metrics and results file as ovseg score).",
         discussion: """
             --data DIR holds images/ (8-bit RGB PNG tiles) and gt/ (ground truth), matched by file stem. \
-            The checkpoint is an SGSeg or CAT-Seg safetensors file in the repository's key layout \
-            (reference/ovseg_reference/export.py converts detectron2 model_final.pth files). \
+            The checkpoint is an SGSeg or CAT-Seg safetensors file in the repository's key layout, or \
+            a detectron2 model_final.pth, converted in memory as ovseg convert converts it with its \
+            defaults (ovseg convert once, to load faster and to set what a .pth does not record). \
             Inference follows the released code: shortest edge 640, sliding 384 windows at stride 256 \
             on a 640² resize plus a global view, per-class sigmoid, argmax. The results file records \
             the checkpoint's SHA-256 and every inference setting. With --frozen, the drift of the \
@@ -52,7 +53,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Dataset folder with images/ and gt/ subfolders.")
     var data: String
 
-    @Option(help: "Checkpoint: a safetensors file (SGSeg, CAT-Seg or a plain CLIP), or for a CLIP a Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json and its shards).")
+    @Option(help: "Checkpoint: a safetensors file (SGSeg, CAT-Seg or a plain CLIP), a torch.save .pth converted in memory, or for a CLIP a Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json and its shards).")
     var checkpoint: String
 
     @Option(help: "auto (from the checkpoint, default), sgseg, catseg (checked against the checkpoint) or training-free (a plain CLIP).")

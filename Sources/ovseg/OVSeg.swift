@@ -15,7 +15,10 @@ struct OVSeg: ParsableCommand {
             Start with `ovseg demo`.
             """,
         version: OVSegVersion.current,
-        subcommands: [Demo.self, Inspect.self, Score.self, ReportCommand.self, Vocab.self, Check.self, Merge.self, ShardCommand.self, Embed.self, Eval.self]
+        subcommands: [
+            Demo.self, Inspect.self, Score.self, ReportCommand.self, Vocab.self, Check.self, Merge.self, ShardCommand.self,
+            Embed.self, Eval.self, Convert.self,
+        ]
     )
 
     /// Like ArgumentParser's entry point, but usage errors exit with 2 (the documented code for

@@ -1,4 +1,4 @@
-import Evaluation
+@testable import Evaluation
 import Foundation
 import Harness
 import SyntheticData
@@ -66,5 +66,18 @@ struct EvaluationTests {
             guard let error = error as? EvaluationError else { return false }
             return error.kind == .setting(name: "background") && error.message.contains("lake is neither")
         }
+    }
+}
+
+@Suite("Checkpoint files")
+struct CheckpointFileTests {
+    /// A safetensors file whose header length starts with 0x80 (pickle's first byte) is not taken for a .pth.
+    @Test func safetensorsIsNotMistakenForAPickle() throws {
+        let path = NSTemporaryDirectory() + "ovseg-header-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let header = Array("{}".utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 0x80 - 2)
+        try Data([0x80, 0, 0, 0, 0, 0, 0, 0] + header).write(to: URL(fileURLWithPath: path))
+        #expect(!CheckpointFile.isPyTorch(path))
+        #expect(try CheckpointFile.open(path).names.isEmpty)
     }
 }
