@@ -9,7 +9,7 @@ read into a Float32 Tensor, peak resident memory from getrusage) and `ovseg conv
 .pth. The large files stay in /tmp (--keep to keep them); nothing is written in the repository.
 
 Run after `swift build -c release --product CheckpointLoadBench` and `… --product ovseg`:
-    PYTHONPATH=reference /tmp/venv/bin/python scripts/bench/pth_vs_safetensors.py [--repeat 3] [--bin DIR]
+    python scripts/bench/pth_vs_safetensors.py [--repeat 3] [--bin DIR]   (reference package installed: reference/README.md)
 
 Measured on the 2-core development machine (shared, load average ≈ 7), 801 tensors, 436.5 M
 values, 1746 MB each: .pth 2.16 s, safetensors 2.25 s (best of 3), peak RSS 3353 and 3354 MB (the
@@ -27,7 +27,6 @@ import time
 import torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "reference"))
 
 
 def run(command):
