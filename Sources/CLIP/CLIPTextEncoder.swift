@@ -311,7 +311,7 @@ public struct CLIPTextEncoder: Sendable {
                     intermediateShownBy: fc1.name, projection: projection?.shape[0], projectionShownBy: projectionKey)
             }
             let resolved = try CLIPMetadata.resolve(
-                file, tower: "text", headsKey: CLIPMetadataKey.textHeads, explicitHeads: options.heads,
+                file, tower: "text", headsKey: CheckpointMetadataKey.CLIP.textHeads, explicitHeads: options.heads,
                 explicitActivation: options.activation, configuration: options.configuration,
                 openAIShape: openAI, width: width)
             configuration = CLIPTextConfiguration(

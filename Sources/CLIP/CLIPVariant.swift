@@ -9,7 +9,7 @@ import SafeTensors
 /// (B/32, H/14, LAION's gelu towers, …). Without one, a file whose towers
 /// are *exactly* one of these OpenAI shapes is read as OpenAI's (heads =
 /// width / 64, QuickGELU), as ovseg always documented; any other file must
-/// declare what it lacks in `__metadata__` (`CLIPMetadataKey`) or is refused.
+/// declare what it lacks in `__metadata__` (`CheckpointMetadataKey.CLIP`) or is refused.
 public enum CLIPVariant: String, Sendable, Equatable, CaseIterable {
     case vitB16 = "ViT-B/16"
     case vitL14 = "ViT-L/14"
@@ -69,20 +69,6 @@ public enum CLIPVariant: String, Sendable, Equatable, CaseIterable {
     }
 }
 
-/// String keys of `__metadata__` that carry what shapes cannot tell, for a
-/// file without a `config.json` (docs/checkpoint-format.md §3, §6):
-///
-/// * `sgseg.clip.text_heads`, `sgseg.clip.vision_heads`: decimal integers;
-/// * `sgseg.clip.hidden_act`: `quick_gelu` (OpenAI) or `gelu` (OpenCLIP/LAION),
-///   one value for both towers as in HF `CLIPConfig`.
-///
-/// Beside a `config.json` they may be present only if they agree with it.
-public enum CLIPMetadataKey {
-    public static let textHeads = "sgseg.clip.text_heads"
-    public static let visionHeads = "sgseg.clip.vision_heads"
-    public static let hiddenActivation = "sgseg.clip.hidden_act"
-}
-
 enum CLIPMetadata {
     static func int(_ file: SafeTensorsFile, _ key: String) throws(CLIPError) -> Int? {
         guard let text = file.metadata[key] else { return nil }
@@ -93,10 +79,10 @@ enum CLIPMetadata {
     }
 
     static func activation(_ file: SafeTensorsFile) throws(CLIPError) -> CLIPActivation? {
-        guard let name = file.metadata[CLIPMetadataKey.hiddenActivation] else { return nil }
+        guard let name = file.metadata[CheckpointMetadataKey.CLIP.hiddenActivation] else { return nil }
         guard let parsed = CLIPActivation(rawValue: name) else {
             throw .unsupportedConfiguration(
-                "\(file.file): unknown activation '\(name)' in __metadata__[\"\(CLIPMetadataKey.hiddenActivation)\"] (quick_gelu or gelu)")
+                "\(file.file): unknown activation '\(name)' in __metadata__[\"\(CheckpointMetadataKey.CLIP.hiddenActivation)\"] (quick_gelu or gelu)")
         }
         return parsed
     }
@@ -121,7 +107,7 @@ enum CLIPMetadata {
             if let declaredActivation, declaredActivation != config.activation {
                 throw .configuration(
                     file: config.file, key: config.keyPrefix + "hidden_act",
-                    detail: "says \(config.activation.rawValue) but \(file.file) declares __metadata__[\"\(CLIPMetadataKey.hiddenActivation)\"] = \(declaredActivation.rawValue)")
+                    detail: "says \(config.activation.rawValue) but \(file.file) declares __metadata__[\"\(CheckpointMetadataKey.CLIP.hiddenActivation)\"] = \(declaredActivation.rawValue)")
             }
             heads = config.heads
             activation = config.activation
@@ -138,7 +124,7 @@ enum CLIPMetadata {
         }
         guard let activation = explicitActivation ?? activation else {
             throw .unsupportedConfiguration(
-                "\(file.file): the \(tower) tower's activation is stated nowhere (no config.json beside the file, no __metadata__[\"\(CLIPMetadataKey.hiddenActivation)\"]) and its shapes are not exactly an OpenAI CLIP's, whose activation is QuickGELU; put the model's config.json beside it or declare the key (quick_gelu for OpenAI weights, gelu for OpenCLIP/LAION ones)")
+                "\(file.file): the \(tower) tower's activation is stated nowhere (no config.json beside the file, no __metadata__[\"\(CheckpointMetadataKey.CLIP.hiddenActivation)\"]) and its shapes are not exactly an OpenAI CLIP's, whose activation is QuickGELU; put the model's config.json beside it or declare the key (quick_gelu for OpenAI weights, gelu for OpenCLIP/LAION ones)")
         }
         return (heads, activation)
     }

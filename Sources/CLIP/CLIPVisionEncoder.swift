@@ -50,7 +50,7 @@ public enum CLIPDenseMode: String, Sendable, Equatable, CaseIterable {
 }
 
 /// Sizes of a CLIP vision tower, derived from tensor shapes plus the head
-/// count and activation (see `CLIPVariant`, `CLIPMetadataKey`).
+/// count and activation (see `CLIPVariant`, `CheckpointMetadataKey.CLIP`).
 public struct CLIPVisionConfiguration: Sendable, Equatable {
     public var width: Int
     public var layers: Int
@@ -211,7 +211,7 @@ public struct CLIPVisionEncoder: Sendable {
                     intermediateShownBy: fc1.name, projection: projection?.shape[0], projectionShownBy: projectionKey)
             }
             let resolved = try CLIPMetadata.resolve(
-                file, tower: "vision", headsKey: CLIPMetadataKey.visionHeads, explicitHeads: options.heads,
+                file, tower: "vision", headsKey: CheckpointMetadataKey.CLIP.visionHeads, explicitHeads: options.heads,
                 explicitActivation: options.activation, configuration: options.configuration,
                 openAIShape: openAI, width: width)
             configuration = CLIPVisionConfiguration(

@@ -211,33 +211,33 @@ public enum CheckpointConversion {
         }
         var metadata: [String: String] = [
             "format": "pt",
-            "sgseg.version": "1",
-            "sgseg.arch": architecture.rawValue,
-            "sgseg.backbone": backbone,
-            "sgseg.dense": eva ? "csa+l2" : "catseg",
-            "sgseg.bias": memory != nil ? "memory" : "none",
-            "sgseg.clip.input": String(grid * patch),
-            "sgseg.clip.guidance_layers": PythonJSON.list(layers.map(String.init)),
-            "sgseg.aggregator.heads": String(options.aggregatorHeads ?? 4),
-            "sgseg.aggregator.window": String(options.aggregatorWindow ?? 12),
-            "sgseg.aggregator.pad_len": String(options.padLength ?? 256),
-            "sgseg.aggregator.pooling": String(options.pooling),
-            "sgseg.templates": PythonJSON.list([PythonJSON.string(defaultTemplate)]),
-            "sgseg.inference": options.inference,
-            "sgseg.inference.out_res": "640",
-            "sgseg.inference.window": "384",
-            "sgseg.inference.stride": "256",
-            "sgseg.source": "\(sourceName) sha256 \(sha256); converted by ovseg convert (\(architecture.rawValue), \(naming) CLIP names)\(note)",
-            "sgseg.clip.vision_heads": String(heads.vision),
-            "sgseg.clip.text_heads": String(heads.text),
+            CheckpointMetadataKey.version: "1",
+            CheckpointMetadataKey.architecture: architecture.rawValue,
+            CheckpointMetadataKey.backbone: backbone,
+            CheckpointMetadataKey.dense: eva ? "csa+l2" : "catseg",
+            CheckpointMetadataKey.bias: memory != nil ? "memory" : "none",
+            CheckpointMetadataKey.CLIP.input: String(grid * patch),
+            CheckpointMetadataKey.CLIP.guidanceLayers: PythonJSON.list(layers.map(String.init)),
+            CheckpointMetadataKey.Aggregator.heads: String(options.aggregatorHeads ?? 4),
+            CheckpointMetadataKey.Aggregator.window: String(options.aggregatorWindow ?? 12),
+            CheckpointMetadataKey.Aggregator.padLength: String(options.padLength ?? 256),
+            CheckpointMetadataKey.Aggregator.pooling: String(options.pooling),
+            CheckpointMetadataKey.templates: PythonJSON.list([PythonJSON.string(defaultTemplate)]),
+            CheckpointMetadataKey.Inference.mode: options.inference,
+            CheckpointMetadataKey.Inference.outputResolution: "640",
+            CheckpointMetadataKey.Inference.window: "384",
+            CheckpointMetadataKey.Inference.stride: "256",
+            CheckpointMetadataKey.source: "\(sourceName) sha256 \(sha256); converted by ovseg convert (\(architecture.rawValue), \(naming) CLIP names)\(note)",
+            CheckpointMetadataKey.CLIP.visionHeads: String(heads.vision),
+            CheckpointMetadataKey.CLIP.textHeads: String(heads.text),
         ]
         if eva {
-            metadata["sgseg.clip.rope_pt_seq_len"] = "16"
+            metadata[CheckpointMetadataKey.CLIP.ropePretrainedSequenceLength] = "16"
         } else {
-            metadata["sgseg.clip.hidden_act"] = options.hiddenActivation ?? "quick_gelu"
+            metadata[CheckpointMetadataKey.CLIP.hiddenActivation] = options.hiddenActivation ?? "quick_gelu"
         }
-        if let classes { metadata["sgseg.classes"] = PythonJSON.list(classes.map(PythonJSON.string)) }
-        if options.liveText { metadata["sgseg.live_text_bias"] = "true" }
+        if let classes { metadata[CheckpointMetadataKey.classes] = PythonJSON.list(classes.map(PythonJSON.string)) }
+        if options.liveText { metadata[CheckpointMetadataKey.liveTextBias] = "true" }
         var tensors: [(name: String, source: TorchTensorReference, sourceKey: String)] = []
         for (name, tensor, source) in clip { tensors.append((clipPrefix + name, tensor, clipPrefix + source)) }
         for (name, tensor) in rest { tensors.append((name, tensor, name)) }
@@ -290,12 +290,12 @@ public enum CheckpointConversion {
         let textWidth = byName["text_model.embeddings.token_embedding.weight"]?.shape.last
         var metadata = [
             "format": "pt",
-            "sgseg.clip.hidden_act": activation,
-            "sgseg.source": "\(sourceName) sha256 \(sha256); converted by ovseg convert (clip, \(naming) CLIP names)",
+            CheckpointMetadataKey.CLIP.hiddenActivation: activation,
+            CheckpointMetadataKey.source: "\(sourceName) sha256 \(sha256); converted by ovseg convert (clip, \(naming) CLIP names)",
         ]
         let heads = try headCounts(vision: visionWidth ?? 64, text: textWidth ?? 64, options: options)
-        if visionWidth != nil { metadata["sgseg.clip.vision_heads"] = String(heads.vision) }
-        if textWidth != nil { metadata["sgseg.clip.text_heads"] = String(heads.text) }
+        if visionWidth != nil { metadata[CheckpointMetadataKey.CLIP.visionHeads] = String(heads.vision) }
+        if textWidth != nil { metadata[CheckpointMetadataKey.CLIP.textHeads] = String(heads.text) }
         return ConvertedCheckpoint(
             architecture: .clip, tensors: tensors.map { ($0.0, $0.1, $0.2) }, metadata: metadata, dropped: dropped, checkpoint: checkpoint)
     }

@@ -48,14 +48,6 @@ public struct CostAggregationConfiguration: Sendable, Equatable {
     public var memoryRows: Int
     /// Whether the paper-described live text bias (not in the released model) is on.
     public var liveTextBias: Bool
-
-    /// Metadata keys read by the loader.
-    public enum MetadataKey {
-        public static let heads = "sgseg.aggregator.heads"
-        public static let window = "sgseg.aggregator.window"
-        public static let padLength = "sgseg.aggregator.pad_len"
-        public static let bias = "sgseg.bias"
-    }
 }
 
 /// Reads prefixed tensors, mapping loader errors to `CostAggregationError`.
@@ -103,9 +95,9 @@ extension CostAggregationConfiguration {
             }
             return parsed
         }
-        let heads = try integer(MetadataKey.heads, default: 4, minimum: 1)
-        let window = try integer(MetadataKey.window, default: 12, minimum: 1)
-        let padLength = try integer(MetadataKey.padLength, default: 256, minimum: 0)
+        let heads = try integer(CheckpointMetadataKey.Aggregator.heads, default: 4, minimum: 1)
+        let window = try integer(CheckpointMetadataKey.Aggregator.window, default: 12, minimum: 1)
+        let padLength = try integer(CheckpointMetadataKey.Aggregator.padLength, default: 256, minimum: 0)
 
         let conv1 = try reader.shape("conv1.weight", rank: 4, squareKernel: true)
         let (hidden, prompts) = (conv1[0], conv1[1])
@@ -131,13 +123,13 @@ extension CostAggregationConfiguration {
                 key: reader.prefix + "layers.0.swin_block.block_1.norm1.weight", available: reader.file.names.count)))
         }
         guard hidden % heads == 0 else {
-            throw .unsupportedConfiguration("hidden width \(hidden) (conv1.weight) is not divisible by \(heads) heads (\(MetadataKey.heads))")
+            throw .unsupportedConfiguration("hidden width \(hidden) (conv1.weight) is not divisible by \(heads) heads (\(CheckpointMetadataKey.Aggregator.heads))")
         }
 
         var bias: SceneBiasKind
-        if let declared = metadata[MetadataKey.bias] {
+        if let declared = metadata[CheckpointMetadataKey.bias] {
             guard let kind = SceneBiasKind(rawValue: declared) else {
-                throw .invalidMetadata(key: MetadataKey.bias, value: declared, expected: "\"memory\" or \"none\"")
+                throw .invalidMetadata(key: CheckpointMetadataKey.bias, value: declared, expected: "\"memory\" or \"none\"")
             }
             bias = kind
         } else {

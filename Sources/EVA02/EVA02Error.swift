@@ -45,15 +45,6 @@ public enum EVA02Error: Error, Equatable, CustomStringConvertible, Sendable {
     }
 }
 
-/// `__metadata__` keys the EVA02 loaders read (the project-wide list is in
-/// docs/checkpoint-format.md §3; these two carry what shapes cannot tell).
-public enum EVA02MetadataKey {
-    /// Vision attention heads (decimal); default width / 64.
-    public static let visionHeads = "sgseg.clip.vision_heads"
-    /// Text attention heads (decimal); default width / 64.
-    public static let textHeads = "sgseg.clip.text_heads"
-}
-
 /// The head count: an explicit value, else the metadata entry, else width / 64.
 func resolveHeads(_ explicit: Int?, file: SafeTensorsFile, key: String, width: Int, tower: String) throws(EVA02Error) -> Int {
     var heads = explicit

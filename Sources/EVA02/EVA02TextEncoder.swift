@@ -63,7 +63,7 @@ public struct EVA02TextEncoder: Sendable {
                 throw EVA02Error.unsupportedConfiguration(
                     "\(projectionEntry.name) has shape \(projectionEntry.shape), expected [\(width), E] (used as x·P)")
             }
-            let headCount = try resolveHeads(heads, file: file, key: EVA02MetadataKey.textHeads, width: width, tower: "text")
+            let headCount = try resolveHeads(heads, file: file, key: CheckpointMetadataKey.CLIP.textHeads, width: width, tower: "text")
             let mlp = fc.shape[0], embed = projectionEntry.shape[1]
             configuration = EVA02TextConfiguration(
                 vocabularySize: vocabulary, contextLength: positions.shape[0], width: width, layers: layerCount,

@@ -145,7 +145,7 @@ public struct EVA02VisionEncoder: Sendable {
             guard headEntry.shape.count == 2, headEntry.shape[0] > 0, headEntry.shape[1] == width else {
                 throw EVA02Error.unsupportedConfiguration("\(headEntry.name) has shape \(headEntry.shape), expected [E, \(width)]")
             }
-            let headCount = try resolveHeads(heads, file: file, key: EVA02MetadataKey.visionHeads, width: width, tower: "vision")
+            let headCount = try resolveHeads(heads, file: file, key: CheckpointMetadataKey.CLIP.visionHeads, width: width, tower: "vision")
             guard (width / headCount) % 4 == 0 else {
                 throw EVA02Error.unsupportedConfiguration(
                     "head width \(width / headCount) is not a multiple of 4, which the 2-D RoPE needs")

@@ -10,7 +10,7 @@ public enum CheckpointKind: Sendable, Equatable {
     case plainCLIP
 
     public init(file: SafeTensorsFile) {
-        if let architecture = file.metadata[CheckpointMetadata.architecture] {
+        if let architecture = file.metadata[CheckpointMetadataKey.architecture] {
             self = .segmenter(architecture: architecture)
         } else if file.contains("vision_model.embeddings.patch_embedding.weight") {
             self = .plainCLIP

@@ -2,12 +2,6 @@ import CLIP
 import Foundation
 import SafeTensors
 
-/// Metadata keys of ovseg's checkpoint layout that other modules read too.
-public enum CheckpointMetadata {
-    /// `sgseg` or `catseg`: which head the checkpoint holds. Plain CLIP checkpoints have none.
-    public static let architecture = "sgseg.arch"
-}
-
 /// How a checkpoint segments: which backbone and dense features, whether the scene bias
 /// applies, the CLIP input size, guidance taps, prompts and the sliding-window geometry.
 ///
@@ -101,26 +95,26 @@ public struct SegmenterConfiguration: Sendable, Equatable {
                 "\(name): unsupported backbone: neither \(clipPrefix)visual.blocks.0.attn.q_bias (EVA02) nor "
                     + "\(clipPrefix)vision_model.encoder.layers.0.self_attn.q_proj.weight (OpenAI CLIP, HF names) is present")
         }
-        if let declared = try value("sgseg.backbone", Backbone.self), declared != detected {
+        if let declared = try value(CheckpointMetadataKey.backbone, Backbone.self), declared != detected {
             throw SegmenterError(.checkpoint,
                 "\(name): metadata sgseg.backbone = \(declared.rawValue) but the tensors are an \(detected.rawValue) backbone")
         }
         let hasMemory = file.contains(headPrefix + "memory.memory")
-        let bias = try value("sgseg.bias", Bias.self) ?? (hasMemory ? .memory : .none)
+        let bias = try value(CheckpointMetadataKey.bias, Bias.self) ?? (hasMemory ? .memory : .none)
         if bias == .memory && !hasMemory {
             throw SegmenterError(.checkpoint, "\(name): metadata sgseg.bias = memory but \(headPrefix)memory.memory is missing")
         }
-        let dense = try value("sgseg.dense", DenseMode.self) ?? (detected == .eva02 ? .csaL2 : .catseg)
+        let dense = try value(CheckpointMetadataKey.dense, DenseMode.self) ?? (detected == .eva02 ? .csaL2 : .catseg)
         if (dense == .csaL2) != (detected == .eva02) {
             throw SegmenterError(.checkpoint, "\(name): dense mode \(dense.rawValue) is not available for the \(detected.rawValue) backbone")
         }
-        let architecture = meta[CheckpointMetadata.architecture] ?? (bias == .memory ? "sgseg" : "catseg")
+        let architecture = meta[CheckpointMetadataKey.architecture] ?? (bias == .memory ? "sgseg" : "catseg")
         guard ["sgseg", "catseg"].contains(architecture) else {
             throw SegmenterError(.checkpoint, "\(name): metadata sgseg.arch = \"\(architecture)\" is not sgseg or catseg")
         }
 
         var layers: [Int]? = nil
-        if let list = try jsonList("sgseg.clip.guidance_layers") {
+        if let list = try jsonList(CheckpointMetadataKey.CLIP.guidanceLayers) {
             let ints = list.compactMap { ($0 as? NSNumber)?.intValue }
             guard ints.count == 2, ints.count == list.count, ints.allSatisfy({ $0 >= 0 }) else {
                 throw SegmenterError(.checkpoint, "\(name): metadata sgseg.clip.guidance_layers must list two block indices")
@@ -128,21 +122,21 @@ public struct SegmenterConfiguration: Sendable, Equatable {
             layers = ints
         }
         var templates = [CLIPPrompts.catSegTemplate]
-        if let list = try jsonList("sgseg.templates") {
+        if let list = try jsonList(CheckpointMetadataKey.templates) {
             let strings = list.compactMap { $0 as? String }
             guard !strings.isEmpty, strings.count == list.count, strings.allSatisfy({ $0.contains("{}") }) else {
                 throw SegmenterError(.checkpoint, "\(name): metadata sgseg.templates must be a non-empty list of strings containing {}")
             }
             templates = strings
         }
-        let classes = try jsonList("sgseg.classes")?.compactMap { $0 as? String }
+        let classes = try jsonList(CheckpointMetadataKey.classes)?.compactMap { $0 as? String }
 
         var shortestEdge: Int? = nil
-        if let text = meta["sgseg.inference.shortest_edge"], text != "none" {
-            shortestEdge = try integer("sgseg.inference.shortest_edge")
+        if let text = meta[CheckpointMetadataKey.Inference.shortestEdge], text != "none" {
+            shortestEdge = try integer(CheckpointMetadataKey.Inference.shortestEdge)
         }
         var alpha: Float? = nil
-        if let text = meta["sgseg.frozen_alpha"] {
+        if let text = meta[CheckpointMetadataKey.frozenAlpha] {
             guard let parsed = Float(text), parsed.isFinite else {
                 throw SegmenterError(.checkpoint, "\(name): metadata sgseg.frozen_alpha = \"\(text)\" is not a number")
             }
@@ -150,14 +144,14 @@ public struct SegmenterConfiguration: Sendable, Equatable {
         }
         let configuration = SegmenterConfiguration(
             architecture: architecture, backbone: detected, dense: dense, bias: bias,
-            inputSize: try integer("sgseg.clip.input"),
+            inputSize: try integer(CheckpointMetadataKey.CLIP.input),
             guidanceLayers: layers ?? [],
             templates: templates, trainingClasses: classes,
-            shortestEdge: shortestEdge, maximumSize: try integer("sgseg.inference.max_size") ?? 2560,
-            outputResolution: try integer("sgseg.inference.out_res") ?? 640,
-            window: try integer("sgseg.inference.window") ?? 384,
-            stride: try integer("sgseg.inference.stride") ?? 256,
-            sizeDivisibility: try integer("sgseg.inference.size_divisibility") ?? 32,
+            shortestEdge: shortestEdge, maximumSize: try integer(CheckpointMetadataKey.Inference.maxSize) ?? 2560,
+            outputResolution: try integer(CheckpointMetadataKey.Inference.outputResolution) ?? 640,
+            window: try integer(CheckpointMetadataKey.Inference.window) ?? 384,
+            stride: try integer(CheckpointMetadataKey.Inference.stride) ?? 256,
+            sizeDivisibility: try integer(CheckpointMetadataKey.Inference.sizeDivisibility) ?? 32,
             frozenAlpha: alpha)
         guard configuration.window <= configuration.outputResolution else {
             throw SegmenterError(.checkpoint,

@@ -136,16 +136,16 @@ struct HuggingFaceCheckpointTests {
         #expect(checkpoint.configuration == nil)
         #expect(throws: CLIPError.self) { try CLIPModel(checkpoint: checkpoint) }
         let headsOnly = try rebuiltSafeTensors(checkpoint.file, metadata: [
-            CLIPMetadataKey.textHeads: "4", CLIPMetadataKey.visionHeads: "2"])
+            CheckpointMetadataKey.CLIP.textHeads: "4", CheckpointMetadataKey.CLIP.visionHeads: "2"])
         do {
             _ = try CLIPModel(file: SafeTensorsFile(bytes: headsOnly))
             Issue.record("a file without any stated activation loaded")
         } catch {
             #expect("\(error)".contains("activation is stated nowhere"), "\(error)")
-            #expect("\(error)".contains(CLIPMetadataKey.hiddenActivation), "\(error)")
+            #expect("\(error)".contains(CheckpointMetadataKey.CLIP.hiddenActivation), "\(error)")
         }
         let declared = try rebuiltSafeTensors(checkpoint.file, metadata: [
-            CLIPMetadataKey.textHeads: "4", CLIPMetadataKey.visionHeads: "2", CLIPMetadataKey.hiddenActivation: "quick_gelu"])
+            CheckpointMetadataKey.CLIP.textHeads: "4", CheckpointMetadataKey.CLIP.visionHeads: "2", CheckpointMetadataKey.CLIP.hiddenActivation: "quick_gelu"])
         try expectParity(try CLIPModel(file: SafeTensorsFile(bytes: declared)), "b32", size: 64)
     }
 
@@ -191,7 +191,7 @@ struct HuggingFaceCheckpointTests {
         // Metadata beside a config must agree with it.
         let config = try CLIPHubConfiguration(path: source + "/config.json")
         let file = try SafeTensorsFile(path: source + "/model.safetensors")
-        let gelu = try SafeTensorsFile(bytes: rebuiltSafeTensors(file, metadata: [CLIPMetadataKey.hiddenActivation: "gelu"]))
+        let gelu = try SafeTensorsFile(bytes: rebuiltSafeTensors(file, metadata: [CheckpointMetadataKey.CLIP.hiddenActivation: "gelu"]))
         do {
             _ = try CLIPModel(file: gelu, configuration: config)
             Issue.record("metadata contradicting config.json accepted")

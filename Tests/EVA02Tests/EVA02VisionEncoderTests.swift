@@ -112,7 +112,7 @@ struct EVA02VisionEncoderTests {
         let bytes = try rebuiltSafeTensors(fixture("eva02_tiny"), metadata: [:])
         let file = try SafeTensorsFile(bytes: bytes)
         let error = #expect(throws: EVA02Error.self) { _ = try EVA02VisionEncoder(file: file) }
-        #expect(error?.description.contains(EVA02MetadataKey.visionHeads) == true, "\(String(describing: error))")
+        #expect(error?.description.contains(CheckpointMetadataKey.CLIP.visionHeads) == true, "\(String(describing: error))")
         let declared = try EVA02VisionEncoder(file: file, heads: 2)
         expectClose(try declared.dense(pixels).dense, try outputs.tensor("vision.dense.b2"), "heads given explicitly")
     }
