@@ -1,11 +1,16 @@
+/// The settings of an evaluation that an error can be about (a command maps each to its option).
+public enum EvaluationSetting: String, Sendable, CaseIterable {
+    case attention, background, longSide, threads, resume
+}
+
 /// Why a model evaluation could not run, with a message for a person.
 ///
 /// The message never names a command-line option: a command adds its own hint for `setting`
 /// errors (which option of its own sets that value).
 public struct EvaluationError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
-        /// A setting has a value that cannot be used; `name` is the setting (e.g. "background").
-        case setting(name: String)
+        /// A setting has a value that cannot be used.
+        case setting(EvaluationSetting)
         /// The checkpoint is not of the kind the evaluation needs.
         case checkpoint
         /// Reading the dataset, running the model or writing its files failed.

@@ -86,15 +86,15 @@ public enum ModelRun {
         _ request: EvaluationRequest, observer: EvaluationObserver = EvaluationObserver()
     ) throws(EvaluationError) -> RunRecord {
         guard request.threads >= 1 else {
-            throw EvaluationError(.setting(name: "threads"), "a model needs at least one thread, not \(request.threads)")
+            throw EvaluationError(.setting(.threads), "a model needs at least one thread, not \(request.threads)")
         }
         if request.resume && request.savePredictions == nil {
             throw EvaluationError(
-                .setting(name: "resume"), "resuming needs the folder of the interrupted run's saved predictions")
+                .setting(.resume), "resuming needs the folder of the interrupted run's saved predictions")
         }
         if request.resume && request.frozenCheckpoint != nil {
             throw EvaluationError(
-                .setting(name: "resume"),
+                .setting(.resume),
                 "resuming does not apply with a frozen checkpoint: feature drift is measured while segmenting, "
                     + "so every image must be segmented")
         }

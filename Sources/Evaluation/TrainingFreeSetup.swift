@@ -40,7 +40,7 @@ public struct TrainingFreeOverrides: Sendable, Equatable {
             let usable: [CLIPDenseMode] = [.segEarth, .sclip, .clearCLIP, .maskCLIP, .vanilla]
             guard usable.contains(attention) else {
                 throw EvaluationError(
-                    .setting(name: "attention"),
+                    .setting(.attention),
                     "attention \(attention.rawValue) is not a training-free mode (segearth, sclip, clearclip, maskclip or vanilla)")
             }
             settings.attention = attention
@@ -53,13 +53,13 @@ public struct TrainingFreeOverrides: Sendable, Equatable {
                 settings.backgroundIndex = match.id
             } else {
                 throw EvaluationError(
-                    .setting(name: "background"),
+                    .setting(.background),
                     "\(background) is neither a class id nor a class name of \(vocabulary.key)")
             }
         }
         if let longSide {
             if let value = longSide, value <= 0 {
-                throw EvaluationError(.setting(name: "long-side"), "the long side must be a positive number of pixels, not \(value)")
+                throw EvaluationError(.setting(.longSide), "the long side must be a positive number of pixels, not \(value)")
             }
             settings.longSide = longSide
         }

@@ -26,6 +26,6 @@ public struct DemoCheckpointMissing: Error, CustomStringConvertible {
     public let location: String
     public var description: String {
         "the demo checkpoint \(DemoCheckpoint.fileName) is missing from \(location); "
-            + "keep the ovseg binary next to its resource bundles, or pass --skip-model"
+            + "keep the ovseg binary next to its resource bundles, or run the demo without its model"
     }
 }

@@ -2,6 +2,7 @@ import Evaluation
 import Harness
 import Metrics
 import Reports
+import SyntheticData
 import Vocabulary
 
 /// The one place where the libraries' settings become this command line's options: errors name
@@ -51,6 +52,17 @@ enum OptionHints {
         }
     }
 
+    /// The option that sets an evaluation setting.
+    static func option(for setting: EvaluationSetting) -> String {
+        switch setting {
+        case .attention: "--attention"
+        case .background: "--background"
+        case .longSide: "--long-side"
+        case .threads: "--jobs"
+        case .resume: "--resume"
+        }
+    }
+
     /// The message to print for `error`, with settings named as options.
     static func message(for error: any Error) -> String {
         switch error {
@@ -61,10 +73,12 @@ enum OptionHints {
         case let error as SplitSelectionError:
             return error.message(naming: option(for:))
         case let error as EvaluationError:
-            if case .setting(let name) = error.kind { return "--\(name): \(error.message)" }
+            if case .setting(let setting) = error.kind { return "\(option(for: setting)): \(error.message)" }
             // A wrapped error whose description is the whole message: render it instead.
             if let underlying = error.underlying, error.message == "\(underlying)" { return message(for: underlying) }
             return error.description
+        case let error as DemoCheckpointMissing:
+            return "\(error) (--skip-model)"
         default:
             return "\(error)"
         }

@@ -33,19 +33,19 @@ struct EvaluationTests {
     @Test func requestsRefusedBeforeLoading() throws {
         let scoring = ScoreOptions(vocabulary: try Vocabulary.resolve("potsdam"), split: nil, jobs: 1, method: "m")
         let dataset = EvaluationDataset(root: "/nonexistent")
-        let cases: [(EvaluationRequest, String)] = [
-            (EvaluationRequest(checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, threads: 0), "threads"),
-            (EvaluationRequest(checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, resume: true, threads: 1), "resume"),
+        let cases: [(EvaluationRequest, EvaluationSetting)] = [
+            (EvaluationRequest(checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, threads: 0), .threads),
+            (EvaluationRequest(checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, resume: true, threads: 1), .resume),
             (EvaluationRequest(
                 checkpoint: demoCheckpoint, dataset: dataset, scoring: scoring, frozenCheckpoint: demoCheckpoint,
-                savePredictions: "/tmp/p", resume: true, threads: 1), "resume"),
+                savePredictions: "/tmp/p", resume: true, threads: 1), .resume),
         ]
         for (request, setting) in cases {
             #expect {
                 _ = try ModelRun.evaluate(request)
             } throws: { error in
                 guard let error = error as? EvaluationError else { return false }
-                return error.kind == .setting(name: setting) && !error.message.contains("--")
+                return error.kind == .setting(setting) && !error.message.contains("--")
             }
         }
     }
@@ -64,7 +64,7 @@ struct EvaluationTests {
             _ = try ModelRun.evaluate(request)
         } throws: { error in
             guard let error = error as? EvaluationError else { return false }
-            return error.kind == .setting(name: "background") && error.message.contains("lake is neither")
+            return error.kind == .setting(.background) && error.message.contains("lake is neither")
         }
     }
 }
