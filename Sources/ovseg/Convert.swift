@@ -21,7 +21,7 @@ struct Convert: ParsableCommand {
             Examples:
               ovseg convert model_final.pth -o sgseg.safetensors
               ovseg convert catseg_model.pth -o catseg.safetensors --arch catseg
-              ovseg convert RemoteCLIP-ViT-B-32.pt -o remoteclip.safetensors --arch clip --hidden-act quick_gelu
+              ovseg convert RemoteCLIP-ViT-B-32.pt -o remoteclip.safetensors --arch clip --hidden-act gelu
             """)
 
     @Argument(help: "The torch.save checkpoint (.pth, .pt, .bin; the zip format of torch ≥ 1.6).")
