@@ -245,17 +245,22 @@ public enum CheckpointConversion {
     }
 
     static func headCounts(vision: Int, text: Int, options: ConversionOptions) throws(ConversionProblem) -> (vision: Int, text: Int) {
-        func derived(_ tower: String, _ width: Int, _ given: Int?) throws(ConversionProblem) -> Int {
+        func derived(_ tower: String, _ width: Int, _ given: Int?, _ setting: ConversionSetting) throws(ConversionProblem) -> Int {
             if let given {
-                guard given > 0, width % given == 0 else { throw .setting("--\(tower)-heads \(given) does not divide the \(tower) width \(width)") }
+                guard given > 0, width % given == 0 else {
+                    throw .setting(setting, "\(given) \(tower) heads do not divide the \(tower) width \(width)")
+                }
                 return given
             }
             guard width >= 64, width % 64 == 0 else {
-                throw .setting("\(tower) width \(width) is not a multiple of 64: the head count cannot be derived; give --\(tower)-heads")
+                throw .setting(setting, "\(tower) width \(width) is not a multiple of 64: the \(tower) head count cannot be derived; give it")
             }
             return width / 64
         }
-        return (try derived("vision", vision, options.visionHeads), try derived("text", text, options.textHeads))
+        return (
+            try derived("vision", vision, options.visionHeads, .visionHeads),
+            try derived("text", text, options.textHeads, .textHeads)
+        )
     }
 
     // MARK: - plain CLIP
@@ -280,10 +285,12 @@ public enum CheckpointConversion {
             throw .noCLIP("no CLIP tensors (expected open_clip/OpenAI names such as visual.conv1.weight, or Hugging Face names)")
         }
         guard let activation = options.hiddenActivation else {
-            throw .setting("a .pth does not record the CLIP's activation: give --hidden-act quick_gelu (OpenAI-trained weights) or gelu (LAION/OpenCLIP-trained weights)")
+            throw .setting(
+                .hiddenActivation,
+                "a .pth does not record the CLIP's activation: give quick_gelu (OpenAI-trained weights) or gelu (LAION/OpenCLIP-trained weights)")
         }
         guard activation == "quick_gelu" || activation == "gelu" else {
-            throw .setting("--hidden-act must be quick_gelu or gelu, not '\(activation)'")
+            throw .setting(.hiddenActivation, "the activation must be quick_gelu or gelu, not '\(activation)'")
         }
         let byName = Dictionary(tensors.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         let visionWidth = byName["vision_model.embeddings.patch_embedding.weight"]?.shape.first

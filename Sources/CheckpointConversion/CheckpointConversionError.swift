@@ -1,5 +1,10 @@
 import TorchCheckpoint
 
+/// The conversion settings an error can be about (a command maps each to its option).
+public enum ConversionSetting: String, Sendable, Equatable, CaseIterable {
+    case visionHeads, textHeads, hiddenActivation
+}
+
 /// What was wrong with a conversion, independent of the file.
 public enum ConversionProblem: Error, Equatable, Sendable {
     case noCLIP(String)
@@ -7,7 +12,8 @@ public enum ConversionProblem: Error, Equatable, Sendable {
     case missingTensor(key: String)
     case unexpectedShape(key: String, shape: [Int], expected: String)
     case architecture(String)
-    case setting(String)
+    /// A setting is missing or does not fit the checkpoint.
+    case setting(ConversionSetting, String)
     case unsupportedDType(key: String, dtype: String)
     case cannotRead(String)
     case cannotWrite(String)
@@ -41,7 +47,7 @@ public struct CheckpointConversionError: Error, Equatable, Sendable, CustomStrin
         case .missingTensor(let key): what = "tensor '\(key)' is missing"
         case .unexpectedShape(let key, let shape, let expected): what = "tensor '\(key)' has shape \(shape), expected \(expected)"
         case .architecture(let reason): what = reason
-        case .setting(let reason): what = reason
+        case .setting(_, let reason): what = reason
         case .unsupportedDType(let key, let dtype): what = "tensor '\(key)': unsupported dtype \(dtype)"
         case .cannotRead(let reason): what = "cannot read: \(reason)"
         case .cannotWrite(let reason): what = "cannot write: \(reason)"

@@ -1,3 +1,4 @@
+import CheckpointConversion
 import Evaluation
 import Harness
 import Metrics
@@ -63,6 +64,15 @@ enum OptionHints {
         }
     }
 
+    /// The option that sets a conversion setting.
+    static func option(for setting: ConversionSetting) -> String {
+        switch setting {
+        case .visionHeads: "--vision-heads"
+        case .textHeads: "--text-heads"
+        case .hiddenActivation: "--hidden-act"
+        }
+    }
+
     /// The message to print for `error`, with settings named as options.
     static func message(for error: any Error) -> String {
         switch error {
@@ -76,6 +86,9 @@ enum OptionHints {
             if case .setting(let setting) = error.kind { return "\(option(for: setting)): \(error.message)" }
             // A wrapped error whose description is the whole message: render it instead.
             if let underlying = error.underlying, error.message == "\(underlying)" { return message(for: underlying) }
+            return error.description
+        case let error as CheckpointConversionError:
+            if case .setting(let setting, _)? = error.problem { return "\(error) (\(option(for: setting)))" }
             return error.description
         case let error as DemoCheckpointMissing:
             return "\(error) (--skip-model)"
