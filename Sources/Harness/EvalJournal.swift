@@ -80,7 +80,7 @@ public final class EvalJournal {
             do {
                 bytes = try FileBytes.read(path: path)
             } catch {
-                throw HarnessError(.journal, "\(path): cannot read the eval journal (\(error))")
+                throw HarnessError(.journal, file: path, "\(path): cannot read the eval journal (\(error))", underlying: error)
             }
             let decoder = JSONDecoder()
             var lineStart = 0
