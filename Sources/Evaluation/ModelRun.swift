@@ -100,7 +100,10 @@ public enum ModelRun {
         }
         do {
             return try BLAS.withSettings(threads: request.threads, arithmetic: request.arithmetic) {
-                let mode = request.mode.resolved(for: try CheckpointKind(path: request.checkpoint))
+                // Only `auto` depends on the checkpoint; a caller that resolved it already (as
+                // `ovseg eval` does) is not made to read the header, or parse a .pth, again.
+                let mode = request.mode == .auto
+                    ? request.mode.resolved(for: try CheckpointKind(path: request.checkpoint)) : request.mode
                 return mode == .trainingFree
                     ? try evaluateTrainingFree(request, observer: observer)
                     : try evaluateSegmenter(request, mode: mode, observer: observer)

@@ -65,8 +65,8 @@ public enum SafeTensorsWriter {
         return output
     }
 
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
+    /// `text` as a JSON string literal, as safetensors headers hold names and metadata values.
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

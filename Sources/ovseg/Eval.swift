@@ -125,7 +125,7 @@ struct Eval: ParsableCommand {
                 throw ValidationError("--resume does not apply with --frozen: feature drift is measured while segmenting, so every image must be segmented")
             }
             guard options.jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-            let resolved = mode.resolved(for: try CheckpointKind(path: checkpoint))
+            let resolved = mode == .auto ? mode.resolved(for: try CheckpointKind(path: checkpoint)) : mode
             if resolved == .trainingFree {
                 try refuse(
                     [("--inference", inference != nil), ("--pooling", pooling != nil), ("--shortest-edge", shortestEdge != nil),

@@ -49,7 +49,7 @@ public func mergedSafeTensors(
 ) throws -> [UInt8] {
     var header: [String] = []
     if !metadata.isEmpty {
-        let pairs = metadata.sorted { $0.key < $1.key }.map { jsonString($0.key) + ":" + jsonString($0.value) }
+        let pairs = metadata.sorted { $0.key < $1.key }.map { SafeTensorsWriter.quoted($0.key) + ":" + SafeTensorsWriter.quoted($0.value) }
         header.append("\"__metadata__\":{" + pairs.joined(separator: ",") + "}")
     }
     var data: [UInt8] = []
@@ -69,19 +69,4 @@ public func mergedSafeTensors(
     out += json
     out += data
     return out
-}
-
-/// `text` as a JSON string literal (metadata values hold JSON lists with quotes).
-private func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
