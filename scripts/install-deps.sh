@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ovseg builds against, if any is missing.
 set -euo pipefail
-packages=(libopenblas-dev libpng-dev libjson-c-dev libssl-dev pkg-config)
+packages=(libopenblas-dev libpng-dev libjson-c-dev libssl-dev libtiff-dev libturbojpeg0-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
