@@ -5,6 +5,10 @@ import Reports
 extension CheckResult {
     /// A short table of what moved (failures first, then the rest), the mode's own findings, and the verdict.
     public func text() -> String {
+        TerminalText.sanitized(unsanitizedText())
+    }
+
+    private func unsanitizedText() -> String {
         var lines: [String] = []
         let verdict = passed ? "PASS" : "FAIL"
         lines.append("\(verdict): \(runMethod) against baseline \(baselineMethod)\(modeSuffix)")
@@ -309,6 +313,12 @@ func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
 
+/// A forbidden character shown as its code point, so the report still says what was there.
+private func forbiddenReplacement(_ scalar: Unicode.Scalar) -> String {
+    let hex = String(scalar.value, radix: 16, uppercase: true)
+    return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+}
+
 func xmlEscape(_ text: String) -> String {
     var out = ""
     for scalar in text.unicodeScalars {
@@ -319,8 +329,10 @@ func xmlEscape(_ text: String) -> String {
         case "\"": out += "&quot;"
         case "'": out += "&apos;"
         default:
-            // XML 1.0 forbids most control characters.
-            if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { out += " " } else { out.unicodeScalars.append(scalar) }
+            // XML 1.0 forbids most C0 controls and the noncharacters U+FFFE and U+FFFF.
+            let forbidden = (scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r")
+                || scalar.value == 0xFFFE || scalar.value == 0xFFFF
+            if forbidden { out += forbiddenReplacement(scalar) } else { out.unicodeScalars.append(scalar) }
         }
     }
     return out

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import FileOutput
 import LabelMaps
 import Metrics
 import Vocabulary
@@ -92,6 +93,7 @@ public enum ModelEvaluation {
         var pairs = try dataset.pairs(
             groundTruthSuffix: options.pairing.groundTruthSuffix, imageSuffix: options.pairing.predictionSuffix)
         if let shard = options.shard { pairs = pairs.filter { shard.contains($0.id) } }
+        try ImageID.validate(pairs.map { ($0.id, $0.groundTruthPath) })
         let reader = LabelReading(vocabulary: options.vocabulary, options: options)
         let k = options.vocabulary.classCount
         guard k <= 256 else {
@@ -99,6 +101,14 @@ public enum ModelEvaluation {
         }
         let palette = options.vocabulary.classes.map(\.color)
         if let savePredictions {
+            do {
+                try OutputGuard.check(output: savePredictions, role: "prediction folder", inputs: [
+                    .init(dataset.imageDirectory, role: "the image folder"),
+                    .init(dataset.groundTruthDirectory, role: "the ground-truth folder"),
+                ])
+            } catch {
+                throw HarnessError(.evaluation, file: savePredictions, error.description, underlying: error)
+            }
             do {
                 try FileManager.default.createDirectory(atPath: savePredictions, withIntermediateDirectories: true)
             } catch {

@@ -298,6 +298,7 @@ public enum ResultsFile {
             for id in seen + unseen where id < 0 || id >= k {
                 throw HarnessError(.resultsFile, "\(source): split names class id \(id), but the vocabulary has \(k) classes")
             }
+            try ResultsValidation.checkSplit(seen: seen, unseen: unseen, classNames: classNames, source: source)
             split = SplitInfo(
                 name: try reader.string(splitObject, "split.name"), seenIDs: seen, unseenIDs: unseen,
                 source: splitObject["source"]?.stringValue, inferred: splitObject["inferred"]?.boolValue ?? false)
@@ -351,6 +352,7 @@ public enum ResultsFile {
                 indices: try reader.ints(shardObject, "shard.indices"),
                 count: try reader.int(shardObject, "shard.count"),
                 partial: try reader.bool(shardObject, "shard.partial"))
+            if let shard { try ResultsValidation.checkShard(shard, source: source) }
         }
 
         let matrixObject = try reader.object(root, "confusion_matrix")
@@ -371,6 +373,7 @@ public enum ResultsFile {
                                      "confusion_matrix.void_predictions")
         let unlabeled = try reader.counts(try reader.value(matrixObject, "predictions_on_unlabeled", "confusion_matrix"),
                                           "confusion_matrix.predictions_on_unlabeled")
+        try ResultsValidation.checkMatrixTotal([cells, void, unlabeled], source: source)
         let matrix: ConfusionMatrix
         do {
             matrix = try ConfusionMatrix(
@@ -392,15 +395,18 @@ public enum ResultsFile {
             for c in 0..<k where tp[c] > gt[c] || tp[c] > pred[c] {
                 throw HarnessError(.resultsFile, "\(source): \(where_) has more true positives than pixels for class \(classNames[c])")
             }
-            images.append(ImageRecord(
+            let image = ImageRecord(
                 id: try reader.string(object, where_ + ".id"),
                 groundTruthSHA256: try reader.string(object, where_ + ".ground_truth_sha256"),
                 predictionSHA256: try reader.string(object, where_ + ".prediction_sha256"),
                 width: try reader.int(object, where_ + ".width"),
                 height: try reader.int(object, where_ + ".height"),
                 counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) },
-                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256")))
+                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256"))
+            try ResultsValidation.checkImage(image, at: where_, source: source)
+            images.append(image)
         }
+        try ResultsValidation.checkUniqueIDs(images, source: source)
         try checkConsistency(matrix: matrix, images: images, source: source)
 
         let provenanceObject = try reader.object(root, "provenance")
@@ -429,16 +435,31 @@ public enum ResultsFile {
 
     /// The summed per-image counts must equal the matrix's, or the file was edited or damaged.
     static func checkConsistency(matrix: ConfusionMatrix, images: [ImageRecord], source: String) throws(HarnessError) {
-        guard !images.isEmpty else { return }
+        guard !images.isEmpty else {
+            if matrix.evaluatedPixels != 0 || matrix.predictionsOnUnlabeled.contains(where: { $0 != 0 }) {
+                throw HarnessError(.resultsFile,
+                    "\(source): the confusion matrix counts pixels but the file lists no images "
+                        + "(the file was edited or damaged)")
+            }
+            return
+        }
         let whole = matrix.classCounts
         var sums = [ClassCounts](
             repeating: ClassCounts(truePositives: 0, groundTruth: 0, predicted: 0), count: matrix.classCount)
-        for image in images {
+        // Each image holds at most 2^53 pixels, but many images can still overflow a sum.
+        var overflow = false
+        for image in images where !overflow {
             for c in 0..<matrix.classCount {
-                sums[c].truePositives += image.counts[c].truePositives
-                sums[c].groundTruth += image.counts[c].groundTruth
-                sums[c].predicted += image.counts[c].predicted
+                let tp = sums[c].truePositives.addingReportingOverflow(image.counts[c].truePositives)
+                let gt = sums[c].groundTruth.addingReportingOverflow(image.counts[c].groundTruth)
+                let pred = sums[c].predicted.addingReportingOverflow(image.counts[c].predicted)
+                overflow = overflow || tp.overflow || gt.overflow || pred.overflow
+                sums[c] = ClassCounts(truePositives: tp.partialValue, groundTruth: gt.partialValue, predicted: pred.partialValue)
             }
+        }
+        if overflow {
+            throw HarnessError(.resultsFile,
+                "\(source): the per-image counts add up to more than 2^64 pixels (the file was edited or damaged)")
         }
         if let c = (0..<matrix.classCount).first(where: { sums[$0] != whole[$0] }) {
             throw HarnessError(.resultsFile,

@@ -68,6 +68,7 @@ public enum Scorer {
             pairing.missingPredictions = pairing.missingPredictions.filter { shard.contains($0) }
             pairing.extraPredictions = pairing.extraPredictions.filter { shard.contains($0) }
         }
+        try ImageID.validate(pairing.pairs.map { ($0.id, $0.groundTruthPath) })
         let reader = LabelReading(vocabulary: options.vocabulary, options: options)
         let pairs = pairing.pairs
         let jobs = min(options.jobs, max(1, pairs.count))

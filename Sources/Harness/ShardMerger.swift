@@ -22,6 +22,11 @@ public enum ShardMerger {
                     "\(path) read its prediction files as \(record.policy.predictionEncoding.name), \(first.path) as "
                         + "\(first.record.policy.predictionEncoding.name); shards of one run are read the same way")
             }
+            if record.dataset.groundTruthDirectory != first.record.dataset.groundTruthDirectory {
+                throw HarnessError(.shard, file: path,
+                    "\(path) was scored on the ground truth in \(record.dataset.groundTruthDirectory), \(first.path) on "
+                        + "\(first.record.dataset.groundTruthDirectory); shards of one run read the same ground-truth folder")
+            }
             if record.method != first.record.method {
                 throw HarnessError(.shard, "\(path) is method \"\(record.method)\", \(first.path) is \"\(first.record.method)\"")
             }
@@ -38,6 +43,18 @@ public enum ShardMerger {
                     throw HarnessError(.shard, "shard \(index)/\(shard.count) appears twice: \(other) and \(path)")
                 }
                 covered[index] = path
+            }
+            // Each image must hash to a shard the file claims; otherwise the shards were cut from
+            // different id lists (another dataset folder, suffix or layout) and would not add up.
+            let claimed = Set(shard.indices)
+            for image in record.images {
+                let owner = Shard.assignment(of: image.id, count: shard.count)
+                guard claimed.contains(owner) else {
+                    throw HarnessError(.shard, file: path,
+                        "\(path): image \(ImageID.quoted(image.id)) belongs to shard \(owner)/\(shard.count), but the file "
+                            + "covers shard(s) \(shard.indices.map(String.init).joined(separator: ", ")): the shards were not "
+                            + "cut from the same image ids (different data, suffix or layout)")
+                }
             }
         }
 

@@ -9,9 +9,16 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
     public let index: Int
     public let count: Int
 
+    /// The most shards a run may be split into: far more than any cluster runs at once, and small
+    /// enough that a merge's bookkeeping per shard stays bounded.
+    public static let maximumCount = 1_000_000
+
     public init(index: Int, count: Int) throws(HarnessError) {
         guard count >= 1, index >= 1, index <= count else {
             throw HarnessError(.shard, "shard \(index)/\(count) is not valid: write k/N with 1 ≤ k ≤ N")
+        }
+        guard count <= Self.maximumCount else {
+            throw HarnessError(.shard, "shard \(index)/\(count) is not valid: N may be at most \(Self.maximumCount)")
         }
         self.index = index
         self.count = count

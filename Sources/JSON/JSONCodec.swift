@@ -16,7 +16,7 @@ public enum JSONCodec {
             throw JSONError("\(source): cannot allocate a JSON parser")
         }
         defer { json_tokener_free(tokener) }
-        json_tokener_set_flags(tokener, Int32(JSON_TOKENER_STRICT))
+        json_tokener_set_flags(tokener, Int32(JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8))
         var root: OpaquePointer?
         let length = bytes.count
         let parsed: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
@@ -41,7 +41,11 @@ public enum JSONCodec {
             let (line, column) = lineAndColumn(bytes, offset: end)
             throw JSONError("\(source): unexpected text after the JSON document at line \(line), column \(column)")
         }
-        return convert(root)
+        do {
+            return try convert(root)
+        } catch {
+            throw JSONError("\(source): \(error.reason)")
+        }
     }
 
     /// Parses a JSON string.
@@ -51,6 +55,11 @@ public enum JSONCodec {
 
     /// Reads and parses a JSON file.
     public static func read(path: String) throws(JSONError) -> JSONValue {
+        // Checked before opening: opening a FIFO would wait for a writer forever.
+        var status = stat()
+        if stat(path, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG {
+            throw JSONError("\(path): not a regular file")
+        }
         guard let file = fopen(path, "rb") else {
             throw JSONError("\(path): cannot open: \(String(cString: strerror(errno)))")
         }
@@ -86,7 +95,13 @@ public enum JSONCodec {
 
     // MARK: - json-c ↔ Swift
 
-    private static func convert(_ object: OpaquePointer?) -> JSONValue {
+    /// A value json-c accepted but ovseg refuses: json-c clamps integers beyond 64 bits to the
+    /// nearest bound and reads `NaN`/`Infinity`, which are not JSON.
+    private struct UnrepresentableNumber: Error {
+        let reason: String
+    }
+
+    private static func convert(_ object: OpaquePointer?) throws(UnrepresentableNumber) -> JSONValue {
         guard let object else { return .null }
         switch json_object_get_type(object) {
         case json_type_null:
@@ -97,11 +112,22 @@ public enum JSONCodec {
             let signed = json_object_get_int64(object)
             if signed == Int64.max {
                 let unsigned = json_object_get_uint64(object)
+                // json-c clamps every larger integer to UInt64.max, so that value cannot be trusted.
+                if unsigned == UInt64.max {
+                    throw UnrepresentableNumber(reason: "an integer is 2^64 − 1 or larger, beyond the range ovseg reads exactly")
+                }
                 if unsigned > UInt64(Int64.max) { return .uint(unsigned) }
+            }
+            if signed == Int64.min {
+                throw UnrepresentableNumber(reason: "an integer is −2^63 or smaller, beyond the range ovseg reads exactly")
             }
             return .int(signed)
         case json_type_double:
-            return .double(json_object_get_double(object))
+            let number = json_object_get_double(object)
+            guard number.isFinite else {
+                throw UnrepresentableNumber(reason: "\(number) is not a JSON number (NaN and infinities are not allowed)")
+            }
+            return .double(number)
         case json_type_string:
             let length = Int(json_object_get_string_len(object))
             guard let pointer = json_object_get_string(object) else { return .string("") }
@@ -112,7 +138,7 @@ public enum JSONCodec {
             var items: [JSONValue] = []
             items.reserveCapacity(count)
             for index in 0..<count {
-                items.append(convert(json_object_array_get_idx(object, index)))
+                items.append(try convert(json_object_array_get_idx(object, index)))
             }
             return .array(items)
         case json_type_object:
@@ -121,7 +147,7 @@ public enum JSONCodec {
             var end = json_object_iter_end(object)
             while json_object_iter_equal(&iterator, &end) == 0 {
                 let name = String(cString: json_object_iter_peek_name(&iterator))
-                result[name] = convert(json_object_iter_peek_value(&iterator))
+                result[name] = try convert(json_object_iter_peek_value(&iterator))
                 json_object_iter_next(&iterator)
             }
             return .object(result)

@@ -15,7 +15,9 @@ private func readSome(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ 
 public enum FileBytes {
     /// The bytes of the file at `path`. Throws `.cannotOpen` naming the file and the system error.
     public static func read(path: String) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO or a device must not wait for a writer before the
+        // regular-file check below can refuse it (it has no effect on regular files).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw systemError(.cannotOpen, path, "cannot open file") }
         defer { close(descriptor) }
         var status = stat()

@@ -72,11 +72,23 @@ public struct ConfusionMatrix: Sendable, Equatable, Hashable {
         guard other.classCount == classCount else {
             throw MetricsError("cannot add a \(other.classCount)-class matrix to a \(classCount)-class matrix")
         }
-        for i in counts.indices { counts[i] += other.counts[i] }
-        for i in 0..<classCount {
-            voidPredictions[i] += other.voidPredictions[i]
-            predictionsOnUnlabeled[i] += other.predictionsOnUnlabeled[i]
+        // Checked first, so a failed addition leaves the matrix unchanged.
+        var sum = self
+        var overflow = false
+        for i in counts.indices {
+            let (value, over) = counts[i].addingReportingOverflow(other.counts[i])
+            sum.counts[i] = value
+            overflow = overflow || over
         }
+        for i in 0..<classCount {
+            let void = voidPredictions[i].addingReportingOverflow(other.voidPredictions[i])
+            let unlabeled = predictionsOnUnlabeled[i].addingReportingOverflow(other.predictionsOnUnlabeled[i])
+            sum.voidPredictions[i] = void.partialValue
+            sum.predictionsOnUnlabeled[i] = unlabeled.partialValue
+            overflow = overflow || void.overflow || unlabeled.overflow
+        }
+        guard !overflow else { throw MetricsError("the summed counts exceed 2^64 − 1 pixels") }
+        self = sum
     }
 
     /// Sum of two matrices.

@@ -83,3 +83,21 @@ struct HTMLWriter {
         close(tag)
     }
 }
+
+/// Text for a terminal or a log: control characters other than line feed and tab (carriage
+/// return, escape sequences, C1 controls) are shown as `\u{…}` escapes, so a method, class or file
+/// name cannot move the cursor, recolour the screen or overwrite a `FAIL:` line.
+public enum TerminalText {
+    public static func sanitized(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isUnsafe(scalar) { out += scalar.escaped(asASCII: true) } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+    }
+}

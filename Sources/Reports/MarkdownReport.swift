@@ -63,7 +63,9 @@ public enum MarkdownReport {
                         + "report.html, full-resolution PNGs (label maps in the vocabulary colours) linked here:")
                 lines.append("")
                 for row in panel.rows {
-                    let id = "`" + row.imageID.replacingOccurrences(of: "`", with: "'") + "`"
+                    // A code span ends at a backtick or a line break: neither may come from an id.
+                    let id = "`" + TerminalText.sanitized(row.imageID).replacingOccurrences(of: "`", with: "'")
+                        .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ") + "`"
                     let score = row.meanIoU.map { " (mean per-image mIoU \(Percent.format($0)) %)" } ?? ""
                     let links = row.tiles.map { "[\(MarkdownText.escape($0.caption))](\($0.fileName))" }
                     lines.append("- \(id)\(score): " + (links.isEmpty ? "no files found" : links.joined(separator: " · ")))

@@ -8,6 +8,10 @@ import Metrics
 /// and the HTML always show the same digits.
 public enum TerminalSummary {
     public static func render(_ record: RunRecord) -> String {
+        TerminalText.sanitized(renderUnsanitized(record))
+    }
+
+    private static func renderUnsanitized(_ record: RunRecord) -> String {
         let scores = record.scores
         let counts = scores.classCounts
         let nameWidth = max(5, record.classNames.map(\.count).max() ?? 5)
@@ -68,6 +72,10 @@ public enum TerminalSummary {
 /// the same caption, cells and footnotes as report.md and report.html, columns aligned.
 public enum TerminalTable {
     public static func render(_ table: ReportTable) -> String {
+        TerminalText.sanitized(renderUnsanitized(table))
+    }
+
+    private static func renderUnsanitized(_ table: ReportTable) -> String {
         let marked = table.rows.contains { $0.contains(where: \.best) }
         let rows = table.rows.map { $0.map { $0.best ? $0.text + " *" : $0.text } }
         let widths = table.columns.indices.map { column in

@@ -8,6 +8,9 @@ import SafeTensors
 /// Read from the checkpoint's tensors (authoritative for the backbone and the bias) and
 /// its `__metadata__` (`sgseg.*` keys); an unknown value is an error, never a guess.
 public struct SegmenterConfiguration: Sendable, Equatable {
+    /// Largest input, window or output size (pixels) a checkpoint's metadata may ask for.
+    public static let largestSize = 4096
+
     public enum Backbone: String, Sendable, CaseIterable { case eva02, openai }
     public enum DenseMode: String, Sendable, CaseIterable {
         /// SGSeg: EVA02 clique-self-attention last block, final LN, head, L2 normalisation.
@@ -61,10 +64,15 @@ public struct SegmenterConfiguration: Sendable, Equatable {
             }
             return parsed
         }
-        func integer(_ key: String) throws(SegmenterError) -> Int? {
+        // Sizes in pixels are bounded before anything is allocated from them: the released models
+        // use 384–640, and 4096² feature maps per class would already need gigabytes.
+        func integer(_ key: String, atMost limit: Int = SegmenterConfiguration.largestSize) throws(SegmenterError) -> Int? {
             guard let text = meta[key] else { return nil }
             guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)), parsed > 0 else {
                 throw SegmenterError(.checkpoint, "\(name): metadata \(key) = \"\(text)\" is not a positive integer")
+            }
+            guard parsed <= limit else {
+                throw SegmenterError(.checkpoint, "\(name): metadata \(key) = \(parsed) is larger than \(limit), the largest size ovseg accepts")
             }
             return parsed
         }
@@ -147,7 +155,7 @@ public struct SegmenterConfiguration: Sendable, Equatable {
             inputSize: try integer(CheckpointMetadataKey.CLIP.input),
             guidanceLayers: layers ?? [],
             templates: templates, trainingClasses: classes,
-            shortestEdge: shortestEdge, maximumSize: try integer(CheckpointMetadataKey.Inference.maxSize) ?? 2560,
+            shortestEdge: shortestEdge, maximumSize: try integer(CheckpointMetadataKey.Inference.maxSize, atMost: 4 * SegmenterConfiguration.largestSize) ?? 2560,
             outputResolution: try integer(CheckpointMetadataKey.Inference.outputResolution) ?? 640,
             window: try integer(CheckpointMetadataKey.Inference.window) ?? 384,
             stride: try integer(CheckpointMetadataKey.Inference.stride) ?? 256,

@@ -110,6 +110,11 @@ private struct SemanticChecker {
     /// ids 0..K-1 in order, non-empty names, colours in range and distinct.
     mutating func checkClasses(_ rawClasses: [RawClass]) -> [VocabularyClass] {
         if rawClasses.isEmpty { report(.classIDs, "classes", "the class list is empty") }
+        // Evaluation ids are stored as 16-bit values, and one value must stay free to mark ignored pixels.
+        if rawClasses.count > Int(UInt16.max) {
+            report(.classIDs, "classes",
+                   "\(rawClasses.count) classes; at most 65535 are supported (label values are 16-bit and one is needed for ignore)")
+        }
         var classes: [VocabularyClass] = []
         var classByColor: [RGB: String] = [:]
         for (position, rawClass) in rawClasses.enumerated() {
@@ -186,6 +191,10 @@ private struct SemanticChecker {
             let entry = "label_encoding.ignore_values[\(position)]"
             if value < 0 {
                 report(.invalidValue, entry, "ignore value \(value) is negative")
+                ok = false
+            } else if value > Int(UInt16.max) {
+                report(.invalidValue, entry,
+                       "ignore value \(value) is larger than 65535, the largest value a label file can hold")
                 ok = false
             } else if value < classes.count && !raw.allowIgnoreClassOverlap {
                 report(.ignoreOverlap, entry,

@@ -124,6 +124,11 @@ struct Check: ParsableCommand {
     func run() throws {
         var result: CheckResult?
         try runReportingErrors {
+            if let junit {
+                try OutputGuard.check(output: junit, role: "JUnit file", inputs: [
+                    .init(baseline, role: "the baseline"), .init(runFile, role: "the run's results file"),
+                ])
+            }
             let outcome: CheckResult
             let current: RunRecord
             do {

@@ -1,3 +1,4 @@
+import FileOutput
 import ArgumentParser
 import Foundation
 import Harness
@@ -90,6 +91,11 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            var sources = runs.map { OutputGuard.Input($0, role: "the results file \($0)") }
+            if let gt { sources.append(.init(gt, role: "the ground-truth folder")) }
+            if let images { sources.append(.init(images, role: "the image folder")) }
+            for item in pred { sources.append(.init(String(item.split(separator: "=", maxSplits: 1).last ?? ""), role: "a prediction folder")) }
+            try OutputGuard.check(output: out, role: "report", inputs: sources.filter { !$0.path.isEmpty })
             let selection = try resplit.selection()
             let inputs = try runs.map { path throws -> ReportInput in
                 let record = try ResultsFile.read(path: path)

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import Reports
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,15 +10,15 @@ import Glibc
 /// Where human output goes: results on stdout, progress and errors on stderr.
 enum Terminal {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("ovseg: error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("ovseg: error: \(TerminalText.sanitized(message))\n".utf8))
     }
 
     static func warning(_ message: String) {
-        FileHandle.standardError.write(Data("ovseg: warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("ovseg: warning: \(TerminalText.sanitized(message))\n".utf8))
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        FileHandle.standardError.write(Data("\(TerminalText.sanitized(message))\n".utf8))
     }
 
     /// A progress bar is drawn only on an interactive terminal, never under CI.

@@ -204,3 +204,21 @@ final class JUnitCollector: NSObject, XMLParserDelegate {
         }
     }
 }
+
+@Suite("Hostile names in check output")
+struct HostileNameTests {
+    @Test func controlCharactersCannotRewriteTheTerminalOrBreakTheXML() throws {
+        let base = makeRun(method: "base", diagonal: [100, 100, 100, 100])
+        // A carriage return and an erase-line sequence would visually replace the FAIL line.
+        let run = makeRun(method: "run\r\u{1B}[2KPASS: all good\u{FFFE}", diagonal: [50, 100, 100, 100])
+        let result = try RegressionCheck.compare(baseline: base, run: run, thresholds: CheckThresholds())
+        let text = result.text()
+        #expect(text.hasPrefix("FAIL: run\\r\\u{1B}[2KPASS"))
+        #expect(!text.unicodeScalars.contains { $0 == "\r" || $0 == "\u{1B}" })
+        let xml = result.junitXML()
+        #expect(!xml.unicodeScalars.contains { $0.value == 0xFFFE })
+        #expect(xml.contains("U+FFFE"))
+        let parser = XMLParser(data: Data(xml.utf8))
+        #expect(parser.parse(), "JUnit output must stay well-formed XML")
+    }
+}

@@ -8,10 +8,10 @@ import Testing
 struct JSONCodecTests {
     @Test func integersSurviveExactly() throws {
         let value = JSONValue.array([
-            .uint(UInt64.max), .int(Int64.min), .int(Int64.max), .count(18_446_744_073_709_551_000), .int(0),
+            .uint(UInt64.max - 1), .int(Int64.min + 1), .int(Int64.max), .count(18_446_744_073_709_551_000), .int(0),
         ])
         let text = JSONCodec.serialize(value, pretty: false)
-        #expect(text.contains("18446744073709551615"))
+        #expect(text.contains("18446744073709551614"))
         let back = try JSONCodec.parse(text, source: "test")
         #expect(back == value)
         #expect(back.arrayValue?[3].uint64Value == 18_446_744_073_709_551_000)
@@ -28,6 +28,35 @@ struct JSONCodecTests {
         // The C library's strtod (independent of json-c) reads the same numbers from the text.
         let fields = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] \n")).split(separator: ",")
         #expect(fields.map { strtod(String($0).trimmingCharacters(in: .whitespaces), nil) } == values)
+    }
+
+    /// json-c clamps integers beyond 64 bits to the bound and reads NaN/Infinity; those must be errors,
+    /// never a silently different number.
+    @Test(arguments: [
+        ("[18446744073709551616]", "2^64 − 1 or larger"),
+        ("[18446744073709551615]", "2^64 − 1 or larger"),
+        ("{\"n\": 99999999999999999999999}", "2^64 − 1 or larger"),
+        ("[-9223372036854775809]", "−2^63 or smaller"),
+        ("[NaN]", "not a JSON number"),
+        ("[1e400]", "not a JSON number"),
+        ("[-Infinity]", "not a JSON number"),
+    ])
+    func numbersOutsideTheExactRangeAreRefused(text: String, expected: String) {
+        #expect {
+            _ = try JSONCodec.parse(text, source: "counts.json")
+        } throws: { error in
+            let message = (error as? JSONError)?.description ?? ""
+            return message.hasPrefix("counts.json: ") && message.contains(expected)
+        }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        let bytes: [UInt8] = Array("[\"".utf8) + [0xFF, 0xFE] + Array("\"]".utf8)
+        #expect {
+            _ = try JSONCodec.parse(bytes, source: "names.json")
+        } throws: { error in
+            ((error as? JSONError)?.description ?? "").contains("utf-8")
+        }
     }
 
     @Test func undefinedNumbersBecomeNull() {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import LabelMaps
 import Testing
 
@@ -15,6 +18,16 @@ import Testing
                 #expect(error.description.hasPrefix(name))
             }
         }
+    }
+
+    /// Opening a FIFO for reading waits for a writer; the reader must refuse it without waiting.
+    @Test func aFIFOIsRefusedWithoutWaiting() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("pipe.png")
+        #expect(mkfifo(path, 0o600) == 0)
+        let error = labelMapError { _ = try LabelMapReader.read(path: path, colors: nil) }
+        #expect(error?.kind == .cannotOpen)
+        #expect(error?.description == "\(path): cannot open file (not a regular file)")
     }
 
     @Test func truncatedFileOnDiskNamesTheFileAndLibpngMessage() throws {

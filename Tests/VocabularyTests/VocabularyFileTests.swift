@@ -9,7 +9,7 @@ enum BrokenFile: String, CaseIterable, Sendable {
     case idsOutOfOrder, duplicateName, synonymCollidesWithName, duplicateColor, colorOutOfRange, colorTooShort
     case splitNamesUnknownClass, classBothSeenAndUnseen, emptySeen, emptyUnseen, splitWithoutSource
     case templateWithoutSlot, templateWithTwoSlots, ignoreValueIsClassID, ignoreColorIsClassColor
-    case badReleaseFormat, backgroundNotAClass
+    case badReleaseFormat, backgroundNotAClass, ignoreValueTooLarge
 
     var expectedKind: VocabularyError.Kind {
         switch self {
@@ -28,7 +28,7 @@ enum BrokenFile: String, CaseIterable, Sendable {
         case .splitWithoutSource: .splitWithoutSource
         case .templateWithoutSlot, .templateWithTwoSlots: .badTemplate
         case .ignoreValueIsClassID, .ignoreColorIsClassColor: .ignoreOverlap
-        case .badReleaseFormat: .invalidValue
+        case .badReleaseFormat, .ignoreValueTooLarge: .invalidValue
         case .backgroundNotAClass: .backgroundPolicy
         }
     }
@@ -60,6 +60,7 @@ enum BrokenFile: String, CaseIterable, Sendable {
         case .ignoreColorIsClassColor: ["label_encoding.ignore_colors[0]", "(0,255,0)"]
         case .badReleaseFormat: ["label_encoding.release_format", "tiff"]
         case .backgroundNotAClass: ["background.class", "clutter"]
+        case .ignoreValueTooLarge: ["label_encoding.ignore_values[1]", "70000", "65535"]
         }
     }
 
@@ -96,6 +97,8 @@ enum BrokenFile: String, CaseIterable, Sendable {
             broken = setting(document, ["label_encoding", "ignore_colors"], to: [[0, 255, 0]])
         case .badReleaseFormat: broken = setting(document, ["label_encoding", "release_format"], to: "tiff")
         case .backgroundNotAClass: broken = setting(document, ["background", "class"], to: "clutter")
+        // Before, `vocab validate` accepted it and `score` trapped converting 70000 to a 16-bit value.
+        case .ignoreValueTooLarge: broken = setting(document, ["label_encoding", "ignore_values"], to: [255, 70000])
         }
         return try directory.write(broken, as: name)
     }
