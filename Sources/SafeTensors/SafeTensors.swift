@@ -199,10 +199,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     /// The tensor `key` as Float32 (F32 copied, F16/BF16/F64 converted).
     ///
-    /// - Parameter shape: if given, the tensor must have exactly this shape.
-    /// - Throws: `missingTensor`, `notFloatingPoint`, or `unexpectedShape`.
-    public func tensor(_ key: String, shape expected: [Int]? = nil) throws(SafeTensorsError) -> Tensor {
-        if let shard = shardByKey[key] { return try shard.tensor(key, shape: expected) }
+    /// - Parameters:
+    ///   - shape: if given, the tensor must have exactly this shape.
+    ///   - allowNonFinite: accept NaN and infinities. Model weights never hold them, so by default
+    ///     they are refused: a damaged checkpoint would otherwise predict one class everywhere.
+    /// - Throws: `missingTensor`, `notFloatingPoint`, `unexpectedShape` or `nonFiniteValue`.
+    public func tensor(_ key: String, shape expected: [Int]? = nil, allowNonFinite: Bool = false) throws(SafeTensorsError) -> Tensor {
+        if let shard = shardByKey[key] { return try shard.tensor(key, shape: expected, allowNonFinite: allowNonFinite) }
         let entry = try entry(key)
         if let expected, expected != entry.shape {
             throw SafeTensorsError(file: file, problem: .unexpectedShape(key: key, expected: expected, actual: entry.shape))
@@ -242,10 +245,34 @@ public final class SafeTensorsFile: @unchecked Sendable {
             }
             initialized = count
         }
+        if !allowNonFinite, let index = Self.firstNonFinite(values) {
+            throw SafeTensorsError(file: file, problem: .nonFiniteValue(key: key, index: index, value: values[index]))
+        }
         do {
             return try Tensor(shape: entry.shape, scalars: values)
         } catch {
             throw SafeTensorsError(file: file, problem: .invalidEntry(key: key, reason: error.description))
+        }
+    }
+
+    /// The index of the first NaN or infinity, if any. Reads exponent bits in blocks, so the
+    /// common all-finite case is one vectorised pass.
+    static func firstNonFinite(_ values: [Float]) -> Int? {
+        values.withUnsafeBufferPointer { buffer -> Int? in
+            let bits = UnsafeRawBufferPointer(buffer).bindMemory(to: UInt32.self)
+            let block = 4096
+            var start = 0
+            while start < bits.count {
+                let end = min(start + block, bits.count)
+                var saturated: UInt32 = 0
+                for i in start..<end {
+                    // All exponent bits set: infinity or NaN.
+                    saturated |= (bits[i] & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0
+                }
+                if saturated != 0 { return (start..<end).first { !buffer[$0].isFinite } }
+                start = end
+            }
+            return nil
         }
     }
 

@@ -51,6 +51,8 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
         case invalidIndex(key: String, reason: String)
         /// A checkpoint path that is neither a safetensors file nor a folder holding one.
         case notACheckpoint(String)
+        /// A weight is NaN or infinite: the model would silently predict garbage (e.g. class 0 everywhere).
+        case nonFiniteValue(key: String, index: Int, value: Float)
 
         public var description: String {
             switch self {
@@ -77,6 +79,8 @@ public struct SafeTensorsError: Error, Equatable, Sendable, CustomStringConverti
             case .trailingBytes(let count): return "\(count) bytes after the last tensor belong to no tensor"
             case .missingTensor(let key, let available): return "no tensor named '\(key)' (the file has \(available) tensors)"
             case .notFloatingPoint(let key, let dtype): return "tensor '\(key)' has dtype \(dtype), not F32/F16/BF16/F64"
+            case .nonFiniteValue(let key, let index, let value):
+                return "tensor '\(key)' holds \(value) at element \(index): the weights are damaged (a diverged training run or a bad conversion)"
             case .unexpectedShape(let key, let expected, let actual):
                 return "tensor '\(key)' has shape \(actual), expected \(expected)"
             }
