@@ -70,14 +70,16 @@ struct EvaluationTests {
 }
 
 @Suite("Checkpoint files")
-struct CheckpointFileTests {
+struct ModelCheckpointTests {
     /// A safetensors file whose header length starts with 0x80 (pickle's first byte) is not taken for a .pth.
     @Test func safetensorsIsNotMistakenForAPickle() throws {
         let path = NSTemporaryDirectory() + "ovseg-header-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let header = Array("{}".utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 0x80 - 2)
         try Data([0x80, 0, 0, 0, 0, 0, 0, 0] + header).write(to: URL(fileURLWithPath: path))
-        #expect(!CheckpointFile.isPyTorch(path))
-        #expect(try CheckpointFile.open(path).names.isEmpty)
+        #expect(!ModelCheckpoint.isPyTorch(path))
+        let opened = try ModelCheckpoint(path: path)
+        #expect(!opened.isPyTorch)
+        #expect(try opened.open().names.isEmpty)
     }
 }
