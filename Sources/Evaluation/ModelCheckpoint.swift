@@ -43,11 +43,14 @@ public struct ModelCheckpoint: @unchecked Sendable {
 
     /// Whether `path` is a PyTorch checkpoint: a zip archive (torch.save's format) or the legacy
     /// format's pickled magic number (refused with a message by the reader). A safetensors file
-    /// starts with its header length, whose first byte may be anything.
+    /// starts with its header length, whose first byte may be anything. A `.pth`, `.pt` or `.bin`
+    /// cut shorter than the zip signature is taken for PyTorch too, so that its error says
+    /// "truncated zip", not "safetensors header".
     public static func isPyTorch(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        if head.count < 4, ["pth", "pt", "bin"].contains((path as NSString).pathExtension.lowercased()) { return true }
         return TorchCheckpoint.isZip(head) || TorchCheckpoint.isLegacy(head)
     }
 
