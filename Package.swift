@@ -104,7 +104,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "ovseg", "CLIP", "CLIPTokenizer", "LabelMaps", "SafeTensors", "Segmenter", "Tensor", "TrainingFree", "Vocabulary",
-                "ParityTestSupport",
+                "ParityTestSupport", "CheckpointConversion",
             ],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["ParityTestSupport", "Tensor"], resources: [.copy("Fixtures")]),

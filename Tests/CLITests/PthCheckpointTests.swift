@@ -1,7 +1,9 @@
+import CheckpointConversion
 import Foundation
 import ParityTestSupport
 import SafeTensors
 import Testing
+@testable import ovseg
 
 /// A file of the source tree, relative to Tests/.
 private func testsFile(_ relative: String) -> String {
@@ -204,5 +206,16 @@ struct PthCheckpointTests {
         let t1 = try Data(contentsOf: URL(fileURLWithPath: workspace.path + "/t1.npy"))
         #expect(t1.count > 6 * 8 * 4)
         #expect(t1 == (try Data(contentsOf: URL(fileURLWithPath: workspace.path + "/t2.npy"))))
+    }
+
+    /// Every conversion setting an error can name is an option of convert and eval, and the CLIP
+    /// ones of embed: the hint printed with the error is a flag the user can give.
+    @Test func conversionSettingHintsAreOptionsOfEveryCommandReadingAPth() {
+        for setting in ConversionSetting.allCases {
+            let flag = OptionHints.option(for: setting)
+            #expect(Convert.helpMessage().contains(flag + " "), "\(flag)")
+            #expect(Eval.helpMessage().contains(flag + " "), "\(flag)")
+            #expect(Embed.helpMessage().contains(flag + " "), "\(flag)")
+        }
     }
 }
