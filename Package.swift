@@ -90,7 +90,9 @@ let package = Package(
         .target(name: "ParityTestSupport", dependencies: ["SafeTensors", "Tensor"], path: "Tests/ParityTestSupport"),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Harness", "SafeTensors", "Vocabulary", "SyntheticData"]),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "Harness", "SafeTensors", "Vocabulary", "SyntheticData", "CheckpointConversion", "ParityTestSupport", "Segmenter"]),
         .testTarget(name: "LabelMapsTests", dependencies: ["LabelMaps"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
@@ -102,7 +104,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "ovseg", "CLIP", "CLIPTokenizer", "LabelMaps", "SafeTensors", "Segmenter", "Tensor", "TrainingFree", "Vocabulary",
-                "ParityTestSupport",
+                "ParityTestSupport", "CheckpointConversion",
             ],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorTests", dependencies: ["ParityTestSupport", "Tensor"], resources: [.copy("Fixtures")]),

@@ -20,11 +20,12 @@ public enum CheckpointKind: Sendable, Equatable {
     }
 
     /// Reads the header of the checkpoint at `path`: a safetensors file, a shard index or a Hugging
-    /// Face folder (`CheckpointLocation`), or a `.pth` (its pickle, as the converter sees it).
+    /// Face folder (`CheckpointLocation`), or a `.pth` (its pickle, as the converter sees it with its
+    /// default settings; `ModelCheckpoint.kind()` with the settings of a run).
     public init(path: String) throws(EvaluationError) {
         do {
-            if CheckpointFile.isPyTorch(path) {
-                self = try CheckpointFile.kind(path)
+            if ModelCheckpoint.isPyTorch(path) {
+                self = try ModelCheckpoint(path: path).kind()
             } else {
                 self.init(file: try CheckpointLocation(resolving: path).open())
             }
@@ -47,6 +48,7 @@ public enum EvaluationMode: String, Sendable, CaseIterable {
 
     /// `auto` made concrete for a checkpoint: `.trainingFree` for a plain CLIP; a segmenter
     /// checkpoint stays `.auto` (its architecture is known once it loads). Other modes are kept.
+    /// `ModelRun` resolves it once per run, from the `ModelCheckpoint` it opened once.
     public func resolved(for kind: CheckpointKind) -> EvaluationMode {
         guard self == .auto else { return self }
         return kind == .plainCLIP ? .trainingFree : .auto

@@ -29,10 +29,21 @@ public struct CLIPEmbedding {
     /// Loads the towers under `prefix` (`frozen.` for an SGSeg checkpoint's frozen CLIP) and prepares
     /// the tokenizer or the pixels.
     public init(checkpoint: String, prefix: String = "", input: Input) throws(EvaluationError) {
+        try self.init(checkpoint: try ModelCheckpoint(path: checkpoint), prefix: prefix, input: input)
+    }
+
+    /// `init(checkpoint:prefix:input:)` with the checkpoint already opened: a `.pth` converted in
+    /// memory with the caller's settings, exactly as `ovseg eval` converts it (one code path).
+    public init(checkpoint opened: ModelCheckpoint, prefix: String = "", input: Input) throws(EvaluationError) {
+        let checkpoint = opened.path
         self.checkpoint = checkpoint
         self.input = input
         do {
-            let model = try CLIPModel(checkpoint: CLIPCheckpoint(path: checkpoint), prefix: prefix)
+            // A torch.save file is converted in memory; anything else is a safetensors file, a shard
+            // index or a Hugging Face folder with its config.json (CLIPCheckpoint).
+            let model = opened.isPyTorch
+                ? try CLIPModel(file: opened.open(), prefix: prefix)
+                : try CLIPModel(checkpoint: CLIPCheckpoint(path: checkpoint), prefix: prefix)
             self.model = model
             switch input {
             case .texts, .classes:

@@ -85,6 +85,19 @@ public enum ModelRun {
     public static func evaluate(
         _ request: EvaluationRequest, observer: EvaluationObserver = EvaluationObserver()
     ) throws(EvaluationError) -> RunRecord {
+        try evaluate(request, checkpoint: try ModelCheckpoint(path: request.checkpoint), observer: observer)
+    }
+
+    /// `evaluate(_:observer:)` with the request's checkpoint already opened (a `.pth` parsed and
+    /// converted with the caller's settings, as `ovseg eval` does to check its options against the
+    /// mode): the file is not parsed again, and `auto` is resolved from it.
+    public static func evaluate(
+        _ request: EvaluationRequest, checkpoint: ModelCheckpoint, observer: EvaluationObserver = EvaluationObserver()
+    ) throws(EvaluationError) -> RunRecord {
+        guard checkpoint.path == request.checkpoint else {
+            throw EvaluationError(
+                .checkpoint, "the opened checkpoint \(checkpoint.path) is not the request's \(request.checkpoint)")
+        }
         guard request.threads >= 1 else {
             throw EvaluationError(.setting(.threads), "a model needs at least one thread, not \(request.threads)")
         }
@@ -100,13 +113,12 @@ public enum ModelRun {
         }
         do {
             return try BLAS.withSettings(threads: request.threads, arithmetic: request.arithmetic) {
-                // Only `auto` depends on the checkpoint; a caller that resolved it already (as
-                // `ovseg eval` does) is not made to read the header, or parse a .pth, again.
-                let mode = request.mode == .auto
-                    ? request.mode.resolved(for: try CheckpointKind(path: request.checkpoint)) : request.mode
+                // Only `auto` depends on the checkpoint: a safetensors header is read, a .pth was
+                // parsed when `checkpoint` was opened and is not parsed again.
+                let mode = request.mode == .auto ? request.mode.resolved(for: try checkpoint.kind()) : request.mode
                 return mode == .trainingFree
-                    ? try evaluateTrainingFree(request, observer: observer)
-                    : try evaluateSegmenter(request, mode: mode, observer: observer)
+                    ? try evaluateTrainingFree(request, checkpoint: checkpoint, observer: observer)
+                    : try evaluateSegmenter(request, checkpoint: checkpoint, mode: mode, observer: observer)
             }
         } catch {
             throw EvaluationError.wrapping(error)
@@ -142,12 +154,14 @@ public enum ModelRun {
         return Fingerprint.sha256(Array(listing.utf8))
     }
 
-    static func evaluateTrainingFree(_ request: EvaluationRequest, observer: EvaluationObserver) throws -> RunRecord {
+    static func evaluateTrainingFree(
+        _ request: EvaluationRequest, checkpoint: ModelCheckpoint, observer: EvaluationObserver
+    ) throws -> RunRecord {
         let vocabulary = request.scoring.vocabulary
         let images = try imageCount(request)
         observer.phase("loading \(request.checkpoint) and embedding the prompts of \(vocabulary.classCount) classes for \(images) images …")
         let setup = try TrainingFreeSetup(
-            checkpoint: request.checkpoint, vocabulary: vocabulary, overrides: request.trainingFree,
+            checkpoint: checkpoint, vocabulary: vocabulary, overrides: request.trainingFree,
             templates: request.trainingFreeTemplates)
         var predictor = TrainingFreePredictor(setup: setup)
         observer.phase("hashing \(request.checkpoint) …")
@@ -162,12 +176,12 @@ public enum ModelRun {
     }
 
     static func evaluateSegmenter(
-        _ request: EvaluationRequest, mode: EvaluationMode, observer: EvaluationObserver
+        _ request: EvaluationRequest, checkpoint: ModelCheckpoint, mode: EvaluationMode, observer: EvaluationObserver
     ) throws -> RunRecord {
         let vocabulary = request.scoring.vocabulary
         let images = try imageCount(request)
         observer.phase("loading \(request.checkpoint) for \(images) images …")
-        let segmenter = try SoftGuidedSegmenter(file: try CheckpointFile.open(request.checkpoint), options: request.segmenter)
+        let segmenter = try SoftGuidedSegmenter(file: try checkpoint.open(), options: request.segmenter)
         if mode != .auto && mode.rawValue != segmenter.configuration.architecture {
             throw EvaluationError(
                 .checkpoint,

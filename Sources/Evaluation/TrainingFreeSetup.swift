@@ -87,24 +87,23 @@ struct TrainingFreeSetup {
 
     /// Loads the towers, resolves the settings (the vocabulary's preset, then the overrides) and
     /// embeds every class name and synonym with every template.
-    init(checkpoint: String, vocabulary: Vocabulary, overrides: TrainingFreeOverrides, templates: [String]) throws {
-        // A torch.save file is converted in memory (CheckpointFile); anything else is a safetensors
+    init(checkpoint: ModelCheckpoint, vocabulary: Vocabulary, overrides: TrainingFreeOverrides, templates: [String]) throws {
+        // A torch.save file is converted in memory (ModelCheckpoint); anything else is a safetensors
         // file, a shard index or a Hugging Face folder with its config.json (CLIPCheckpoint).
-        let pyTorch = CheckpointFile.isPyTorch(checkpoint)
-        let clip = pyTorch ? nil : try CLIPCheckpoint(path: checkpoint)
-        let file = try clip?.file ?? CheckpointFile.open(checkpoint)
+        let clip = checkpoint.isPyTorch ? nil : try CLIPCheckpoint(path: checkpoint.path)
+        let file = try clip?.file ?? checkpoint.open()
         if case .segmenter(let architecture?) = CheckpointKind(file: file) {
             throw EvaluationError(
                 .checkpoint,
                 "training-free evaluation needs a plain CLIP checkpoint (Hugging Face key names); "
-                    + "\(checkpoint) is a \(architecture) checkpoint")
+                    + "\(checkpoint.path) is a \(architecture) checkpoint")
         }
         let preset = TrainingFreeSettings.preset(vocabulary: vocabulary.key)
         presetKey = preset == nil ? nil : vocabulary.key
         var settings = preset ?? TrainingFreeSettings()
         try overrides.apply(to: &settings, vocabulary: vocabulary)
         let model = try clip.map { try CLIPModel(checkpoint: $0) } ?? CLIPModel(file: file)
-        checkpointFiles = clip?.files ?? [checkpoint]
+        checkpointFiles = clip?.files ?? [checkpoint.path]
         segmenter = try TrainingFreeSegmenter(model: model, settings: settings)
         self.settings = settings
         self.templates = templates.isEmpty ? TrainingFreePrompts.openAIImageNetTemplates : templates

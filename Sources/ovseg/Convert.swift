@@ -45,36 +45,11 @@ struct Convert: ParsableCommand {
     @Option(help: "sliding or whole, recorded as the default inference.")
     var inference: String = "sliding"
 
-    @Option(help: "Two 0-based CLIP blocks for the guidance taps, e.g. 7,15 (default 3,7 for width 768, else 7,15).")
-    var guidanceLayers: String?
-
-    @Option(help: "Vision attention heads (default width / 64).")
-    var visionHeads: Int?
-
-    @Option(help: "Text attention heads (default width / 64).")
-    var textHeads: Int?
-
-    @Option(help: "Cost-aggregation heads (default 4, the released head).")
-    var aggregatorHeads: Int?
-
-    @Option(help: "Cost-aggregation Swin window (default 12).")
-    var aggregatorWindow: Int?
-
-    @Option(help: "Class-attention padding length (default 256).")
-    var padLen: Int?
-
-    @Option(help: "CLIP activation, quick_gelu or gelu: required for --arch clip (a .pth does not record it); default quick_gelu for CAT-Seg.")
-    var hiddenAct: String?
+    @OptionGroup var conversion: PthConversionOptions
 
     func validate() throws {
         guard [1, 2].contains(pooling) else { throw ValidationError("--pooling must be 1 or 2") }
         guard ["sliding", "whole"].contains(inference) else { throw ValidationError("--inference must be sliding or whole") }
-        if let guidanceLayers {
-            let parts = guidanceLayers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 2, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-                throw ValidationError("--guidance-layers takes two block numbers, e.g. 7,15")
-            }
-        }
     }
 
     func run() throws {
@@ -85,13 +60,7 @@ struct Convert: ParsableCommand {
             options.liveText = liveText
             options.pooling = pooling
             options.inference = inference
-            options.guidanceLayers = guidanceLayers.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-            options.visionHeads = visionHeads
-            options.textHeads = textHeads
-            options.aggregatorHeads = aggregatorHeads
-            options.aggregatorWindow = aggregatorWindow
-            options.padLength = padLen
-            options.hiddenActivation = hiddenAct
+            conversion.apply(to: &options)
             let converted = try CheckpointConversion.convert(path: checkpoint, options: options)
             try converted.write(to: output)
             print("\(output): \(converted.architecture.rawValue), \(converted.tensors.count) tensors, dropped \(converted.dropped.count)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CheckpointConversion
 import CLIP
 import Evaluation
 import FileOutput
@@ -25,10 +26,14 @@ struct Embed: ParsableCommand {
               ovseg embed --checkpoint clip/model.safetensors --vocab potsdam -o text.npy
               ovseg embed --checkpoint clip/model.safetensors --image tile.png --dense \\
                   -o dense.npy
+              ovseg embed --checkpoint RemoteCLIP-ViT-B-32.pt --hidden-act gelu --vocab potsdam \\
+                  -o remoteclip-text.npy
             """)
 
-    @Option(help: "CLIP checkpoint: a Hugging Face folder (config.json + model.safetensors, or a sharded model.safetensors.index.json) or a safetensors file in Hugging Face key names (its config.json beside it is read too); F32, F16 or BF16.")
+    @Option(help: "CLIP checkpoint: a Hugging Face folder (config.json + model.safetensors, or a sharded model.safetensors.index.json), a safetensors file in Hugging Face key names (its config.json beside it is read too; F32, F16 or BF16), or a torch.save .pth/.pt/.bin (an open_clip CLIP, with --hidden-act) converted in memory as ovseg convert converts it.")
     var checkpoint: String
+
+    @OptionGroup var conversion: PthCLIPOptions
 
     @Option(help: "Key prefix of the CLIP towers inside the checkpoint (e.g. frozen.).")
     var prefix: String = ""
@@ -102,7 +107,13 @@ struct Embed: ParsableCommand {
             } else {
                 input = .texts(text)
             }
-            let embedding = try CLIPEmbedding(checkpoint: checkpoint, prefix: prefix, input: input)
+            var settings = ConversionOptions()
+            conversion.apply(to: &settings)
+            let opened = try ModelCheckpoint(path: checkpoint, conversion: settings)
+            if !opened.isPyTorch, let flag = conversion.given.first {
+                throw ValidationError("\(flag) applies to a .pth checkpoint, converted in memory; \(checkpoint) is a safetensors checkpoint, which records it")
+            }
+            let embedding = try CLIPEmbedding(checkpoint: opened, prefix: prefix, input: input)
             var result = try embedding.compute()
             for (row, name) in names.enumerated() { print("\(row)\t\(name)") }
             if repeatCount > 0 {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CheckpointConversion
 import CLIP
 import Evaluation
 import Foundation
@@ -13,8 +14,11 @@ struct Eval: ParsableCommand {
         discussion: """
             --data DIR holds images/ (8-bit RGB PNG tiles) and gt/ (ground truth), matched by file stem. \
             The checkpoint is an SGSeg or CAT-Seg safetensors file in the repository's key layout, or \
-            a detectron2 model_final.pth, converted in memory as ovseg convert converts it with its \
-            defaults (ovseg convert once, to load faster and to set what a .pth does not record). \
+            a detectron2 model_final.pth, converted in memory as ovseg convert converts it, with the \
+            settings a .pth does not record given as in ovseg convert (--vision-heads, --text-heads, \
+            --hidden-act, --guidance-layers, --aggregator-heads, --aggregator-window, --pad-len; \
+            ovseg convert once loads faster). An open_clip .pt/.pth CLIP runs training-free the same \
+            way and needs --hidden-act. \
             Inference follows the released code: shortest edge 640, sliding 384 windows at stride 256 \
             on a 640² resize plus a global view, per-class sigmoid, argmax. The results file records \
             the checkpoint's SHA-256 and every inference setting. With --frozen, the drift of the \
@@ -53,8 +57,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Dataset folder with images/ and gt/ subfolders.")
     var data: String
 
-    @Option(help: "Checkpoint: a safetensors file (SGSeg, CAT-Seg or a plain CLIP), a torch.save .pth converted in memory, or for a CLIP a Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json and its shards).")
+    @Option(help: "Checkpoint: a safetensors file (SGSeg, CAT-Seg or a plain CLIP), a torch.save .pth/.pt/.bin converted in memory, or for a CLIP a Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json and its shards).")
     var checkpoint: String
+
+    @OptionGroup var conversion: PthConversionOptions
 
     @Option(help: "auto (from the checkpoint, default), sgseg, catseg (checked against the checkpoint) or training-free (a plain CLIP).")
     var mode: EvaluationMode = .auto
@@ -125,12 +131,20 @@ struct Eval: ParsableCommand {
                 throw ValidationError("--resume does not apply with --frozen: feature drift is measured while segmenting, so every image must be segmented")
             }
             guard options.jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-            let resolved = mode == .auto ? mode.resolved(for: try CheckpointKind(path: checkpoint)) : mode
+            // Opened once: a .pth is parsed and converted here and not again by ModelRun.
+            var settings = ConversionOptions()
+            conversion.apply(to: &settings)
+            let opened = try ModelCheckpoint(path: checkpoint, conversion: settings)
+            if !opened.isPyTorch, let flag = conversion.given.first {
+                throw ValidationError("\(flag) applies to a .pth checkpoint, converted in memory; \(checkpoint) is a safetensors checkpoint, which records it")
+            }
+            let resolved = mode == .auto ? mode.resolved(for: try opened.kind()) : mode
             if resolved == .trainingFree {
                 try refuse(
                     [("--inference", inference != nil), ("--pooling", pooling != nil), ("--shortest-edge", shortestEdge != nil),
                      ("--frozen-compensation", frozenCompensation), ("--frozen", frozen != nil),
-                     ("--no-scene-bias", noSceneBias), ("--live-text-bias", liveTextBias)],
+                     ("--no-scene-bias", noSceneBias), ("--live-text-bias", liveTextBias)]
+                        + conversion.givenSegmenterOnly.map { ($0, true) },
                     in: "training-free")
             } else {
                 try refuse(
@@ -155,7 +169,7 @@ struct Eval: ParsableCommand {
                 phase: { if !quiet { Terminal.note("eval: " + $0) } },
                 progress: Terminal.progress(label: "evaluating", enabled: !options.execution.noProgress && !quiet),
                 resumed: reportResume)
-            let record = try ModelRun.evaluate(request, observer: observer)
+            let record = try ModelRun.evaluate(request, checkpoint: opened, observer: observer)
             try writeResults(record, to: output, quiet: quiet)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CheckpointConversion
 import Foundation
 import Harness
 import Metrics
@@ -136,6 +137,77 @@ struct ExecutionOptions: ParsableArguments {
     var noProgress = false
 
     func parsedShard() throws -> Shard? { try shard.map { try Shard(parsing: $0) } }
+}
+
+/// The CLIP settings a `torch.save` file (`.pth`, `.pt`, `.bin`) does not record: `ovseg convert`
+/// writes them into the metadata, `eval` and `embed` use them to convert a `.pth` in memory
+/// (docs/checkpoint-format.md §7). `OptionHints` names these flags for `ConversionSetting` errors.
+struct PthCLIPOptions: ParsableArguments {
+    @Option(help: "For a .pth: the CLIP activation, quick_gelu (OpenAI-trained weights) or gelu (LAION/OpenCLIP-trained); required for a plain CLIP (a .pth does not record it), default quick_gelu for CAT-Seg.")
+    var hiddenAct: String?
+
+    @Option(help: "For a .pth: vision attention heads (default width / 64).")
+    var visionHeads: Int?
+
+    @Option(help: "For a .pth: text attention heads (default width / 64).")
+    var textHeads: Int?
+
+    /// The flags given, for refusing them where no `.pth` is converted.
+    var given: [String] {
+        [("--hidden-act", hiddenAct != nil), ("--vision-heads", visionHeads != nil), ("--text-heads", textHeads != nil)]
+            .filter(\.1).map(\.0)
+    }
+
+    func apply(to options: inout ConversionOptions) {
+        options.hiddenActivation = hiddenAct
+        options.visionHeads = visionHeads
+        options.textHeads = textHeads
+    }
+}
+
+/// The settings a detectron2 SGSeg/CAT-Seg `.pth` does not record (the reference exporter's
+/// options), with the CLIP ones: `ovseg convert`, and `ovseg eval` converting in memory.
+struct PthConversionOptions: ParsableArguments {
+    @OptionGroup var clip: PthCLIPOptions
+
+    @Option(help: "For a .pth: two 0-based CLIP blocks for the guidance taps, e.g. 7,15 (default 3,7 for width 768, else 7,15).")
+    var guidanceLayers: String?
+
+    @Option(help: "For a .pth: cost-aggregation heads (default 4, the released head).")
+    var aggregatorHeads: Int?
+
+    @Option(help: "For a .pth: cost-aggregation Swin window (default 12).")
+    var aggregatorWindow: Int?
+
+    @Option(help: "For a .pth: class-attention padding length (default 256).")
+    var padLen: Int?
+
+    func validate() throws {
+        if let guidanceLayers {
+            let parts = guidanceLayers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw ValidationError("--guidance-layers takes two block numbers, e.g. 7,15")
+            }
+        }
+    }
+
+    /// The segmenter-only flags given (they do not apply to a plain CLIP).
+    var givenSegmenterOnly: [String] {
+        [("--guidance-layers", guidanceLayers != nil), ("--aggregator-heads", aggregatorHeads != nil),
+         ("--aggregator-window", aggregatorWindow != nil), ("--pad-len", padLen != nil)]
+            .filter(\.1).map(\.0)
+    }
+
+    /// Every flag given.
+    var given: [String] { clip.given + givenSegmenterOnly }
+
+    func apply(to options: inout ConversionOptions) {
+        clip.apply(to: &options)
+        options.guidanceLayers = guidanceLayers.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        options.aggregatorHeads = aggregatorHeads
+        options.aggregatorWindow = aggregatorWindow
+        options.padLength = padLen
+    }
 }
 
 /// `--gt DIR` or `--data DIR` (whose gt/ holds the ground truth), exactly one.

@@ -1,6 +1,10 @@
+import CheckpointConversion
 @testable import Evaluation
 import Foundation
 import Harness
+import ParityTestSupport
+import SafeTensors
+import Segmenter
 import SyntheticData
 import Testing
 import Vocabulary
@@ -70,14 +74,55 @@ struct EvaluationTests {
 }
 
 @Suite("Checkpoint files")
-struct CheckpointFileTests {
+struct ModelCheckpointTests {
     /// A safetensors file whose header length starts with 0x80 (pickle's first byte) is not taken for a .pth.
     @Test func safetensorsIsNotMistakenForAPickle() throws {
         let path = NSTemporaryDirectory() + "ovseg-header-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let header = Array("{}".utf8) + [UInt8](repeating: UInt8(ascii: " "), count: 0x80 - 2)
         try Data([0x80, 0, 0, 0, 0, 0, 0, 0] + header).write(to: URL(fileURLWithPath: path))
-        #expect(!CheckpointFile.isPyTorch(path))
-        #expect(try CheckpointFile.open(path).names.isEmpty)
+        #expect(!ModelCheckpoint.isPyTorch(path))
+        let opened = try ModelCheckpoint(path: path)
+        #expect(!opened.isPyTorch)
+        #expect(try opened.open().names.isEmpty)
+    }
+}
+
+@Suite("A .pth is parsed once")
+struct PthParsedOnceTests {
+    /// `ovseg eval --mode auto` on a segmenter `.pth`: the kind comes from the `ModelCheckpoint`
+    /// opened once, and the run loads from it. The file is replaced by bytes no reader accepts after
+    /// it was opened, so any second parse (of the kind, or to load the model) would fail the run.
+    @Test func autoModeResolvesAndLoadsFromTheOpenedCheckpoint() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-pth-once-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try SampleDataset(imageCount: 1, width: 48, height: 48).write(to: root)
+        let pth = root + "/model_final.pth"
+        try Data(try TorchSaveWriter.bytes(of: SafeTensorsFile(path: demoCheckpoint), wrapper: "model"))
+            .write(to: URL(fileURLWithPath: pth))
+        var settings = ConversionOptions()
+        settings.visionHeads = 2
+        settings.textHeads = 2
+        settings.guidanceLayers = [1, 2]
+        settings.aggregatorHeads = 2
+        settings.aggregatorWindow = 4
+        settings.padLength = 8
+        let opened = try ModelCheckpoint(path: pth, conversion: settings)
+        #expect(opened.isPyTorch)
+        #expect(try opened.kind() == .segmenter(architecture: "sgseg"))
+
+        try FileManager.default.removeItem(atPath: pth)
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: pth))
+        #expect(throws: EvaluationError.self) { _ = try ModelCheckpoint(path: pth, conversion: settings).kind() }
+        #expect(throws: EvaluationError.self) { _ = try CheckpointKind(path: pth) }
+
+        let request = EvaluationRequest(
+            checkpoint: pth, dataset: EvaluationDataset(root: root),
+            scoring: ScoreOptions(vocabulary: try Vocabulary.resolve("potsdam"), split: nil, jobs: 1, method: "m"),
+            mode: .auto, segmenter: SegmenterOptions(inference: .whole, shortestEdge: .none), threads: 1)
+        let record = try ModelRun.evaluate(request, checkpoint: opened)
+        #expect(record.images.count == 1)
+        // Given a path instead, the run opens (parses) the file itself, and fails on it.
+        #expect(throws: EvaluationError.self) { _ = try ModelRun.evaluate(request) }
     }
 }
