@@ -12,6 +12,36 @@ import Darwin
 public enum AtomicFile {
     /// Writes `bytes` to `path` atomically.
     public static func write(_ bytes: some Collection<UInt8>, to path: String) throws(FileOutputError) {
+        let temporaryPath = try stage(bytes, for: path)
+        try commit(temporaryPath, to: path)
+    }
+
+    /// Writes several files as one step: every file is first written in full to a temporary
+    /// file beside its destination, and only when all of them succeeded are they renamed into
+    /// place. A failure (a full disk, a missing permission) leaves every destination as it was,
+    /// so a folder never mixes files of two runs (a report's Markdown, HTML and charts).
+    public static func writeAll(_ files: [(path: String, bytes: [UInt8])]) throws(FileOutputError) {
+        var staged: [(temporary: String, path: String)] = []
+        for file in files {
+            do {
+                staged.append((try stage(file.bytes, for: file.path), file.path))
+            } catch {
+                for item in staged { InFlightFiles.shared.discard(item.temporary) }
+                throw error
+            }
+        }
+        for (index, item) in staged.enumerated() {
+            do {
+                try commit(item.temporary, to: item.path)
+            } catch {
+                for rest in staged[(index + 1)...] { InFlightFiles.shared.discard(rest.temporary) }
+                throw error
+            }
+        }
+    }
+
+    /// Writes `bytes` to a new temporary file in `path`'s folder, flushed to disk; returns its path.
+    static func stage(_ bytes: some Collection<UInt8>, for path: String) throws(FileOutputError) -> String {
         let directory = parentDirectory(of: path)
         // A missing output folder is created, as `mkdir -p` would (`-o results/run.ovseg.json`).
         var status = stat()
@@ -43,14 +73,21 @@ public enum AtomicFile {
         if close(descriptor) != 0, failure == nil {
             failure = FileOutputError(path: path, reason: "close failed: \(errnoText())")
         }
-        if failure == nil {
-            // mkstemp creates 0600; results files are ordinary documents.
-            chmod(temporaryPath, 0o644)
-            if rename(temporaryPath, path) != 0 {
-                failure = FileOutputError(path: path, reason: "cannot move the finished file into place: \(errnoText())")
-            }
-        }
         if let failure {
+            unlink(temporaryPath)
+            throw failure
+        }
+        // mkstemp creates 0600; results files are ordinary documents.
+        chmod(temporaryPath, 0o644)
+        InFlightFiles.shared.add(temporaryPath)
+        return temporaryPath
+    }
+
+    /// Renames a staged file over `path`; removes it if that fails.
+    static func commit(_ temporaryPath: String, to path: String) throws(FileOutputError) {
+        defer { InFlightFiles.shared.remove(temporaryPath) }
+        if rename(temporaryPath, path) != 0 {
+            let failure = FileOutputError(path: path, reason: "cannot move the finished file into place: \(errnoText())")
             unlink(temporaryPath)
             throw failure
         }

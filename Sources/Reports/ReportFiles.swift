@@ -23,22 +23,15 @@ public enum ReportFiles {
         }
     }
 
-    /// Creates `directory` if needed and writes every file atomically, the images before the
-    /// reports that link to them; returns the paths written.
+    /// Creates `directory` if needed and writes every file as one step (`AtomicFile.writeAll`):
+    /// if any file cannot be written, none of the report's files change, so the folder never
+    /// holds a new `report.md` beside an old `report.html`. Returns the paths written.
     @discardableResult
     public static func write(_ report: Report, to directory: String) throws(FileOutputError) -> [String] {
         try AtomicFile.createDirectory(directory)
-        var paths: [String] = []
-        for image in images(of: report) {
-            let path = directory + "/" + image.name
-            try AtomicFile.write(image.png, to: path)
-            paths.append(path)
-        }
-        for file in contents(of: report) {
-            let path = directory + "/" + file.name
-            try AtomicFile.write(text: file.text, to: path)
-            paths.append(path)
-        }
-        return paths
+        var files: [(path: String, bytes: [UInt8])] = images(of: report).map { (directory + "/" + $0.name, $0.png) }
+        files += contents(of: report).map { (directory + "/" + $0.name, Array($0.text.utf8)) }
+        try AtomicFile.writeAll(files)
+        return files.map(\.path)
     }
 }

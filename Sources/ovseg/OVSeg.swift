@@ -26,6 +26,7 @@ struct OVSeg: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            Interruption.install(command: type(of: command)._commandName)
             // Only commands that run encoders keep freed activation buffers (up to 512 MB):
             // scoring, reports and checks leave the allocator as glibc sets it.
             if command is RunsModels { ActivationMemory.keepFreedBuffers() }
