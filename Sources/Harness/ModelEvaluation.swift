@@ -23,7 +23,8 @@ public protocol ImagePredictor {
     mutating func predict(_ request: PredictionRequest) throws -> LabelMap
 }
 
-/// Where `ovseg eval` finds a dataset: RGB tiles and ground truth matched by file stem.
+/// Where `ovseg eval` finds a dataset: RGB tiles (`.png`, `.jpg`, `.jpeg`, `.tif`, `.tiff`) and ground
+/// truth (`.png`) matched by file stem.
 public struct EvaluationDataset: Sendable {
     public let imageDirectory: String
     public let groundTruthDirectory: String
@@ -42,7 +43,8 @@ public struct EvaluationDataset: Sendable {
     /// Pairs every ground truth with its image; an unmatched file on either side is an error naming it.
     public func pairs(groundTruthSuffix: String = "", imageSuffix: String = "") throws(HarnessError) -> [ImagePair] {
         let groundTruth = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
-        let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix)
+        // Images in any container `RasterImage` recognises (PNG, JPEG; TIFF refused when read).
+        let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix, extensions: RasterImage.extensions)
         guard !groundTruth.isEmpty else { throw HarnessError(.pairing, file: groundTruthDirectory, "\(groundTruthDirectory): no PNG ground truth found") }
         let withoutImage = groundTruth.keys.filter { images[$0] == nil }.sorted()
         if !withoutImage.isEmpty {
