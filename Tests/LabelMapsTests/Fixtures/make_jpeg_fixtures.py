@@ -5,7 +5,7 @@ Each JPEG is encoded by Pillow from a 37×29 picture with colour edges and gradi
 the chroma of 4:2:0 files is upsampled at partial blocks), then decoded by Pillow exactly as the
 reference preprocessing does: Image.open(path).convert("RGB"), no EXIF transpose. The decoded RGB
 is stored as raw bytes in <name>.rgb (row-major, 3 bytes per pixel) and listed in jpeg_fixtures.json
-with the Pillow and libjpeg-turbo versions that made it. The Swift test decodes the JPEGs with
+with the Pillow and libjpeg-turbo versions that made it; photo64.jpg's decoded RGB is photo64_pillow.png. The Swift test decodes the JPEGs with
 libjpeg-turbo through ovseg and compares with these bytes.
 
 Run from this directory: python3 make_jpeg_fixtures.py (needs pillow).
@@ -72,6 +72,13 @@ def main():
     record("rotated_exif.jpg", "YCbCr", "EXIF orientation 6, not applied")
     # CMYK: refused by ovseg, so only the file is written (no expected pixels).
     save("cmyk.jpg", base.convert("CMYK"), quality=85)
+
+    # For the CLI test (CLITests, `ovseg eval` over JPEG and PNG images): a 64×64 4:2:0 photo, the size
+    # of `ovseg demo --size 64` tiles, and the RGB Pillow decodes it to saved as a PNG.
+    big = base.resize((64, 64), Image.BILINEAR)
+    save("photo64.jpg", big, quality=90, subsampling=2)
+    with Image.open(os.path.join(HERE, "photo64.jpg")) as opened:
+        opened.convert("RGB").save(os.path.join(HERE, "photo64_pillow.png"))
 
     manifest = {
         "generator": "make_jpeg_fixtures.py",
