@@ -93,6 +93,12 @@ public enum ModelEvaluation {
         }
         var pairs = try dataset.pairs(
             groundTruthSuffix: options.pairing.groundTruthSuffix, imageSuffix: options.pairing.predictionSuffix)
+        // JPEG images are pixels a decoder computed: the run records how (judged over the whole
+        // dataset, so that every shard of it records the same configuration).
+        var provenance = provenance
+        if pairs.contains(where: { RasterImage.format(ofFileAt: $0.predictionPath) == .jpeg }) {
+            provenance.configuration.append(("jpeg_decoding", DecodedJPEG.settings))
+        }
         if let shard = options.shard { pairs = pairs.filter { shard.contains($0.id) } }
         let reader = LabelReading(vocabulary: options.vocabulary, options: options)
         let k = options.vocabulary.classCount

@@ -30,6 +30,10 @@ public struct DecodedJPEG: Sendable, Equatable {
     /// Row-major RGB, `width × height × 3` bytes.
     public let rgb: [UInt8]
 
+    /// How JPEGs are decoded, as a model run's `provenance.config` records it (`jpeg_decoding`) when
+    /// any of its images is a JPEG (docs/results-file.md §2.12).
+    public static let settings = "libjpeg-turbo, accurate integer IDCT, fancy upsampling, EXIF orientation not applied (as Pillow)"
+
     /// Decodes a JPEG held in memory. `name` identifies it in errors; the header's width × height
     /// is checked against `maxPixels` before any pixel buffer is allocated.
     public static func decode(bytes: [UInt8], name: String,

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A photo (a model's input, a report's picture) decoded to interleaved 8-bit RGB: the one entry
 /// point for imagery, whatever the container. The format is recognised by the file's first bytes
 /// (`RasterFileFormat.sniff`), never by its name (docs/image-formats.md §1).
@@ -86,6 +94,16 @@ public struct RasterImage: Sendable, Equatable {
             }
             return RasterImage(width: png.width, height: png.height, pixels: try png.rgbPixels(name: name), stored: .png(png.layout))
         }
+    }
+
+    /// The container of the file at `path` by its first bytes, or nil (unreadable or unrecognised).
+    public static func format(ofFileAt path: String) -> RasterFileFormat? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var head = [UInt8](repeating: 0, count: 8)
+        let got = head.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 8) }
+        return got > 0 ? RasterFileFormat.sniff(head.prefix(got)) : nil
     }
 
     /// The first existing file `folder/id.ext` for `ext` in `extensions` (each tried in lower, then

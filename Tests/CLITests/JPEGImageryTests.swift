@@ -64,6 +64,14 @@ struct JPEGImageryTests {
         let rows = try #require(try matrix(jpeg))
         #expect(rows == (try matrix(png)))
         #expect(rows.joined().reduce(0, +) == 2 * 64 * 64)
+        // The JPEG run records how its images were decoded; the PNG run has nothing to record.
+        let config = { (root: String) throws -> [String: String]? in
+            let run = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/run.ovseg.json"))) as? [String: Any]
+            return (run?["provenance"] as? [String: Any])?["config"] as? [String: String]
+        }
+        #expect(try config(jpeg)?["jpeg_decoding"] == DecodedJPEG.settings)
+        let pngConfig = try #require(try config(png))
+        #expect(pngConfig["jpeg_decoding"] == nil)
     }
 
     /// The qualitative panel finds `<id>.jpg` in the image folder and shows the decoded photo.
