@@ -74,6 +74,22 @@ struct JPEGImageryTests {
         #expect(pngConfig["jpeg_decoding"] == nil)
     }
 
+    /// `ovseg embed --image` of a JPEG writes the embedding of Pillow's decoding of it (the same .npy bytes).
+    @Test func embedOfAJPEGEqualsEmbedOfThePillowDecodedPNG() throws {
+        let workspace = try Workspace()
+        let checkpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("CLIPTests/Fixtures/clip_tiny_vision.safetensors").path
+        for (image, output) in [("photo64.jpg", "/jpeg.npy"), ("photo64_pillow.png", "/png.npy")] {
+            let outcome = try CLI.run([
+                "embed", "--checkpoint", checkpoint, "--image", labelMapsFixture(image), "--dense", "-o", workspace.path + output,
+            ])
+            try #require(outcome.status == 0, "\(image): \(outcome.stderr)")
+        }
+        let fromJPEG = try Data(contentsOf: URL(fileURLWithPath: workspace.path + "/jpeg.npy"))
+        #expect(fromJPEG.count > 128)
+        #expect(fromJPEG == (try Data(contentsOf: URL(fileURLWithPath: workspace.path + "/png.npy"))))
+    }
+
     /// The qualitative panel finds `<id>.jpg` in the image folder and shows the decoded photo.
     @Test func reportShowsJPEGPhotos() throws {
         let workspace = try Workspace()
