@@ -23,13 +23,15 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // JPEG imagery (eval/embed inputs, report photos) through libjpeg-turbo's TurboJPEG API.
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // libpng's classic API reports errors by longjmp, which Swift cannot host; this keeps setjmp in C.
         .target(name: "CPNGRaw", dependencies: ["CPNG"]),
 
         .target(name: "FileOutput"),
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         .target(name: "JSON", dependencies: ["CJSONC", "FileOutput"]),
-        .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
+        .target(name: "LabelMaps", dependencies: ["CPNGRaw", "CTurboJPEG"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
         .target(name: "CHeap"),

@@ -15,7 +15,7 @@ public struct CLIPEmbedding {
         /// One L2-normalised row per class (templates filled with each name, normalised, averaged,
         /// normalised again), `[K, E]`.
         case classes(names: [String], templates: [String])
-        /// The L2-normalised image embedding `[1, E]` of a PNG resized to `size` (nil: the model's
+        /// The L2-normalised image embedding `[1, E]` of a PNG or JPEG (`RasterImage.readRGB`) resized to `size` (nil: the model's
         /// native size), or with `dense` its patch features `[rows, columns, E]` (CLS dropped).
         case image(path: String, size: Int?, dense: CLIPDenseMode?)
     }
@@ -57,9 +57,9 @@ public struct CLIPEmbedding {
                     throw EvaluationError(.checkpoint, "\(checkpoint) has no vision tower under '\(prefix)vision_model.'")
                 }
                 let side = size ?? encoder.configuration.nativeImageSize
-                let png = try DecodedPNG.read(path: path)
+                let image = try RasterImage.readRGB(path: path)
                 pixels = try CLIPImagePreprocessing.pixels(
-                    rgb: try png.rgbPixels(name: path), sourceWidth: png.width, sourceHeight: png.height,
+                    rgb: image.pixels, sourceWidth: image.width, sourceHeight: image.height,
                     height: side, width: side)
                 tokenizer = nil
             }

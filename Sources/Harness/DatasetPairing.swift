@@ -42,10 +42,13 @@ public struct DatasetPairing: Sendable, Equatable {
 
 /// Finds label-map PNGs under two folders and matches them by id.
 public enum DatasetScanner {
-    /// Lists `*.png` files under `directory`, recursively, keyed by id. Symbolic links to folders
+    /// Lists `*.png` files under `directory` (or those with one of `extensions`, lower case without
+    /// the dot, matched without case), recursively, keyed by id. Symbolic links to folders
     /// and files are followed (datasets are often linked in); a link that loops back into a
     /// folder containing it is an error naming the link.
-    public static func labelFiles(in directory: String, suffix: String) throws(HarnessError) -> [String: String] {
+    public static func labelFiles(
+        in directory: String, suffix: String, extensions: [String] = ["png"]
+    ) throws(HarnessError) -> [String: String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
@@ -56,10 +59,10 @@ public enum DatasetScanner {
         guard isDirectory.boolValue else { throw HarnessError(.pairing, "\(directory): is a file, expected a folder of PNG label maps") }
         var files: [String: String] = [:]
         for relative in try FolderWalk.files(under: directory) {
-            guard relative.lowercased().hasSuffix(".png") else { continue }
+            guard let ext = extensions.first(where: { relative.lowercased().hasSuffix("." + $0) }) else { continue }
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") { continue }
-            var id = String(relative.dropLast(4))
+            var id = String(relative.dropLast(ext.count + 1))
             if !suffix.isEmpty {
                 guard id.hasSuffix(suffix) else { continue }
                 id = String(id.dropLast(suffix.count))

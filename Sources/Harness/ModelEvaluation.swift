@@ -24,7 +24,8 @@ public protocol ImagePredictor {
     mutating func predict(_ request: PredictionRequest) throws -> LabelMap
 }
 
-/// Where `ovseg eval` finds a dataset: RGB tiles and ground truth matched by file stem.
+/// Where `ovseg eval` finds a dataset: RGB tiles (`.png`, `.jpg`, `.jpeg`, `.tif`, `.tiff`) and ground
+/// truth (`.png`) matched by file stem.
 public struct EvaluationDataset: Sendable {
     public let imageDirectory: String
     public let groundTruthDirectory: String
@@ -43,7 +44,8 @@ public struct EvaluationDataset: Sendable {
     /// Pairs every ground truth with its image; an unmatched file on either side is an error naming it.
     public func pairs(groundTruthSuffix: String = "", imageSuffix: String = "") throws(HarnessError) -> [ImagePair] {
         let groundTruth = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
-        let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix)
+        // Images in any container `RasterImage` recognises (PNG, JPEG; TIFF refused when read).
+        let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix, extensions: RasterImage.extensions)
         guard !groundTruth.isEmpty else { throw HarnessError(.pairing, file: groundTruthDirectory, "\(groundTruthDirectory): no PNG ground truth found") }
         let withoutImage = groundTruth.keys.filter { images[$0] == nil }.sorted()
         if !withoutImage.isEmpty {
@@ -92,6 +94,12 @@ public enum ModelEvaluation {
         }
         var pairs = try dataset.pairs(
             groundTruthSuffix: options.pairing.groundTruthSuffix, imageSuffix: options.pairing.predictionSuffix)
+        // JPEG images are pixels a decoder computed: the run records how (judged over the whole
+        // dataset, so that every shard of it records the same configuration).
+        var provenance = provenance
+        if pairs.contains(where: { RasterImage.format(ofFileAt: $0.predictionPath) == .jpeg }) {
+            provenance.configuration.append(("jpeg_decoding", DecodedJPEG.settings))
+        }
         if let shard = options.shard { pairs = pairs.filter { shard.contains($0.id) } }
         try ImageID.validate(pairs.map { ($0.id, $0.groundTruthPath) })
         let reader = LabelReading(vocabulary: options.vocabulary, options: options)

@@ -47,6 +47,12 @@ public enum FileBytes {
         return bytes
     }
 
+    /// Whether `path` names a regular file (symbolic links followed).
+    public static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
     static func systemError(_ kind: LabelMapError.Kind, _ path: String, _ what: String) -> LabelMapError {
         let reason = strerror(errno).map { String(cString: $0) } ?? "errno \(errno)"
         return LabelMapError(kind, file: path, detail: "\(what) (\(reason))")

@@ -6,6 +6,8 @@ public struct LabelMapError: Error, CustomStringConvertible, Sendable, Equatable
     public enum Kind: Sendable, Equatable {
         case cannotOpen
         case notPNG
+        /// A container not read in this role: a JPEG label map (lossy, refused), or TIFF imagery.
+        case unsupportedFormat
         case corrupt
         case unsupportedLayout
         case colorTableNeeded

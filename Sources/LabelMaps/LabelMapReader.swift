@@ -1,6 +1,6 @@
 import CPNGRaw
 
-/// Reads label-map PNGs into `LabelMap`s.
+/// Reads label-map PNGs into `LabelMap`s. JPEG files are refused (`RasterFileFormat.refuseLossyLabels`).
 ///
 /// The file's own colour type decides how pixels become values:
 /// - gray (1/2/4-bit unpacked without scaling, 8- or 16-bit): the gray value;
@@ -25,7 +25,8 @@ public enum LabelMapReader {
     /// Use this when the caller also needs the bytes (e.g. to hash them).
     public static func decode(bytes: [UInt8], name: String, colors: ColorTable?,
                               maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
-        try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
+        try RasterFileFormat.refuseLossyLabels(bytes, name: name)
+        return try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
             let width = Int(image.width)
             let height = Int(image.height)
             let pixelCount = width * height

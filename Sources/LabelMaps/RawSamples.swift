@@ -12,12 +12,13 @@ public enum SampleBuffer {
 public enum RawSamples {
     /// Decodes a PNG held in memory and passes its size, layout and samples (valid only inside
     /// `body`, `layout.channels` interleaved samples per pixel, row-major) to `body`.
-    /// `name` identifies the file in errors.
+    /// `name` identifies the file in errors. A JPEG is refused (lossy: its values are not labels).
     public static func withSamples<Result>(
         bytes: [UInt8], name: String, maxPixels: Int = LabelMapReader.defaultMaxPixels,
         _ body: (_ width: Int, _ height: Int, _ layout: PNGLayout, _ samples: SampleBuffer) throws -> Result
     ) throws -> Result {
-        try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
+        try RasterFileFormat.refuseLossyLabels(bytes, name: name)
+        return try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
             let width = Int(image.width), height = Int(image.height)
             let needed = width * height * Int(image.channels) * Int(image.bit_depth / 8)
             guard let data = image.data, image.size >= needed else {

@@ -3,7 +3,9 @@ import Harness
 import LabelMaps
 import Metrics
 
-/// Where the qualitative panel finds its pictures. Files are `<folder>/<image id>.png`.
+/// Where the qualitative panel finds its pictures. Label maps are `<folder>/<image id>.png`; a photo
+/// is the first of `<image id>.png`, `.jpg`, `.jpeg`, `.tif`, `.tiff` (each in lower, then upper
+/// case) that exists in the image folder (`RasterImage.path(forID:in:)`).
 public struct QualitativeSources: Sendable {
     /// Folder of the input images (optional: the panel then shows labels only).
     public var imageDirectory: String?
@@ -105,8 +107,10 @@ public struct QualitativePanel: Sendable {
             }
             do {
                 if let folder = sources.imageDirectory {
-                    add("image", role: "image", try Self.render(
-                        path: folder + "/" + item.id + ".png", role: .photo, colors: colors, size: sources.thumbnailSize))
+                    if let path = RasterImage.path(forID: item.id, in: folder) {
+                        add("image", role: "image", try Self.render(
+                            path: path, role: .photo, colors: colors, size: sources.thumbnailSize))
+                    }
                 }
                 if let folder = sources.groundTruthDirectory {
                     add("ground truth", role: "ground-truth", try Self.render(
@@ -182,17 +186,24 @@ public struct QualitativePanel: Sendable {
     /// are drawn black.
     static func render(path: String, role: Role, colors: [RGB], size: Int) throws -> Rendered? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let decoded = try DecodedPNG.read(path: path)
         let rgb: [UInt8]
+        let fullWidth: Int, fullHeight: Int
         switch role {
-        case .photo: rgb = try decoded.rgbPixels(name: path)
-        case .groundTruth, .prediction: rgb = labelColors(decoded, role: role, colors: colors)
+        case .photo:
+            // Photos in any format `RasterImage` reads (PNG, JPEG).
+            let image = try RasterImage.readRGB(path: path)
+            (rgb, fullWidth, fullHeight) = (image.pixels, image.width, image.height)
+        case .groundTruth, .prediction:
+            let bytes = try FileBytes.read(path: path)
+            try RasterFileFormat.refuseLossyLabels(bytes, name: path)
+            let decoded = try DecodedPNG.decode(bytes: bytes, name: path)
+            (rgb, fullWidth, fullHeight) = (labelColors(decoded, role: role, colors: colors), decoded.width, decoded.height)
         }
-        let full = try encodePNG(rgb, width: decoded.width, height: decoded.height)
-        let (width, height, pixels) = downscale(rgb, width: decoded.width, height: decoded.height, maxSide: size)
-        let thumbnail = width == decoded.width && height == decoded.height ? full : try encodePNG(pixels, width: width, height: height)
+        let full = try encodePNG(rgb, width: fullWidth, height: fullHeight)
+        let (width, height, pixels) = downscale(rgb, width: fullWidth, height: fullHeight, maxSide: size)
+        let thumbnail = width == fullWidth && height == fullHeight ? full : try encodePNG(pixels, width: width, height: height)
         return Rendered(
-            full: full, width: decoded.width, height: decoded.height, thumbnail: thumbnail, thumbnailWidth: width,
+            full: full, width: fullWidth, height: fullHeight, thumbnail: thumbnail, thumbnailWidth: width,
             thumbnailHeight: height)
     }
 

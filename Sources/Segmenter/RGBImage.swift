@@ -15,24 +15,21 @@ public struct RGBImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// Reads an 8-bit RGB or RGBA PNG (alpha dropped). Gray, palette and 16-bit files are refused:
-    /// a model must see the colours the dataset stores, not a conversion guessed here.
+    /// Reads an image through `RasterImage.readRGB` (the format is recognised by content): an 8-bit
+    /// RGB or RGBA PNG (alpha dropped), or a JPEG (RGB, YCbCr or gray; gray becomes R = G = B, as
+    /// Pillow's `convert("RGB")`; EXIF orientation not applied, as Pillow's `Image.open`). Gray,
+    /// palette and 16-bit PNGs are refused: a model must see the colours the dataset stores, not a
+    /// conversion guessed here (docs/image-formats.md §2).
     public static func read(path: String) throws(SegmenterError) -> RGBImage {
-        let decoded: DecodedPNG
+        let raster: RasterImage
         do {
-            decoded = try DecodedPNG.read(path: path)
+            raster = try RasterImage.readRGB(path: path)
         } catch {
             throw SegmenterError(.image, file: path, wrapping: error)
         }
-        guard decoded.isEightBitColor else {
-            throw SegmenterError(.image, file: path, "\(path): a \(decoded.layout) PNG; images must be 8-bit RGB or RGBA")
+        guard raster.stored.isEightBitColor else {
+            throw SegmenterError(.image, file: path, "\(path): a \(raster.stored); images must be 8-bit RGB or RGBA PNG, or JPEG")
         }
-        let pixels: [UInt8]
-        do {
-            pixels = try decoded.rgbPixels(name: path)
-        } catch {
-            throw SegmenterError(.image, file: path, wrapping: error)
-        }
-        return try RGBImage(width: decoded.width, height: decoded.height, pixels: pixels)
+        return try RGBImage(width: raster.width, height: raster.height, pixels: raster.pixels)
     }
 }

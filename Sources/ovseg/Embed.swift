@@ -56,7 +56,7 @@ struct Embed: ParsableCommand {
     @Option(help: "With --vocab: prompt templates to use instead of the vocabulary's ('{}' = class name).")
     var template: [String] = []
 
-    @Option(help: "RGB (or gray/palette) PNG image to embed.")
+    @Option(help: "Image to embed: PNG (RGB, gray or palette) or JPEG (RGB, YCbCr or gray).")
     var image: String?
 
     @Option(help: "With --image: square input size in pixels (a multiple of the patch size).")

@@ -12,7 +12,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Segment a dataset with a checkpoint and score it (same metrics and results file as ovseg score).",
         discussion: """
-            --data DIR holds images/ (8-bit RGB PNG tiles) and gt/ (ground truth), matched by file stem. \
+            --data DIR holds images/ (8-bit RGB PNG or JPEG tiles) and gt/ (PNG ground truth), matched by file stem. \
             The checkpoint is an SGSeg or CAT-Seg safetensors file in the repository's key layout, or \
             a detectron2 model_final.pth, converted in memory as ovseg convert converts it, with the \
             settings a .pth does not record given as in ovseg convert (--vision-heads, --text-heads, \

@@ -59,7 +59,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Show runs that measured different things in separate sections instead of refusing.")
     var allowMixed = false
 
-    @Option(help: "Folder of input images for the qualitative panel.")
+    @Option(help: "Folder of input images for the qualitative panel: <id>.png, .jpg, .jpeg, .tif or .tiff, the first that exists.")
     var images: String?
 
     @Option(help: "Folder of ground-truth label maps for the qualitative panel.")
