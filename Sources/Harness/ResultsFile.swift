@@ -120,6 +120,7 @@ public enum ResultsFile {
         ]))
 
         root["warnings"] = strings(record.warnings)
+        root["observations"] = strings(record.observations)
 
         root["collapse"] = record.collapse.map { Self.encode($0, classNames: record.classNames) } ?? .null
 
@@ -149,6 +150,7 @@ public enum ResultsFile {
             ("rows", .array((0..<k).map { g in .array((0..<k).map { p in .count(record.matrix[g, p]) }) })),
             ("void_predictions", .array(record.matrix.voidPredictions.map { .count($0) })),
             ("predictions_on_unlabeled", .array(record.matrix.predictionsOnUnlabeled.map { .count($0) })),
+            ("out_of_range_predictions_on_ignored", .count(record.matrix.outOfRangePredictionsOnIgnored)),
         ]))
         root["images"] = .array(record.images.map { image in
             .object(JSONObject([
@@ -374,12 +376,20 @@ public enum ResultsFile {
         let unlabeled = try reader.counts(try reader.value(matrixObject, "predictions_on_unlabeled", "confusion_matrix"),
                                           "confusion_matrix.predictions_on_unlabeled")
         try ResultsValidation.checkMatrixTotal([cells, void, unlabeled], source: source)
-        let matrix: ConfusionMatrix
+        var matrix: ConfusionMatrix
         do {
             matrix = try ConfusionMatrix(
                 classCount: k, counts: cells, voidPredictions: void, predictionsOnUnlabeled: unlabeled)
         } catch {
             throw HarnessError(.resultsFile, "\(source): \(error.description)")
+        }
+        // Absent from files written before it was counted.
+        if let ignored = matrixObject["out_of_range_predictions_on_ignored"] {
+            guard let count = ignored.uint64Value, count <= ResultsValidation.maximumPixels else {
+                throw HarnessError(.resultsFile,
+                    "\(source): confusion_matrix.out_of_range_predictions_on_ignored must be a count of at most 2^53")
+            }
+            matrix.outOfRangePredictionsOnIgnored = count
         }
 
         var images: [ImageRecord] = []

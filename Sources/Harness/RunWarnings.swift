@@ -72,3 +72,37 @@ extension RunRecord {
         whole == 0 ? nil : Double(part) / Double(whole)
     }
 }
+
+extension RunRecord {
+    /// Facts about the input that are legal and do not change the numbers' meaning, but that a
+    /// careful reader wants to know rather than have hidden: predicted values that are no class
+    /// where the ground truth is ignored, images whose ground truth is entirely ignored, and
+    /// classes no image predicted. Derived from the counts, like `warnings`; shown by `score`,
+    /// `eval` and `merge` on stderr and in reports, and stored in the results file.
+    public var observations: [String] {
+        var notes: [String] = []
+        let onIgnored = matrix.outOfRangePredictionsOnIgnored
+        if onIgnored > 0 {
+            notes.append(
+                "\(onIgnored) predicted pixel\(onIgnored == 1 ? "" : "s") on ignored ground truth hold\(onIgnored == 1 ? "s" : "") "
+                    + "a value that is no class of \(vocabulary.key); they are not evaluated (as in mmseg), but the "
+                    + "prediction files write values outside the vocabulary")
+        }
+        let unevaluated = images.filter { image in image.counts.allSatisfy { $0.groundTruth == 0 } }.map(\.id)
+        if !unevaluated.isEmpty {
+            notes.append(
+                "\(unevaluated.count) image\(unevaluated.count == 1 ? " has" : "s have") no evaluated pixel (the ground "
+                    + "truth is entirely ignored), so \(unevaluated.count == 1 ? "it adds" : "they add") only false "
+                    + "positives: " + DatasetScanner.listed(unevaluated.map { ImageID.quoted($0) }))
+        }
+        let counts = matrix.classCounts
+        let neverPredicted = counts.indices.filter { counts[$0].predicted == 0 }
+        if !neverPredicted.isEmpty, matrix.evaluatedPixels > 0 {
+            let names = neverPredicted.map { $0 < vocabulary.classNames.count ? vocabulary.classNames[$0] : "class \($0)" }
+            notes.append(
+                "\(neverPredicted.count) class\(neverPredicted.count == 1 ? " was" : "es were") never predicted on an "
+                    + "evaluated pixel: " + names.joined(separator: ", "))
+        }
+        return notes
+    }
+}

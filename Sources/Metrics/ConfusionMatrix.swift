@@ -20,6 +20,10 @@ public struct ConfusionMatrix: Sendable, Equatable, Hashable {
     public private(set) var voidPredictions: [UInt64]
     /// Per predicted class: predictions on pixels whose ground truth was out of range (mmseg-compatible policy).
     public private(set) var predictionsOnUnlabeled: [UInt64]
+    /// Pixels with ignored ground truth whose prediction is no class of the vocabulary. They are
+    /// not evaluated (mmseg accepts them too), but are counted so a results file shows them: a
+    /// model writing 255 or an offset id where the labels are ignored often writes it elsewhere too.
+    public var outOfRangePredictionsOnIgnored: UInt64 = 0
 
     /// An all-zero matrix for `classCount` classes.
     public init(classCount: Int) {
@@ -87,7 +91,9 @@ public struct ConfusionMatrix: Sendable, Equatable, Hashable {
             sum.predictionsOnUnlabeled[i] = unlabeled.partialValue
             overflow = overflow || void.overflow || unlabeled.overflow
         }
-        guard !overflow else { throw MetricsError("the summed counts exceed 2^64 − 1 pixels") }
+        let ignored = outOfRangePredictionsOnIgnored.addingReportingOverflow(other.outOfRangePredictionsOnIgnored)
+        sum.outOfRangePredictionsOnIgnored = ignored.partialValue
+        guard !overflow, !ignored.overflow else { throw MetricsError("the summed counts exceed 2^64 − 1 pixels") }
         self = sum
     }
 

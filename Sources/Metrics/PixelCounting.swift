@@ -161,6 +161,7 @@ public struct PixelCounter: Sendable {
         var void = [UInt64](repeating: 0, count: k)
         var unlabeled = [UInt64](repeating: 0, count: k)
         let keepVoid = policy.outOfRangePrediction == .void
+        var outOfRangeOnIgnored: UInt64 = 0
         var failure: OutOfRangeValue?
         groundTruthTable.withUnsafeBufferPointer { table in
             predictionTable.withUnsafeBufferPointer { predictionTable in
@@ -178,7 +179,7 @@ public struct PixelCounter: Sendable {
                                 return
                             }
                         } else if g == Self.ignoredCode {
-                            continue
+                            if p < 0 { outOfRangeOnIgnored &+= 1 }
                         } else if g == Self.unlabeledCode {
                             if p >= 0 {
                                 unlabeled[p] &+= 1
@@ -202,6 +203,7 @@ public struct PixelCounter: Sendable {
             if void[g] != 0 { matrix.addVoidPrediction(groundTruth: g, count: void[g]) }
             if unlabeled[g] != 0 { matrix.addPredictionOnUnlabeled(predicted: g, count: unlabeled[g]) }
         }
+        matrix.outOfRangePredictionsOnIgnored += outOfRangeOnIgnored
     }
 
     /// Convenience for arrays.

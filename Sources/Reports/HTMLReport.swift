@@ -28,6 +28,10 @@ public enum HTMLReport {
             html.element("p", [("class", "warning")]) { $0.element("strong", text: "Warning: "); $0.text(warning) }
             html.line()
         }
+        for observation in report.observations {
+            html.element("p", [("class", "note")]) { $0.element("strong", text: "Note: "); $0.text(observation) }
+            html.line()
+        }
         contents(report.contents, into: &html)
         for summary in report.foldSummaries { table(summary, level: 2, into: &html) }
         for section in report.sections {

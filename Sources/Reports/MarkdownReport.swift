@@ -15,6 +15,10 @@ public enum MarkdownReport {
             lines.append("> **Warning:** " + MarkdownText.escape(warning))
             lines.append("")
         }
+        for observation in report.observations {
+            lines.append("> **Note:** " + MarkdownText.escape(observation))
+            lines.append("")
+        }
         contents(report.contents, into: &lines)
         for summary in report.foldSummaries { table(summary, level: "##", into: &lines) }
         for section in report.sections {

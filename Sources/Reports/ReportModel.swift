@@ -54,6 +54,8 @@ public struct Report: Sendable {
     public var notes: [String]
     /// Shown prominently, e.g. that runs were split into sections.
     public var warnings: [String]
+    /// Legal but notable facts about each run's input (`RunRecord.observations`).
+    public var observations: [String]
     /// Per fold family (runs that differ only in being scored on `<family>fold<N>` splits), each
     /// method's mean ± std over the folds; shown before the sections, one of which each fold has.
     public var foldSummaries: [ReportTable]
@@ -120,6 +122,9 @@ public struct Report: Sendable {
             for warning in input.record.warnings {
                 warnings.append("\(input.record.method) (\(input.path)): \(warning)")
             }
+        }
+        observations = inputs.flatMap { input in
+            input.record.observations.map { "\(input.record.method) (\(input.path)): \($0)" }
         }
         if !differences.isEmpty {
             warnings.append(

@@ -207,6 +207,7 @@ struct Merge: ParsableCommand {
                 print("merged \(inputs.count) file(s), \(merged.images.count) images\(merged.shard?.partial == true ? " (partial)" : "") → \(output)")
             }
             for warning in merged.warnings { Terminal.warning(warning) }
+            for observation in merged.observations { Terminal.note("ovseg: note: " + observation) }
         }
     }
 }

@@ -49,6 +49,9 @@ func writeResults(_ record: RunRecord, to output: String, quiet: Bool) throws {
         print("wrote \(output)")
     }
     for warning in record.warnings { Terminal.warning(warning) }
+    if !quiet {
+        for observation in record.observations { Terminal.note("ovseg: note: " + observation) }
+    }
 }
 
 struct Score: ParsableCommand {
