@@ -1,0 +1,105 @@
+import Foundation
+import LabelMaps
+import Testing
+
+/// `ovseg score --data DIR --layout official` on a miniature copy of the Potsdam release.
+@Suite("ovseg score with release layouts", .serialized)
+struct LayoutCommandTests {
+    static let valTiles = ["2_13", "2_14", "3_13", "3_14", "4_13", "4_14", "4_15", "5_13", "5_14", "5_15", "6_13", "6_14", "6_15", "7_13"]
+
+    /// Every tile's labels are 2×2 building (ISPRS blue); the eroded copy has a black (no label)
+    /// top row. Every prediction (named by tile id) is building, tree / building, building.
+    func miniaturePotsdam(_ workspace: Workspace) throws -> (data: String, pred: String) {
+        let data = workspace.path + "/Potsdam", pred = workspace.path + "/pred"
+        for folder in ["2_Ortho_RGB", "5_Labels_all", "5_Labels_all_noBoundary"] {
+            try FileManager.default.createDirectory(atPath: data + "/" + folder, withIntermediateDirectories: true)
+        }
+        try FileManager.default.createDirectory(atPath: pred, withIntermediateDirectories: true)
+        let building: [UInt8] = [0, 0, 255], black: [UInt8] = [0, 0, 0]
+        for tile in Self.valTiles + ["2_10"] {
+            try LabelMapWriter.writeRGB(width: 2, height: 2, pixels: [UInt8](repeating: 0, count: 12),
+                                        to: data + "/2_Ortho_RGB/top_potsdam_\(tile)_RGB.png")
+            try LabelMapWriter.writeRGB(width: 2, height: 2, pixels: building + building + building + building,
+                                        to: data + "/5_Labels_all/top_potsdam_\(tile)_label.png")
+            try LabelMapWriter.writeRGB(width: 2, height: 2, pixels: black + black + building + building,
+                                        to: data + "/5_Labels_all_noBoundary/top_potsdam_\(tile)_label_noBoundary.png")
+            try LabelMapWriter.writeGray8(LabelMap(width: 2, height: 2, values: [1, 3, 1, 1]), to: pred + "/\(tile).png")
+        }
+        return (data, pred)
+    }
+
+    func results(_ path: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    func buildingCounts(_ results: [String: Any]) -> (tp: Int, gt: Int)? {
+        guard let classes = results["classes"] as? [[String: Any]], let building = classes.first(where: { $0["name"] as? String == "building" }),
+              let tp = building["tp"] as? Int, let gt = building["gt"] as? Int else { return nil }
+        return (tp, gt)
+    }
+
+    @Test func scoresTheValTilesWithErodedLabels() throws {
+        let workspace = try Workspace()
+        let (data, pred) = try miniaturePotsdam(workspace)
+        let output = workspace.path + "/run.ovseg.json"
+        let outcome = try CLI.run([
+            "score", "--vocab", "potsdam", "--data", data, "--layout", "official", "--subset", "val", "--eroded-boundary",
+            "--pred", pred, "--skip-extra", "-o", output, "--no-progress",
+        ])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("files: layout official, subset val, eroded labels"), "\(outcome.stdout)")
+        let run = try results(output)
+        let dataset = try #require(run["dataset"] as? [String: Any])
+        #expect(dataset["images"] as? Int == 14)
+        #expect(dataset["layout"] as? [String: String] == ["name": "official", "subset": "val", "label_variant": "eroded"])
+        // 14 tiles × the bottom row's 2 building pixels, all predicted building; the top row is ignored.
+        let counts = try #require(buildingCounts(run))
+        #expect(counts.tp == 28 && counts.gt == 28)
+        #expect(dataset["extra_predictions"] as? [String] == ["2_10"])
+    }
+
+    @Test func scoresEveryTileWithFullLabels() throws {
+        let workspace = try Workspace()
+        let (data, pred) = try miniaturePotsdam(workspace)
+        let output = workspace.path + "/run.ovseg.json"
+        let outcome = try CLI.run(["score", "--vocab", "potsdam", "--data", data, "--layout", "official", "--pred", pred, "-o", output, "--quiet"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let counts = try #require(buildingCounts(try results(output)))
+        #expect(counts.tp == 15 * 3 && counts.gt == 15 * 4)
+    }
+
+    @Test func erodedBoundaryNeedsALayoutWithErodedLabels() throws {
+        let workspace = try Workspace()
+        let (data, pred) = try miniaturePotsdam(workspace)
+        let outcome = try CLI.run([
+            "score", "--vocab", "loveda", "--data", data, "--layout", "official", "--eroded-boundary", "--pred", pred,
+            "-o", workspace.path + "/x.ovseg.json",
+        ])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("layout official of loveda has no eroded label variant; vocabularies whose layouts have one: potsdam, vaihingen"), "\(outcome.stderr)")
+        let without = try CLI.run(["score", "--vocab", "potsdam", "--gt", data, "--eroded-boundary", "--pred", pred, "-o", workspace.path + "/y.ovseg.json"])
+        #expect(without.status == 2)
+        #expect(without.stderr.contains("--eroded-boundary selects a release layout's labels: give --layout NAME too"), "\(without.stderr)")
+    }
+
+    @Test func scoresAPairsFile() throws {
+        let workspace = try Workspace()
+        let (data, pred) = try miniaturePotsdam(workspace)
+        let csv = workspace.path + "/pairs.csv"
+        try Data("""
+            label,prediction
+            Potsdam/5_Labels_all/top_potsdam_2_13_label.png,pred/2_13.png
+            \(data)/5_Labels_all/top_potsdam_2_14_label.png,\(pred)/2_14.png
+
+            """.utf8).write(to: URL(fileURLWithPath: csv))
+        let output = workspace.path + "/run.ovseg.json"
+        let outcome = try CLI.run(["score", "--vocab", "potsdam", "--pairs", csv, "-o", output, "--quiet"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let run = try results(output)
+        let dataset = try #require(run["dataset"] as? [String: Any])
+        #expect(dataset["pairs_file"] as? String == csv)
+        #expect(run["method"] as? String == "pairs")
+        let counts = try #require(buildingCounts(run))
+        #expect(counts.tp == 6 && counts.gt == 8)
+    }
+}
