@@ -102,4 +102,49 @@ struct LayoutCommandTests {
         let counts = try #require(buildingCounts(run))
         #expect(counts.tp == 6 && counts.gt == 8)
     }
+
+    /// `eval --layout` evaluates the same pairs as `eval --data` on `images/` + `gt/`: the demo tiles
+    /// copied into the Potsdam release names give the same confusion matrix, and the run says so.
+    @Test func evalFindsImagesAndLabelsByLayout() throws {
+        let workspace = try Workspace()
+        let demo = try CLI.run(["demo", "--out", workspace.path + "/d", "--images", "2", "--size", "64", "--skip-model"])
+        try #require(demo.status == 0, "\(demo.stderr)")
+        let data = workspace.path + "/Potsdam"
+        for folder in ["2_Ortho_RGB", "5_Labels_all"] {
+            try FileManager.default.createDirectory(atPath: data + "/" + folder, withIntermediateDirectories: true)
+        }
+        let ids = try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/d/gt")
+            .filter { $0.hasSuffix(".png") }.map { String($0.dropLast(4)) }.sorted()
+        try #require(ids.count == 2)
+        for id in ids {
+            try FileManager.default.copyItem(
+                atPath: workspace.path + "/d/images/\(id).png", toPath: data + "/2_Ortho_RGB/top_potsdam_\(id)_RGB.png")
+            try FileManager.default.copyItem(
+                atPath: workspace.path + "/d/gt/\(id).png", toPath: data + "/5_Labels_all/top_potsdam_\(id)_label.png")
+        }
+        let checkpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Demo/sgseg-demo.safetensors").path
+        let byFolder = workspace.path + "/folder.ovseg.json", byLayout = workspace.path + "/layout.ovseg.json"
+        let first = try CLI.run(["eval", "--vocab", "potsdam", "--data", workspace.path + "/d", "--checkpoint", checkpoint, "-o", byFolder, "--quiet"])
+        try #require(first.status == 0, "\(first.stderr)")
+        let second = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--layout", "official", "--checkpoint", checkpoint, "-o", byLayout, "--quiet",
+        ])
+        try #require(second.status == 0, "\(second.stderr)")
+        let folderRun = try results(byFolder), layoutRun = try results(byLayout)
+        let rows = { (run: [String: Any]) in (run["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]] }
+        #expect(rows(folderRun) != nil)
+        #expect(rows(folderRun) == rows(layoutRun))
+        let imageIDs = { (run: [String: Any]) in (run["images"] as? [[String: Any]])?.compactMap { $0["id"] as? String } }
+        #expect(imageIDs(layoutRun) == ids)
+        #expect((layoutRun["dataset"] as? [String: Any])?["layout"] as? [String: String] == ["name": "official"])
+
+        // An image without its label is named, with the side it is on.
+        try FileManager.default.removeItem(atPath: data + "/5_Labels_all/top_potsdam_\(ids[0])_label.png")
+        let broken = try CLI.run([
+            "eval", "--vocab", "potsdam", "--data", data, "--layout", "official", "--checkpoint", checkpoint, "-o", byLayout,
+        ])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("1 image(s) have no label: 2_Ortho_RGB/top_potsdam_\(ids[0])_RGB"), "\(broken.stderr)")
+    }
 }
