@@ -171,3 +171,27 @@ extension Vocabulary {
         throw VocabularyError(.invalidValue, file: file, entry: "layouts", "no layout named '\(name)'; \(available)")
     }
 }
+
+extension Vocabulary {
+    /// The layouts for `ovseg vocab show`: patterns, label variants and subsets (nothing when
+    /// the vocabulary declares none).
+    var layoutSummaryLines: [String] {
+        guard !layouts.isEmpty else { return [] }
+        var lines = ["", "Layouts (--data DIR --layout NAME; docs/dataset-layouts.md):"]
+        for layout in layouts {
+            lines.append("  \(layout.name): images \(layout.images.text), labels \(layout.labels.text)")
+            for variant in layout.variants { lines.append("    \(variant.name) labels: \(variant.labels.text)") }
+            if !layout.subsets.isEmpty {
+                lines.append("    subsets: " + layout.subsets.map { subset in
+                    switch subset.members {
+                    case .ids(let ids): "\(subset.name) (\(ids.count) ids)"
+                    case .placeholders(let values): "\(subset.name) (" + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + ")"
+                    case .listFile(let file): "\(subset.name) (\(file))"
+                    }
+                }.joined(separator: ", "))
+            }
+            if let source = layout.source { lines.append("    source: \(source)") }
+        }
+        return lines
+    }
+}

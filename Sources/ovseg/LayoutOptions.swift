@@ -37,12 +37,14 @@ struct DatasetLayoutOptions: ParsableArguments {
         }
     }
 
-    /// The listed dataset, or nil when neither `--layout` nor `--pairs` was given.
+    /// The listed dataset, or nil when neither `--layout` nor `--pairs` was given. A layout needs
+    /// the vocabulary that declares it; a pairs file needs none.
     func listed(
-        vocabulary: Vocabulary, data: String?, needsImages: Bool, needsPredictions: Bool
+        vocabulary: Vocabulary?, data: String?, needsImages: Bool, needsPredictions: Bool
     ) throws -> ListedDataset? {
         if let pairs { return try PairsFile.read(pairs, needsImages: needsImages, needsPredictions: needsPredictions) }
         guard let name = layout, let data else { return nil }
+        guard let vocabulary else { throw ValidationError("--layout needs --vocab: the vocabulary declares the layout") }
         let layout = try vocabulary.layout(named: name)
         var variant: String?
         if erodedBoundary {

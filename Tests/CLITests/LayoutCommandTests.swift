@@ -82,6 +82,28 @@ struct LayoutCommandTests {
         #expect(without.stderr.contains("--eroded-boundary selects a release layout's labels: give --layout NAME too"), "\(without.stderr)")
     }
 
+    /// `ovseg shard --layout` lists exactly the ids `score --layout --shard` scores.
+    @Test func shardsOfALayout() throws {
+        let workspace = try Workspace()
+        let (data, pred) = try miniaturePotsdam(workspace)
+        var all: [String] = []
+        for k in 1...3 {
+            let listed = try CLI.run(["shard", "--list", "\(k)/3", "--vocab", "potsdam", "--data", data, "--layout", "official"])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let ids = listed.stdout.split(separator: "\n").map(String.init)
+            all += ids
+            let output = workspace.path + "/s\(k).ovseg.json"
+            let scored = try CLI.run([
+                "score", "--vocab", "potsdam", "--data", data, "--layout", "official", "--pred", pred, "--shard", "\(k)/3",
+                "-o", output, "--quiet",
+            ])
+            #expect(scored.status == 0, "\(scored.stderr)")
+            let images = try #require(try results(output)["images"] as? [[String: Any]])
+            #expect(images.compactMap { $0["id"] as? String } == ids)
+        }
+        #expect(all.sorted() == (Self.valTiles + ["2_10"]).sorted())
+    }
+
     @Test func scoresAPairsFile() throws {
         let workspace = try Workspace()
         let (data, pred) = try miniaturePotsdam(workspace)

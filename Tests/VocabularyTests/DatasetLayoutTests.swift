@@ -44,6 +44,14 @@ import Testing
         #expect(areas.count == 17 && !areas.contains("area9"))
     }
 
+    @Test func vocabShowListsTheLayouts() throws {
+        let summary = try Vocabulary.load(key: "potsdam").summary()
+        #expect(summary.contains("  official: images 2_Ortho_RGB/top_potsdam_{id}_RGB, labels 5_Labels_all/top_potsdam_{id}_label"))
+        #expect(summary.contains("    eroded labels: 5_Labels_all_noBoundary/top_potsdam_{id}_label_noBoundary"))
+        #expect(summary.contains("    subsets: val (14 ids), train (24 ids)"))
+        #expect(!(try Vocabulary.load(key: "udd5").summary().contains("Layouts")))
+    }
+
     /// Where files lie does not change how pixels are counted: the fingerprint ignores layouts.
     @Test func layoutsAreNotPartOfTheFingerprint() throws {
         let directory = try TemporaryDirectory()
