@@ -50,8 +50,8 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a folder of predicted label maps against ground truth.",
         discussion: """
-            Files are matched by their path relative to each folder, without extension (png, tif, tiff; \
-            jpg/jpeg are listed but refused as labels). Gray and palette \
+            Files are matched by their path relative to each folder, without extension (png, tif, tiff, \
+            jpg, jpeg: a JPEG label is listed, so it is an error rather than a skipped image). Gray and palette \
             PNGs hold class ids; RGB PNGs hold the vocabulary's colours. Writes a results file \
             (schema ovseg-results/1) atomically and prints a per-class table.
 
@@ -109,7 +109,7 @@ struct Score: ParsableCommand {
                 let scoring = try options.scoreOptions(method: method ?? defaultName, files: files)
                 guard let dataset = try listing.listed(
                     vocabulary: scoring.vocabulary, data: data, needsImages: false, needsPredictions: pred == nil)
-                else { return }
+                else { throw ValidationError("--layout NAME needs --data DIR, the folder the release is unpacked in") }
                 let record = try Scorer.score(
                     dataset: dataset, predictionDirectory: pred, options: scoring, progress: options.progress)
                 try writeResults(record, to: output, quiet: quiet)
