@@ -170,11 +170,12 @@ public enum LayoutDiscovery {
             guard !ids.isEmpty else { throw HarnessError(.pairing, file: path, "\(path): the \(subset.name) list is empty") }
             return try keep(ids: ids, from: path, labels: labels, images: images, needsImages: needsImages, root: root)
         case .placeholders(let wanted):
-            func fits(_ found: Found) -> Bool {
-                wanted.allSatisfy { name, value in found.values[name].map { $0 == value } ?? true }
+            // Label patterns have every subset placeholder (checked when the vocabulary is loaded);
+            // an images pattern without one keeps the images whose labels were kept.
+            let keptLabels = labels.filter { entry in wanted.allSatisfy { entry.value.values[$0.key] == $0.value } }
+            let keptImages = images.filter { entry in
+                wanted.allSatisfy { name, value in entry.value.values[name].map { $0 == value } ?? (keptLabels[entry.key] != nil) }
             }
-            let keptLabels = labels.filter { fits($0.value) }
-            let keptImages = images.filter { fits($0.value) }
             return (keptLabels, keptImages)
         }
     }

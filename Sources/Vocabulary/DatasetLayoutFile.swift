@@ -130,11 +130,12 @@ enum LayoutValidation {
                     members = .ids(ids)
                 } else if let values = rawSubset.placeholders {
                     if values.isEmpty { report("\(key).placeholders", "no placeholder value given") }
-                    let known = Set((labels?.placeholderNames ?? []) + (images?.placeholderNames ?? []))
+                    // In the labels pattern (and so in every variant's): score looks for labels only.
+                    let known = Set(labels?.placeholderNames ?? [])
                     for name in values.keys.sorted() where name == "id" || !known.contains(name) {
                         report("\(key).placeholders.\(name)",
                             name == "id" ? "select ids with \"ids\", not a placeholder value"
-                                : "the layout's paths have no placeholder {\(name)}")
+                                : "the labels pattern has no placeholder {\(name)}")
                     }
                     members = .placeholders(values)
                 } else {

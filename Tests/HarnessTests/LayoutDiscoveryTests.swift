@@ -326,3 +326,22 @@ import Vocabulary
         #expect(record.dataset.origin == DatasetOrigin(pairsFile: path))
     }
 }
+
+/// A layout whose images pattern lacks a subset's placeholder keeps the images of the kept labels.
+@Suite struct PlaceholderSubsetTests {
+    @Test func imagesFollowTheirLabels() throws {
+        let scratch = try Scratch()
+        for file in ["img/a.png", "img/b.png", "gt/Val/a.png", "gt/Train/b.png"] {
+            let path = scratch.path + "/" + file
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try LabelMapWriter.writeGray8(LabelMap(width: 1, height: 1, repeating: 0), to: path)
+        }
+        let layout = DatasetLayout(
+            name: "custom", images: try LayoutPathPattern("img/{id}"), labels: try LayoutPathPattern("gt/{split}/{id}"),
+            subsets: [LayoutSubset(name: "val", members: .placeholders(["split": "Val"]))])
+        let listed = try LayoutDiscovery.discover(LayoutDiscovery.Request(
+            layout: layout, vocabulary: "toy", root: scratch.path, subset: "val", needsImages: true))
+        #expect(listed.images.map(\.id) == ["a"])
+        #expect(listed.images.first?.imagePath == scratch.path + "/img/a.png")
+    }
+}

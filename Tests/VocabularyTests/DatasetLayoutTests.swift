@@ -90,6 +90,8 @@ import Testing
          "layouts[0].subsets[0]", "exactly one of ids, placeholders or list_file"),
         (#"{"name": "official", "images": "img/{id}", "labels": "gt/{id}", "subsets": [{"name": "val", "placeholders": {"split": "Val"}}]}"#,
          "layouts[0].subsets[0].placeholders.split", "no placeholder {split}"),
+        (#"{"name": "official", "images": "{split}/img/{id}", "labels": "gt/{id}", "subsets": [{"name": "val", "placeholders": {"split": "Val"}}]}"#,
+         "layouts[0].subsets[0].placeholders.split", "the labels pattern has no placeholder {split}"),
         (#"{"name": "official", "images": "img/{id}", "labels": "gt/{id}", "variants": [{"name": "eroded", "labels": "{x}/{id}"}]}"#,
          "layouts[0].variants[0].labels", "must have the placeholders"),
     ])
