@@ -1,4 +1,5 @@
 import Foundation
+import LabelMaps
 
 /// One evaluated image: its id (the path relative to the ground-truth folder, without
 /// extension or suffix) and the two files that hold its labels.
@@ -40,15 +41,30 @@ public struct DatasetPairing: Sendable, Equatable {
     public var extraPredictions: [String]
 }
 
-/// Finds label-map PNGs under two folders and matches them by id.
+/// Finds label maps (and images) under folders and matches them by id.
+///
+/// Every raster file counts, whatever its container: `png`, `tif`, `tiff`, `jpg`, `jpeg` in any
+/// case (`RasterFileFormat`'s extensions). JPEG label files are listed like the others so that
+/// reading them fails with an explanation instead of their images silently losing ground truth.
 public enum DatasetScanner {
-    /// Lists `*.png` files under `directory` (or those with one of `extensions`, lower case without
-    /// the dot, matched without case), recursively, keyed by id. Symbolic links to folders
-    /// and files are followed (datasets are often linked in); a link that loops back into a
-    /// folder containing it is an error naming the link.
-    public static func labelFiles(
-        in directory: String, suffix: String, extensions: [String] = ["png"]
-    ) throws(HarnessError) -> [String: String] {
+    /// The file-name extensions discovery lists (lower case): those of every `RasterFileFormat`.
+    public static let rasterExtensions: [String] = RasterFileFormat.allCases.flatMap(\.extensions)
+
+    /// `relative` without its extension when the extension is a raster one, else nil.
+    static func rasterStem(_ relative: String) -> String? {
+        let ext = (relative as NSString).pathExtension
+        guard !ext.isEmpty, rasterExtensions.contains(ext.lowercased()) else { return nil }
+        return String(relative.dropLast(ext.count + 1))
+    }
+
+    /// What discovery looks for, for messages.
+    static var rasterDescription: String { rasterExtensions.joined(separator: ", ") }
+
+    /// Lists raster files under `directory`, recursively, keyed by id (the relative path without
+    /// extension and without `suffix`). Symbolic links to folders and files are followed
+    /// (datasets are often linked in); a link that loops back into a folder containing it is an
+    /// error naming the link. Two files with one id (`a.png` and `a.tif`) are an error naming both.
+    public static func labelFiles(in directory: String, suffix: String) throws(HarnessError) -> [String: String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: directory) {
@@ -56,13 +72,12 @@ public enum DatasetScanner {
             }
             throw HarnessError(.pairing, "\(directory): no such folder")
         }
-        guard isDirectory.boolValue else { throw HarnessError(.pairing, "\(directory): is a file, expected a folder of PNG label maps") }
+        guard isDirectory.boolValue else { throw HarnessError(.pairing, "\(directory): is a file, expected a folder of label maps") }
         var files: [String: String] = [:]
         for relative in try FolderWalk.files(under: directory) {
-            guard let ext = extensions.first(where: { relative.lowercased().hasSuffix("." + $0) }) else { continue }
+            guard var id = rasterStem(relative) else { continue }
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") { continue }
-            var id = String(relative.dropLast(ext.count + 1))
             if !suffix.isEmpty {
                 guard id.hasSuffix(suffix) else { continue }
                 id = String(id.dropLast(suffix.count))
@@ -82,11 +97,23 @@ public enum DatasetScanner {
         groundTruthDirectory: String, predictionDirectory: String, options: PairingOptions = PairingOptions()
     ) throws(HarnessError) -> DatasetPairing {
         let groundTruth = try labelFiles(in: groundTruthDirectory, suffix: options.groundTruthSuffix)
-        let predictions = try labelFiles(in: predictionDirectory, suffix: options.predictionSuffix)
         guard !groundTruth.isEmpty else {
-            throw HarnessError(.pairing, "\(groundTruthDirectory): no PNG label maps found"
-                + (options.groundTruthSuffix.isEmpty ? "" : " ending in \(options.groundTruthSuffix).png"))
+            throw HarnessError(.pairing, "\(groundTruthDirectory): no label maps (\(rasterDescription)) found"
+                + (options.groundTruthSuffix.isEmpty ? "" : " ending in \(options.groundTruthSuffix) before the extension"))
         }
+        let predictions = try labelFiles(in: predictionDirectory, suffix: options.predictionSuffix)
+        return try pair(
+            groundTruth: groundTruth, groundTruthSource: groundTruthDirectory, predictions: predictions,
+            predictionDirectory: predictionDirectory, options: options)
+    }
+
+    /// Matches ground truth (id → file) with predictions (id → file) found in `predictionDirectory`;
+    /// `groundTruthSource` names where the ground truth came from in messages.
+    public static func pair(
+        groundTruth: [String: String], groundTruthSource: String, predictions: [String: String],
+        predictionDirectory: String, options: PairingOptions = PairingOptions()
+    ) throws(HarnessError) -> DatasetPairing {
+        let groundTruthDirectory = groundTruthSource
         let missing = groundTruth.keys.filter { predictions[$0] == nil }.sorted()
         let extra = predictions.keys.filter { groundTruth[$0] == nil }.sorted()
         if !missing.isEmpty && !options.skipMissingPredictions {
@@ -126,7 +153,7 @@ public enum DatasetScanner {
 
 /// Why predictions may look missing when they are there under another name: files whose name is
 /// a missing image's id plus a suffix (`tile_0001_pred.png` → prediction suffix `_pred`), files
-/// with the id but another extension (`tile_0001.tif`: only PNGs are read), or ground-truth ids
+/// with the id but a non-raster extension (`tile_0001.npy`), or ground-truth ids
 /// that are a prediction's id plus a suffix (a ground-truth suffix). Says the first file it found and
 /// what to do, or nil when nothing explains the missing predictions.
 enum NamingHint {
@@ -144,9 +171,9 @@ enum NamingHint {
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") { continue }
             let stem = (relative as NSString).deletingPathExtension
-            let isPNG = relative.lowercased().hasSuffix(".png")
+            let isRaster = DatasetScanner.rasterStem(relative) != nil
             let path = (predictionDirectory as NSString).appendingPathComponent(relative)
-            if !isPNG {
+            if !isRaster {
                 var id = stem
                 if !options.predictionSuffix.isEmpty, id.hasSuffix(options.predictionSuffix) {
                     id = String(id.dropLast(options.predictionSuffix.count))
@@ -154,7 +181,7 @@ enum NamingHint {
                 if otherExtension == nil, missingSet.contains(id) { otherExtension = path }
                 continue
             }
-            // A PNG already matched (its id is a ground-truth id) explains nothing.
+            // A raster file already matched (its id is a ground-truth id) explains nothing.
             var ownID = stem
             if !options.predictionSuffix.isEmpty, ownID.hasSuffix(options.predictionSuffix) {
                 ownID = String(ownID.dropLast(options.predictionSuffix.count))
@@ -178,7 +205,7 @@ enum NamingHint {
             return "found \(best.value.example) — use \(setting: .predictionSuffix(best.key))\(explained)"
         }
         if let otherExtension {
-            return "found \(otherExtension) — predictions are read from PNG files only; save them as PNG label maps"
+            return "found \(otherExtension) — predictions are read from raster files only (\(DatasetScanner.rasterDescription)); save them as PNG label maps"
         }
         // Ground truth named `<id><suffix>.png`, predictions `<id>.png`.
         let extraSet = Set(extra)

@@ -29,24 +29,46 @@ public protocol ImagePredictor {
 public struct EvaluationDataset: Sendable {
     public let imageDirectory: String
     public let groundTruthDirectory: String
+    /// The images a release layout or pairs file listed (docs/dataset-layouts.md), used instead
+    /// of the two folders; nil for `images/` and `gt/`.
+    public let listed: ListedDataset?
 
     /// `root/images` and `root/gt`, the layout `ovseg demo` writes.
     public init(root: String) {
         imageDirectory = (root as NSString).appendingPathComponent("images")
         groundTruthDirectory = (root as NSString).appendingPathComponent("gt")
+        listed = nil
     }
 
     public init(imageDirectory: String, groundTruthDirectory: String) {
         self.imageDirectory = imageDirectory
         self.groundTruthDirectory = groundTruthDirectory
+        listed = nil
+    }
+
+    /// The images a layout or pairs file listed; each must have its image file.
+    public init(listed: ListedDataset) {
+        imageDirectory = listed.root
+        groundTruthDirectory = listed.root
+        self.listed = listed
     }
 
     /// Pairs every ground truth with its image; an unmatched file on either side is an error naming it.
+    /// For a listed dataset, the listed pairs (suffixes do not apply: the layout or file names the files).
     public func pairs(groundTruthSuffix: String = "", imageSuffix: String = "") throws(HarnessError) -> [ImagePair] {
+        if let listed {
+            var pairs: [ImagePair] = []
+            for image in listed.images {
+                guard let imagePath = image.imagePath else {
+                    throw HarnessError(.pairing, file: listed.root, "\(listed.root): image \(image.id) has no image file listed")
+                }
+                pairs.append(ImagePair(id: image.id, groundTruthPath: image.labelPath, predictionPath: imagePath))
+            }
+            return pairs
+        }
         let groundTruth = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
-        // Images in any container `RasterImage` recognises (PNG, JPEG; TIFF refused when read).
-        let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix, extensions: RasterImage.extensions)
-        guard !groundTruth.isEmpty else { throw HarnessError(.pairing, file: groundTruthDirectory, "\(groundTruthDirectory): no PNG ground truth found") }
+        let images = try DatasetScanner.labelFiles(in: imageDirectory, suffix: imageSuffix)
+        guard !groundTruth.isEmpty else { throw HarnessError(.pairing, file: groundTruthDirectory, "\(groundTruthDirectory): no ground truth (\(DatasetScanner.rasterDescription)) found") }
         let withoutImage = groundTruth.keys.filter { images[$0] == nil }.sorted()
         if !withoutImage.isEmpty {
             throw HarnessError(.pairing, file: imageDirectory,
@@ -229,7 +251,8 @@ public enum ModelEvaluation {
             dataset: DatasetInfo(
                 groundTruthDirectory: dataset.groundTruthDirectory,
                 predictionDirectory: savePredictions ?? "(in memory: \(dataset.imageDirectory))",
-                images: records, missingPredictions: [], extraPredictions: [], sizeMismatches: []),
+                images: records, missingPredictions: [], extraPredictions: [], sizeMismatches: [],
+                origin: dataset.listed?.origin),
             shard: options.shard.map { ShardInfo(indices: [$0.index], count: $0.count, partial: false) },
             matrix: matrix,
             images: records,

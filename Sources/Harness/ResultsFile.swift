@@ -90,7 +90,7 @@ public enum ResultsFile {
             ("missing_predictions", strings(record.dataset.missingPredictions)),
             ("extra_predictions", strings(record.dataset.extraPredictions)),
             ("size_mismatches", strings(record.dataset.sizeMismatches)),
-        ]))
+        ] + originEntries(record.dataset.origin)))
         if let shard = record.shard {
             root["shard"] = .object(JSONObject([
                 ("indices", ints(shard.indices)), ("count", .int(Int64(shard.count))), ("partial", .bool(shard.partial)),
@@ -345,7 +345,8 @@ public enum ResultsFile {
             groundTruthFilesFingerprint: try reader.optionalString(datasetObject, "dataset.ground_truth_files_fingerprint"),
             missingPredictions: try reader.strings(datasetObject, "dataset.missing_predictions"),
             extraPredictions: try reader.strings(datasetObject, "dataset.extra_predictions"),
-            sizeMismatches: try reader.strings(datasetObject, "dataset.size_mismatches"))
+            sizeMismatches: try reader.strings(datasetObject, "dataset.size_mismatches"),
+            origin: try readOrigin(datasetObject, reader))
 
         var shard: ShardInfo?
         if let shardValue = root["shard"], !shardValue.isNull {
@@ -564,5 +565,37 @@ struct FieldReader {
             result.append(rgb)
         }
         return result
+    }
+}
+
+// MARK: - Where a listed dataset's files came from (docs/dataset-layouts.md §6)
+
+extension ResultsFile {
+    /// `dataset.layout` ({name, subset?, label_variant?}) and `dataset.pairs_file`, written only
+    /// when the files were listed by a layout or a pairs file.
+    static func originEntries(_ origin: DatasetOrigin?) -> [(String, JSONValue)] {
+        guard let origin else { return [] }
+        var entries: [(String, JSONValue)] = []
+        if let layout = origin.layout {
+            var fields: [(String, JSONValue)] = [("name", .string(layout))]
+            if let subset = origin.subset { fields.append(("subset", .string(subset))) }
+            if let variant = origin.labelVariant { fields.append(("label_variant", .string(variant))) }
+            entries.append(("layout", .object(JSONObject(fields))))
+        }
+        if let pairsFile = origin.pairsFile { entries.append(("pairs_file", .string(pairsFile))) }
+        return entries
+    }
+
+    /// The origin of an ovseg-results/1 file; nil in files without `dataset.layout`/`dataset.pairs_file`.
+    static func readOrigin(_ dataset: JSONObject, _ reader: FieldReader) throws(HarnessError) -> DatasetOrigin? {
+        var origin = DatasetOrigin()
+        if let value = dataset["layout"], !value.isNull {
+            let layout = try reader.object(value, "dataset.layout")
+            origin.layout = try reader.string(layout, "dataset.layout.name")
+            origin.subset = try reader.optionalString(layout, "dataset.layout.subset")
+            origin.labelVariant = try reader.optionalString(layout, "dataset.layout.label_variant")
+        }
+        origin.pairsFile = try reader.optionalString(dataset, "dataset.pairs_file")
+        return origin == DatasetOrigin() ? nil : origin
     }
 }

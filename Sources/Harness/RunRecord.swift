@@ -154,12 +154,17 @@ public struct DatasetInfo: Sendable, Equatable {
     public var missingPredictions: [String]
     public var extraPredictions: [String]
     public var sizeMismatches: [String]
+    /// The release layout (and subset, label variant) or pairs file the files were listed by;
+    /// nil when ground truth was a folder (docs/dataset-layouts.md §6).
+    public var origin: DatasetOrigin?
 
     public init(
         groundTruthDirectory: String, predictionDirectory: String, fingerprint: String,
         groundTruthFilesFingerprint: String? = nil,
-        missingPredictions: [String] = [], extraPredictions: [String] = [], sizeMismatches: [String] = []
+        missingPredictions: [String] = [], extraPredictions: [String] = [], sizeMismatches: [String] = [],
+        origin: DatasetOrigin? = nil
     ) {
+        self.origin = origin
         self.groundTruthDirectory = groundTruthDirectory
         self.predictionDirectory = predictionDirectory
         self.fingerprint = fingerprint
@@ -173,7 +178,8 @@ public struct DatasetInfo: Sendable, Equatable {
     /// hash, otherwise (images read from older files) file-based only, as older files had it.
     public init(
         groundTruthDirectory: String, predictionDirectory: String, images: [ImageRecord],
-        missingPredictions: [String] = [], extraPredictions: [String] = [], sizeMismatches: [String] = []
+        missingPredictions: [String] = [], extraPredictions: [String] = [], sizeMismatches: [String] = [],
+        origin: DatasetOrigin? = nil
     ) {
         let files = Fingerprint.dataset(images.map { ($0.id, $0.groundTruthSHA256) })
         let labels = images.map { image in image.groundTruthLabelsSHA256.map { (image.id, $0) } }
@@ -181,12 +187,13 @@ public struct DatasetInfo: Sendable, Equatable {
             self.init(
                 groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
                 fingerprint: Fingerprint.labels(labels.compactMap { $0 }), groundTruthFilesFingerprint: files,
-                missingPredictions: missingPredictions, extraPredictions: extraPredictions, sizeMismatches: sizeMismatches)
+                missingPredictions: missingPredictions, extraPredictions: extraPredictions, sizeMismatches: sizeMismatches,
+                origin: origin)
         } else {
             self.init(
                 groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
                 fingerprint: files, missingPredictions: missingPredictions, extraPredictions: extraPredictions,
-                sizeMismatches: sizeMismatches)
+                sizeMismatches: sizeMismatches, origin: origin)
         }
     }
 

@@ -60,9 +60,55 @@ public enum Scorer {
         command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
-        var pairing = try DatasetScanner.pair(
+        let pairing = try DatasetScanner.pair(
             groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
             options: options.pairing)
+        return try score(
+            pairing: pairing, groundTruthSource: groundTruthDirectory, predictionSource: predictionDirectory, origin: nil,
+            options: options, command: command, progress: progress, start: start)
+    }
+
+    /// Scores the images a layout or pairs file listed (docs/dataset-layouts.md). Predictions are
+    /// the pairs file's `prediction` column when `predictionDirectory` is nil; otherwise the files
+    /// in that folder, matched by image id or by the label or image file's stem
+    /// (`ListedDataset.predictionsByID`), with the same skip options as folder pairing.
+    public static func score(
+        dataset: ListedDataset, predictionDirectory: String?, options: ScoreOptions,
+        command: [String] = Provenance.invocation, progress: (any ScoringProgress)? = nil
+    ) throws(HarnessError) -> RunRecord {
+        let start = DispatchTime.now()
+        let pairing: DatasetPairing
+        let predictionSource: String
+        if let predictionDirectory {
+            let found = try DatasetScanner.labelFiles(in: predictionDirectory, suffix: options.pairing.predictionSuffix)
+            pairing = try DatasetScanner.pair(
+                groundTruth: dataset.labelFiles, groundTruthSource: dataset.root,
+                predictions: try dataset.predictionsByID(found, folder: predictionDirectory),
+                predictionDirectory: predictionDirectory, options: options.pairing)
+            predictionSource = predictionDirectory
+        } else {
+            var pairs: [ImagePair] = []
+            for image in dataset.images {
+                guard let prediction = image.predictionPath else {
+                    throw HarnessError(.pairing, file: dataset.root,
+                        "\(dataset.root): image \(image.id) has no prediction file; give --pred DIR or a prediction column")
+                }
+                pairs.append(ImagePair(id: image.id, groundTruthPath: image.labelPath, predictionPath: prediction))
+            }
+            pairing = DatasetPairing(pairs: pairs, missingPredictions: [], extraPredictions: [])
+            predictionSource = "(listed in \(dataset.root))"
+        }
+        return try score(
+            pairing: pairing, groundTruthSource: dataset.root, predictionSource: predictionSource, origin: dataset.origin,
+            options: options, command: command, progress: progress, start: start)
+    }
+
+    static func score(
+        pairing: DatasetPairing, groundTruthSource: String, predictionSource: String, origin: DatasetOrigin?,
+        options: ScoreOptions, command: [String], progress: (any ScoringProgress)?, start: DispatchTime
+    ) throws(HarnessError) -> RunRecord {
+        var pairing = pairing
+        let groundTruthDirectory = groundTruthSource, predictionDirectory = predictionSource
         if let shard = options.shard {
             pairing.pairs = pairing.pairs.filter { shard.contains($0.id) }
             pairing.missingPredictions = pairing.missingPredictions.filter { shard.contains($0) }
@@ -109,7 +155,7 @@ public enum Scorer {
             dataset: DatasetInfo(
                 groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory,
                 images: records, missingPredictions: pairing.missingPredictions, extraPredictions: pairing.extraPredictions,
-                sizeMismatches: final.sizeMismatches.sorted()),
+                sizeMismatches: final.sizeMismatches.sorted(), origin: origin),
             shard: options.shard.map { ShardInfo(indices: [$0.index], count: $0.count, partial: false) },
             matrix: final.matrix,
             images: records,

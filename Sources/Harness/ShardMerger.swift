@@ -120,7 +120,8 @@ public enum ShardMerger {
             dataset: DatasetInfo(
                 groundTruthDirectory: first.record.dataset.groundTruthDirectory,
                 predictionDirectory: first.record.dataset.predictionDirectory,
-                images: images, missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted()),
+                images: images, missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted(),
+                origin: first.record.dataset.origin),
             shard: shardInfo, matrix: matrix, images: images, provenance: provenance, featureDrift: drift)
     }
 }

@@ -37,7 +37,7 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     /// The 1-based shard an image id belongs to among `count` shards: the first 8 bytes of
     /// SHA-256 of the id's UTF-8 bytes, read as a big-endian UInt64, modulo `count`, plus one.
-    /// The id is the ground-truth file's path relative to its folder, without `.png` and without
+    /// The id is the ground-truth file's path relative to its folder, without its extension and without
     /// the ground-truth suffix, with `/` between folders.
     public static func assignment(of id: String, count: Int) -> Int {
         let digest = SHA256.digest(Array(id.utf8))
@@ -63,8 +63,8 @@ extension Shard {
     public func imageIDs(groundTruthDirectory: String, groundTruthSuffix: String = "") throws(HarnessError) -> [String] {
         let files = try DatasetScanner.labelFiles(in: groundTruthDirectory, suffix: groundTruthSuffix)
         guard !files.isEmpty else {
-            throw HarnessError(.shard, "\(groundTruthDirectory): no PNG label maps found"
-                + (groundTruthSuffix.isEmpty ? "" : " ending in \(groundTruthSuffix).png"))
+            throw HarnessError(.shard, "\(groundTruthDirectory): no label maps (\(DatasetScanner.rasterDescription)) found"
+                + (groundTruthSuffix.isEmpty ? "" : " ending in \(groundTruthSuffix) before the extension"))
         }
         return selecting(files.keys)
     }

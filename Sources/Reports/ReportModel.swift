@@ -473,6 +473,7 @@ public struct ReportSection: Sendable {
         lines.append(("Out-of-range values", "ground truth: \(p.outOfRangeGroundTruth.rawValue), prediction: \(p.outOfRangePrediction.rawValue)"))
         lines.append(("Dataset", "\(record.images.count) images, fingerprint \(record.dataset.fingerprint)"))
         lines.append(("Ground truth", record.dataset.groundTruthDirectory))
+        if let origin = record.dataset.origin { lines.append(("Files listed by", origin.summary)) }
         return lines
     }
 

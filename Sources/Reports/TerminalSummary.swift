@@ -21,6 +21,7 @@ public enum TerminalSummary {
             "\(record.method) — \(record.vocabulary.name), \(record.images.count) images"
                 + (skipped > 0 ? " (\(skipped) skipped)" : "") + ", presence policy \(record.policy.presence.rawValue)")
         lines += SkippedFiles.sentences(record)
+        if let origin = record.dataset.origin { lines.append("files: \(origin.summary)") }
         let header = pad("class", nameWidth) + "  split    " + left("IoU", 7) + left("Acc", 8) + left("F1", 8) + left("GT px", 12) + left("pred px", 12)
         lines.append(header)
         lines.append(String(repeating: "─", count: header.count))

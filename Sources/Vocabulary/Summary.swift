@@ -38,6 +38,7 @@ extension Vocabulary {
             lines.append("    unseen: " + split.unseen.joined(separator: ", "))
             if let source = split.source { lines.append("    source: \(source)") }
         }
+        lines += layoutSummaryLines
         return lines.joined(separator: "\n")
     }
 

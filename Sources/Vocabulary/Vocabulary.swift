@@ -29,13 +29,16 @@ public struct Vocabulary: Hashable, Sendable {
     public let fingerprint: String
     /// The file it was loaded from, as named in error messages.
     public let file: String
+    /// Release layouts (`--layout NAME`, docs/dataset-layouts.md); not part of the fingerprint,
+    /// since where files lie does not change how their pixels are counted.
+    public let layouts: [DatasetLayout]
 
     /// Name or synonym (trimmed, lower-cased) → class id. Unique by validation.
     private let idsByName: [String: Int]
 
     init(key: String, name: String, description: String, classes: [VocabularyClass],
          encoding: LabelEncoding, background: BackgroundPolicy, promptTemplates: [String],
-         splits: [ClassSplit], sources: [String], notes: String?, file: String) {
+         splits: [ClassSplit], sources: [String], notes: String?, file: String, layouts: [DatasetLayout] = []) {
         self.key = key
         self.name = name
         self.description = description
@@ -47,6 +50,7 @@ public struct Vocabulary: Hashable, Sendable {
         self.sources = sources
         self.notes = notes
         self.file = file
+        self.layouts = layouts
         var index: [String: Int] = [:]
         for vocabularyClass in classes {
             for text in vocabularyClass.allNames {

@@ -22,7 +22,7 @@ struct UnknownKeyError: Error {
     var allowed: [String]
 }
 
-private func rejectUnknownKeys(_ decoder: Decoder, allowed: [String]) throws {
+func rejectUnknownKeys(_ decoder: Decoder, allowed: [String]) throws {
     let container = try decoder.container(keyedBy: AnyCodingKey.self)
     let allowedSet = Set(allowed)
     for key in container.allKeys where !allowedSet.contains(key.stringValue) {
@@ -37,7 +37,7 @@ struct SchemaProbe: Decodable {
 
 struct RawVocabularyFile: Decodable {
     static let allowedKeys = ["schema", "key", "name", "description", "classes", "label_encoding",
-                              "background", "prompt_templates", "splits", "sources", "notes"]
+                              "background", "prompt_templates", "splits", "sources", "notes", "layouts"]
     var schema: String
     var key: String
     var name: String
@@ -49,9 +49,11 @@ struct RawVocabularyFile: Decodable {
     var splits: [RawSplit]
     var sources: [String]
     var notes: String?
+    /// Release layouts (docs/dataset-layouts.md); optional, decoded in DatasetLayoutFile.swift.
+    var layouts: [RawLayout]
 
     enum CodingKeys: String, CodingKey {
-        case schema, key, name, description, classes, background, splits, sources, notes
+        case schema, key, name, description, classes, background, splits, sources, notes, layouts
         case labelEncoding = "label_encoding"
         case promptTemplates = "prompt_templates"
     }
@@ -70,6 +72,7 @@ struct RawVocabularyFile: Decodable {
         splits = try c.decode([RawSplit].self, forKey: .splits)
         sources = try c.decode([String].self, forKey: .sources)
         notes = try c.decodeIfPresent(String.self, forKey: .notes)
+        layouts = try c.decodeIfPresent([RawLayout].self, forKey: .layouts) ?? []
     }
 }
 

@@ -94,10 +94,11 @@ private struct SemanticChecker {
         let background = checkBackground(raw.background, nameIndex: nameIndex, classes: classes)
         checkTemplates(raw.promptTemplates)
         let splits = checkSplits(raw.splits, nameIndex: nameIndex, classes: classes)
+        let layouts = LayoutValidation.check(raw.layouts, file: file, problems: &problems)
         guard problems.isEmpty, let encoding, let background else { return nil }
         return Vocabulary(key: raw.key, name: raw.name, description: raw.description, classes: classes,
                           encoding: encoding, background: background, promptTemplates: raw.promptTemplates,
-                          splits: splits, sources: raw.sources, notes: raw.notes, file: file)
+                          splits: splits, sources: raw.sources, notes: raw.notes, file: file, layouts: layouts)
     }
 
     mutating func checkKey(_ key: String) {

@@ -47,6 +47,12 @@ struct Eval: ParsableCommand {
                   --save-predictions pred -o sgseg.ovseg.json
               ovseg eval --vocab isaid --data val --checkpoint clip-vit-base-patch16/ \\
                   -o segearth.ovseg.json
+              ovseg eval --vocab potsdam --data Potsdam --layout official --subset val \\
+                  --checkpoint sgseg.safetensors -o sgseg.ovseg.json
+
+            --data DIR --layout NAME finds images and ground truth as the vocabulary's release layout \
+            lays them out (--subset, --eroded-boundary); --pairs FILE lists them in a CSV with image and \
+            label columns (docs/dataset-layouts.md).
             """)
 
     @OptionGroup var options: ScoringOptions
@@ -54,8 +60,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Matrix products: reproducible (ovseg's own kernels: the same bits on every x86-64 CPU and thread count, default) or openblas (OpenBLAS's kernel for this CPU; last bits may differ between CPUs). See docs/reproducibility.md.")
     var arithmetic: GEMMArithmetic = .reproducible
 
-    @Option(help: "Dataset folder with images/ and gt/ subfolders.")
-    var data: String
+    @Option(help: "Dataset folder with images/ and gt/ subfolders; with --layout NAME, the folder the release is unpacked in.")
+    var data: String?
+
+    @OptionGroup var listing: DatasetLayoutOptions
 
     @Option(help: "Checkpoint: a safetensors file (SGSeg, CAT-Seg or a plain CLIP), a torch.save .pth/.pt/.bin converted in memory, or for a CLIP a Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json and its shards).")
     var checkpoint: String
@@ -152,9 +160,22 @@ struct Eval: ParsableCommand {
                      ("--long-side", longSide != nil), ("--crop", crop != nil), ("--stride", stride != nil)],
                     in: "sgseg or catseg")
             }
+            try listing.validate(data: data, gt: nil)
+            if listing.listsFiles && !(options.suffixes.gtSuffix.isEmpty && options.suffixes.predSuffix.isEmpty) {
+                throw ValidationError("--gt-suffix and --pred-suffix do not apply with --layout or --pairs: they name the files themselves")
+            }
+            let scoring = try options.scoreOptions(method: method ?? MethodName.forCheckpoint(checkpoint))
+            let dataset: EvaluationDataset
+            if let listed = try listing.listed(vocabulary: scoring.vocabulary, data: data, needsImages: true, needsPredictions: false) {
+                dataset = EvaluationDataset(listed: listed)
+            } else if let data {
+                dataset = EvaluationDataset(root: data)
+            } else {
+                throw ValidationError("give --data DIR (images/ and gt/, or a release with --layout NAME) or --pairs FILE")
+            }
             let request = EvaluationRequest(
-                checkpoint: checkpoint, dataset: EvaluationDataset(root: data),
-                scoring: try options.scoreOptions(method: method ?? MethodName.forCheckpoint(checkpoint)),
+                checkpoint: checkpoint, dataset: dataset,
+                scoring: scoring,
                 mode: resolved,
                 segmenter: SegmenterOptions(
                     pooling: pooling ?? 1, inference: inference ?? .sliding, templates: template.isEmpty ? nil : template,

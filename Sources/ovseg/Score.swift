@@ -58,7 +58,8 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score a folder of predicted label maps against ground truth.",
         discussion: """
-            Files are matched by their path relative to each folder, without extension. Gray and palette \
+            Files are matched by their path relative to each folder, without extension (png, tif, tiff, \
+            jpg, jpeg: a JPEG label is listed, so it is an error rather than a skipped image). Gray and palette \
             PNGs hold class ids; RGB PNGs hold the vocabulary's colours. Writes a results file \
             (schema ovseg-results/1) atomically and prints a per-class table.
 
@@ -69,16 +70,27 @@ struct Score: ParsableCommand {
               ovseg score --vocab potsdam --gt gt --pred pred --shard 2/8 -o s2.ovseg.json
               ovseg score --vocab potsdam --gt gt --pred pred --split-file my-split.json \\
                   -o run.ovseg.json
+              ovseg score --vocab vaihingen --data Vaihingen --layout official --subset val \\
+                  --eroded-boundary --pred pred -o run.ovseg.json
+              ovseg score --vocab potsdam --pairs pairs.csv -o run.ovseg.json
+
+            With --data DIR --layout NAME, the ground truth is found as the vocabulary's release \
+            layout lays it out (--subset, --eroded-boundary choose tiles and labels); with --pairs \
+            FILE, a CSV lists the files. See docs/dataset-layouts.md.
             """)
 
     @OptionGroup var options: ScoringOptions
     @OptionGroup var files: PredictionFileOptions
+    @OptionGroup var listing: DatasetLayoutOptions
 
-    @Option(help: "Folder of ground-truth label maps (PNG).")
-    var gt: String
+    @Option(help: "Folder of ground-truth label maps (png, tif, tiff).")
+    var gt: String?
 
-    @Option(help: "Folder of predicted label maps (PNG).")
-    var pred: String
+    @Option(help: "With --layout: the folder the dataset release is unpacked in (without --layout: a folder with gt/).")
+    var data: String?
+
+    @Option(help: "Folder of predicted label maps (png, tif, tiff); with --layout or --pairs, named by image id or by the label or image file's name.")
+    var pred: String?
 
     @Option(help: "Method name recorded in the results file (default: the prediction folder's name).")
     var method: String?
@@ -91,9 +103,31 @@ struct Score: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            let name = method ?? URL(fileURLWithPath: pred).standardizedFileURL.lastPathComponent
+            try listing.validate(data: data, gt: gt)
+            if listing.listsFiles && !options.suffixes.gtSuffix.isEmpty {
+                throw ValidationError("--gt-suffix does not apply with --layout or --pairs: they name the label files themselves")
+            }
+            let folderName = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent }
+            if listing.listsFiles {
+                let defaultName = pred.map(folderName)
+                    ?? listing.pairs.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "predictions"
+                if listing.layout != nil && pred == nil {
+                    throw ValidationError("--layout lists the ground truth: give the predictions with --pred DIR")
+                }
+                let scoring = try options.scoreOptions(method: method ?? defaultName, files: files)
+                guard let dataset = try listing.listed(
+                    vocabulary: scoring.vocabulary, data: data, needsImages: false, needsPredictions: pred == nil)
+                else { throw ValidationError("--layout NAME needs --data DIR, the folder the release is unpacked in") }
+                let record = try Scorer.score(
+                    dataset: dataset, predictionDirectory: pred, options: scoring, progress: options.progress)
+                try writeResults(record, to: output, quiet: quiet)
+                return
+            }
+            guard let pred else { throw ValidationError("give the predictions with --pred DIR") }
+            let groundTruth = try GroundTruthSource(gt: gt, data: data).groundTruthDirectory
             let record = try Scorer.score(
-                groundTruthDirectory: gt, predictionDirectory: pred, options: try options.scoreOptions(method: name, files: files),
+                groundTruthDirectory: groundTruth, predictionDirectory: pred,
+                options: try options.scoreOptions(method: method ?? folderName(pred), files: files),
                 progress: options.progress)
             try writeResults(record, to: output, quiet: quiet)
         }

@@ -41,8 +41,30 @@ struct NamingHintTests {
         let scratch = try Scratch()
         let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
         try touch(gt, ["tile_0001.png", "tile_0002.png"])
-        try touch(pred, ["tile_0001.tif", "tile_0002.tif"])
-        expectFailure(containing: "found \(pred)/tile_0001.tif — predictions are read from PNG files only") {
+        try touch(pred, ["tile_0001.npy", "tile_0002.npy"])
+        expectFailure(containing: "found \(pred)/tile_0001.npy — predictions are read from raster files only (png, tif, tiff, jpg, jpeg)") {
+            try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
+        }
+    }
+
+    /// TIFF and JPEG files are listed like PNGs (whether they can be read is the reader's business),
+    /// with ids that drop any raster extension in any case.
+    @Test func rasterExtensionsArePaired() throws {
+        let scratch = try Scratch()
+        let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
+        try touch(gt, ["a.tif", "b.TIFF", "c.png", "d.jpg", "notes.txt"])
+        try touch(pred, ["a.png", "b.png", "c.tif", "d.JPEG"])
+        let pairing = try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
+        #expect(pairing.pairs.map(\.id) == ["a", "b", "c", "d"])
+        #expect(pairing.pairs.map { ($0.groundTruthPath as NSString).lastPathComponent } == ["a.tif", "b.TIFF", "c.png", "d.jpg"])
+    }
+
+    @Test func oneIdWithTwoExtensionsIsAnError() throws {
+        let scratch = try Scratch()
+        let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
+        try touch(gt, ["a.png", "a.tif"])
+        try touch(pred, ["a.png"])
+        expectFailure(containing: "two files have the image id \"a\"") {
             try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
         }
     }

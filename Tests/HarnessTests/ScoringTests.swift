@@ -156,7 +156,7 @@ struct ScoringTests {
         let empty = try scratch.folder("empty")
         let vocabulary = try Vocabulary.load(key: "potsdam")
         let options = ScoreOptions(vocabulary: vocabulary, method: "m")
-        expectFailure(containing: "no PNG label maps") {
+        expectFailure(containing: "no label maps (png, tif, tiff, jpg, jpeg) found") {
             try Scorer.score(groundTruthDirectory: empty, predictionDirectory: empty, options: options)
         }
         expectFailure(containing: "no such folder") {
