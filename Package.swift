@@ -23,13 +23,17 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJSONC", pkgConfig: "json-c", providers: [.apt(["libjson-c-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         // libpng's classic API reports errors by longjmp, which Swift cannot host; this keeps setjmp in C.
         .target(name: "CPNGRaw", dependencies: ["CPNG"]),
+        // libtiff reports errors through va_list callbacks and reads tags with a variadic call:
+        // this keeps both in C (per-handle error buffer, warnings dropped).
+        .target(name: "CTIFFShim", dependencies: ["CTIFF"]),
 
         .target(name: "FileOutput"),
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         .target(name: "JSON", dependencies: ["CJSONC", "FileOutput"]),
-        .target(name: "LabelMaps", dependencies: ["CPNGRaw"]),
+        .target(name: "LabelMaps", dependencies: ["CPNGRaw", "CTIFFShim"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
         .target(name: "CHeap"),

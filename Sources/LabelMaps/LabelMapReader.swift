@@ -1,6 +1,6 @@
 import CPNGRaw
 
-/// Reads label-map PNGs into `LabelMap`s.
+/// Reads label-map files (PNG, and TIFF through `TIFFLabelReader`) into `LabelMap`s.
 ///
 /// The file's own colour type decides how pixels become values:
 /// - gray (1/2/4-bit unpacked without scaling, 8- or 16-bit): the gray value;
@@ -21,10 +21,28 @@ public enum LabelMapReader {
         try decode(bytes: FileBytes.read(path: path), name: path, colors: colors, maxPixels: maxPixels)
     }
 
-    /// Decodes a label-map PNG held in memory; `name` identifies it in error messages.
-    /// Use this when the caller also needs the bytes (e.g. to hash them).
+    /// Decodes a label map held in memory; `name` identifies it in error messages.
+    /// Use this when the caller also needs the bytes (e.g. to hash them). The container is
+    /// recognised by its signature: TIFF goes to `TIFFLabelReader` (docs/label-files.md §1),
+    /// JPEG is refused (lossy), anything else to libpng.
     public static func decode(bytes: [UInt8], name: String, colors: ColorTable?,
                               maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
+        switch RasterFileFormat.sniff(bytes) {
+        case .tiff: return try TIFFLabelReader(bytes: bytes, name: name, colors: colors, maxPixels: maxPixels).readRemaining()
+        case .jpeg: throw jpegRefusal(name: name)
+        case .png, nil: return try decodePNG(bytes: bytes, name: name, colors: colors, maxPixels: maxPixels)
+        }
+    }
+
+    /// The error for a JPEG given as a label file.
+    static func jpegRefusal(name: String) -> LabelMapError {
+        LabelMapError(.unsupportedLayout, file: name,
+                      detail: "is a JPEG file; JPEG is lossy: label files must be lossless (PNG or TIFF), "
+                          + "since compression artefacts change class values and colours at every edge")
+    }
+
+    private static func decodePNG(bytes: [UInt8], name: String, colors: ColorTable?,
+                                  maxPixels: Int) throws -> LabelMap {
         try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
             let width = Int(image.width)
             let height = Int(image.height)
