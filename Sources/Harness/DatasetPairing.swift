@@ -1,4 +1,5 @@
 import Foundation
+import LabelMaps
 
 /// One evaluated image: its id (the path relative to the ground-truth folder, without
 /// extension or suffix) and the two files that hold its labels.
@@ -56,10 +57,12 @@ public enum DatasetScanner {
         guard isDirectory.boolValue else { throw HarnessError(.pairing, "\(directory): is a file, expected a folder of PNG label maps") }
         var files: [String: String] = [:]
         for relative in try FolderWalk.files(under: directory) {
-            guard relative.lowercased().hasSuffix(".png") else { continue }
+            // PNG and TIFF label files (docs/label-files.md §1).
+            let ext = (relative as NSString).pathExtension
+            guard let format = RasterFileFormat(extension: ext), format != .jpeg else { continue }
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") { continue }
-            var id = String(relative.dropLast(4))
+            var id = String(relative.dropLast(ext.count + 1))
             if !suffix.isEmpty {
                 guard id.hasSuffix(suffix) else { continue }
                 id = String(id.dropLast(suffix.count))
@@ -141,7 +144,7 @@ enum NamingHint {
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") { continue }
             let stem = (relative as NSString).deletingPathExtension
-            let isPNG = relative.lowercased().hasSuffix(".png")
+            let isPNG = RasterFileFormat(extension: (relative as NSString).pathExtension).map { $0 != .jpeg } ?? false
             let path = (predictionDirectory as NSString).appendingPathComponent(relative)
             if !isPNG {
                 var id = stem
