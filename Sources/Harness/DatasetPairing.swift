@@ -126,7 +126,7 @@ public enum DatasetScanner {
 
 /// Why predictions may look missing when they are there under another name: files whose name is
 /// a missing image's id plus a suffix (`tile_0001_pred.png` → prediction suffix `_pred`), files
-/// with the id but another extension (`tile_0001.tif`: only PNGs are read), or ground-truth ids
+/// with the id but another extension (`tile_0001.jpg`: only PNG and TIFF are read), or ground-truth ids
 /// that are a prediction's id plus a suffix (a ground-truth suffix). Says the first file it found and
 /// what to do, or nil when nothing explains the missing predictions.
 enum NamingHint {
@@ -178,7 +178,7 @@ enum NamingHint {
             return "found \(best.value.example) — use \(setting: .predictionSuffix(best.key))\(explained)"
         }
         if let otherExtension {
-            return "found \(otherExtension) — predictions are read from PNG files only; save them as PNG label maps"
+            return "found \(otherExtension) — predictions are read from PNG and TIFF files only; save them as PNG or TIFF label maps"
         }
         // Ground truth named `<id><suffix>.png`, predictions `<id>.png`.
         let extraSet = Set(extra)

@@ -269,7 +269,7 @@ public enum ResultsFile {
     }
 
     private static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }
-    /// GeoTIFF tags under snake-case keys, only those present (docs/results-file.md §3).
+    /// GeoTIFF tags under snake-case keys, only those present (docs/results-file.md §2.11).
     static func encodeGeoreferencing(_ geo: Georeferencing) -> JSONValue {
         func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .double($0) }) }
         var fields: [(String, JSONValue)] = []

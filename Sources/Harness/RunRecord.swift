@@ -226,7 +226,7 @@ public struct ImageRecord: Sendable, Equatable {
     /// the file encoding. Nil for images read from files written before it existed.
     public var groundTruthLabelsSHA256: String?
     /// The ground-truth file's GeoTIFF tags as stored (not interpreted); nil for files without
-    /// them, PNG files and older results files (docs/results-file.md §3).
+    /// them, PNG files and older results files (docs/results-file.md §2.11).
     public var georeferencing: Georeferencing?
 
     public init(

@@ -1,6 +1,6 @@
 /// The GeoTIFF georeferencing tags of a label file, kept as stored: ovseg does not interpret them
 /// (labels are compared pixel by pixel), it records them so a results file says where each
-/// image lies (docs/results-file.md §3). Each field is nil when its tag is absent.
+/// image lies (docs/results-file.md §2.11). Each field is nil when its tag is absent.
 public struct Georeferencing: Sendable, Equatable {
     /// ModelPixelScaleTag (33550): ScaleX, ScaleY, ScaleZ.
     public var modelPixelScale: [Double]?

@@ -41,8 +41,8 @@ struct NamingHintTests {
         let scratch = try Scratch()
         let gt = try scratch.folder("gt"), pred = try scratch.folder("pred")
         try touch(gt, ["tile_0001.png", "tile_0002.png"])
-        try touch(pred, ["tile_0001.tif", "tile_0002.tif"])
-        expectFailure(containing: "found \(pred)/tile_0001.tif — predictions are read from PNG files only") {
+        try touch(pred, ["tile_0001.jpg", "tile_0002.jpg"])
+        expectFailure(containing: "found \(pred)/tile_0001.jpg — predictions are read from PNG and TIFF files only") {
             try DatasetScanner.pair(groundTruthDirectory: gt, predictionDirectory: pred)
         }
     }
