@@ -42,6 +42,8 @@ public final class TIFFLabelReader: LabelBandReader {
 
     private let handle: OpaquePointer
     private let reading: Reading
+    /// The file's layout in PNG terms, for raw sample access (`RawSamples`).
+    let rawLayout: PNGLayout?
     private let bitsPerSample: Int
     private let samplesPerPixel: Int
     private let separatePlanes: Bool
@@ -77,6 +79,12 @@ public final class TIFFLabelReader: LabelBandReader {
     /// Reads a TIFF held in memory (copied); `name` identifies it in errors.
     public convenience init(bytes: [UInt8], name: String, colors: ColorTable?, format: LabelFormat? = nil,
                             maxPixels: Int = LabelMapReader.defaultMaxPixels) throws(LabelMapError) {
+        try self.init(bytes: bytes, name: name, colors: colors, format: format, maxPixels: maxPixels, rawSamplesOnly: false)
+    }
+
+    /// `rawSamplesOnly`: samples are wanted as stored (`rawSamples`), so no reading is chosen.
+    convenience init(bytes: [UInt8], name: String, colors: ColorTable?, format: LabelFormat?, maxPixels: Int,
+                     rawSamplesOnly: Bool) throws(LabelMapError) {
         var message = [CChar](repeating: 0, count: Int(OVTIFF_MESSAGE_CAPACITY))
         let opened = bytes.withUnsafeBytes { source in
             message.withUnsafeMutableBufferPointer { text in
@@ -86,11 +94,11 @@ public final class TIFFLabelReader: LabelBandReader {
         guard let opened else {
             throw LabelMapError(.corrupt, file: name, detail: "not a readable TIFF (libtiff: \(RawPNG.cString(message)))")
         }
-        try self.init(handle: opened, name: name, colors: colors, format: format, maxPixels: maxPixels)
+        try self.init(handle: opened, name: name, colors: colors, format: format, maxPixels: maxPixels, rawSamplesOnly: rawSamplesOnly)
     }
 
     private init(handle: OpaquePointer, name: String, colors: ColorTable?, format: LabelFormat?,
-                 maxPixels: Int) throws(LabelMapError) {
+                 maxPixels: Int, rawSamplesOnly: Bool = false) throws(LabelMapError) {
         self.handle = handle
         self.name = name
         var info = ovtiff_info()
@@ -101,7 +109,7 @@ public final class TIFFLabelReader: LabelBandReader {
         }
         do {
             try Self.check(info, name: name, maxPixels: maxPixels)
-            reading = try Self.reading(info, name: name, colors: colors, format: format)
+            reading = rawSamplesOnly ? .value : try Self.reading(info, name: name, colors: colors, format: format)
         } catch {
             ovtiff_close(handle)
             throw error
@@ -131,6 +139,7 @@ public final class TIFFLabelReader: LabelBandReader {
         case .value, .equalChannels: isColorCoded = false
         }
         preferredBandRows = min(max(64, blockRows), max(height, 1))
+        rawLayout = Self.pngLayout(info)
         georeferencing = Self.georeferencing(handle)
     }
 
@@ -282,6 +291,45 @@ public final class TIFFLabelReader: LabelBandReader {
                                 detail: "is an RGB colour-coded label map; a colour table is needed to read it")
         }
         return .colors(colors)
+    }
+
+    /// The PNG layout with the same samples per pixel, or nil when there is none.
+    private static func pngLayout(_ info: ovtiff_info) -> PNGLayout? {
+        let bits = Int(info.bits_per_sample)
+        switch (info.photometric, info.samples_per_pixel) {
+        case (1, 1): return .gray(bitDepth: bits)
+        case (1, 2): return .grayAlpha(bitDepth: bits)
+        case (2, 3): return .rgb(bitDepth: bits)
+        case (2, 4): return .rgba(bitDepth: bits)
+        case (3, 1):
+            let entries = (0..<(1 << bits)).map { index in
+                RGB(UInt8(info.colormap_red[index] >> 8), UInt8(info.colormap_green[index] >> 8),
+                    UInt8(info.colormap_blue[index] >> 8))
+            }
+            return .palette(bitDepth: bits, entries: entries)
+        default: return nil
+        }
+    }
+
+    /// Every sample of the file as stored (unpacked, interleaved, row-major): 8-bit storage for
+    /// depths up to 8, 16-bit storage for 16, with its layout in PNG terms. For `RawSamples`.
+    func rawSamples() throws(LabelMapError) -> (layout: PNGLayout, samples: PNGSamples) {
+        guard let layout = rawLayout else {
+            throw LabelMapError(.unsupportedLayout, file: name,
+                detail: "TIFF with \(samplesPerPixel) samples per pixel has no gray, gray+alpha, palette, RGB or RGBA layout")
+        }
+        let rowSamples = width * samplesPerPixel
+        var bytes: [UInt8] = [], words: [UInt16] = []
+        if bitsPerSample == 16 { words.reserveCapacity(height * rowSamples) } else { bytes.reserveCapacity(height * rowSamples) }
+        var y = 0
+        while y < height {
+            try loadBlock(containing: y)
+            let rows = min(blockRows, height - y)
+            if bitsPerSample == 16 { words += block16.prefix(rows * rowSamples) } else { bytes += block8.prefix(rows * rowSamples) }
+            y += rows
+        }
+        rowsRead = height
+        return (layout, bitsPerSample == 16 ? .uint16(words) : .uint8(bytes))
     }
 
     private static func georeferencing(_ handle: OpaquePointer) -> Georeferencing? {

@@ -100,6 +100,32 @@ import Testing
         }
     }
 
+    @Test func rawSamplesOfATIFFMatchThePNGs() throws {
+        func samples(_ name: String) throws -> (PNGLayout, [UInt8]) {
+            try RawSamples.withSamples(bytes: FileBytes.read(path: Self.tiff(name)), name: name) { _, _, layout, samples in
+                guard case .uint8(let values) = samples else { throw FixtureMissing(name: "\(name): 16-bit samples") }
+                return (layout, Array(values))
+            }
+        }
+        let (pngLayout, pngSamples) = try samples("colors.png")
+        for name in ["rgb_planar_tiles_lzw.tif", "rgb_lzw_strips.tif"] {
+            let (layout, values) = try samples(name)
+            #expect(layout == pngLayout && values == pngSamples, "\(name)")
+        }
+        let (paletteLayout, indices) = try samples("palette8_pillow.tif")
+        guard case .palette(8, let entries) = paletteLayout else {
+            Issue.record("palette8_pillow.tif: layout \(paletteLayout)")
+            return
+        }
+        #expect(Array(entries.prefix(6)) == classColors)
+        let expectedIDs = try Self.expected().ids
+        #expect(indices.map(UInt16.init) == expectedIDs)
+        let (grayLayout, gray) = try samples("gray8_deflate_tiles.tif")
+        let ids = try Self.expected().ids
+        #expect(grayLayout == .gray(bitDepth: 8))
+        #expect(gray.map(UInt16.init) == ids)
+    }
+
     @Test func geoTIFFTagsAreCapturedAsStored() throws {
         let expected = try Self.expected().georeferencing
         let reader = try TIFFLabelReader(path: Self.tiff("geotiff_gray8.tif"), colors: nil)
