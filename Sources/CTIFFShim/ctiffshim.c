@@ -180,16 +180,20 @@ int ovtiff_get_info(ovtiff *file, ovtiff_info *info) {
     return 0;
 }
 
+/* Each read reports its own first error, not one left over from an earlier call. */
 long ovtiff_read_strip(ovtiff *file, uint32_t index, void *buffer, size_t size) {
+    file->message[0] = '\0';
     tmsize_t got = TIFFReadEncodedStrip(file->tif, index, buffer, (tmsize_t)size);
     return got < 0 ? -1 : (long)got;
 }
 
 long ovtiff_read_scanline(ovtiff *file, uint32_t row, uint16_t plane, void *buffer) {
+    file->message[0] = '\0';
     return TIFFReadScanline(file->tif, buffer, row, plane) < 0 ? -1 : 1;
 }
 
 long ovtiff_read_tile(ovtiff *file, uint32_t index, void *buffer, size_t size) {
+    file->message[0] = '\0';
     tmsize_t got = TIFFReadEncodedTile(file->tif, index, buffer, (tmsize_t)size);
     return got < 0 ? -1 : (long)got;
 }

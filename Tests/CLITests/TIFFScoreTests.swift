@@ -52,6 +52,13 @@ struct TIFFScoreTests {
         #expect(report.status == 0, "\(report.stderr)")
     }
 
+    @Test func inspectReadsTIFFLabels() throws {
+        let outcome = try CLI.run(["inspect", "--vocab", "potsdam", "--gt", try Self.fixtures() + "/gt_tif"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("formats: TIFF RGB 8-bit (2)"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("verdict: consistent"), "\(outcome.stdout)")
+    }
+
     @Test func errorsPastTheFirstBandNameTheWholeImagePixel() throws {
         let workspace = try Workspace()
         let folder = try Self.fixtures()
