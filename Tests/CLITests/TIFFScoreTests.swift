@@ -52,6 +52,24 @@ struct TIFFScoreTests {
         #expect(report.status == 0, "\(report.stderr)")
     }
 
+    @Test func countsOverSeveralBandsMatchThePNGPair() throws {
+        let workspace = try Workspace()
+        let folder = try Self.fixtures()
+        var matrices: [[[Int]]] = []
+        var labels: [String] = []
+        for (gt, pred) in [("tall_gt", "tall_pred_valid"), ("tall_gt_png", "tall_pred_png")] {
+            let output = workspace.path + "/\(gt).json"
+            let outcome = try CLI.run(["score", "--vocab", "potsdam", "--gt", folder + "/" + gt, "--pred", folder + "/" + pred, "-o", output, "--quiet"])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let json = try Self.json(output)
+            matrices.append(try #require((json["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]]))
+            labels.append(try #require((json["images"] as? [[String: Any]])?.first?["ground_truth_labels_sha256"] as? String))
+        }
+        #expect(matrices[0] == matrices[1])
+        #expect(matrices[0].joined().reduce(0, +) == 20 * 100)
+        #expect(labels[0] == labels[1])
+    }
+
     @Test func inspectReadsTIFFLabels() throws {
         let outcome = try CLI.run(["inspect", "--vocab", "potsdam", "--gt", try Self.fixtures() + "/gt_tif"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
