@@ -1,5 +1,6 @@
 import FileOutput
 import JSON
+import LabelMaps
 import Metrics
 
 /// Reads and writes `*.ovseg.json` results files (schema `ovseg-results/1`).
@@ -163,7 +164,7 @@ public enum ResultsFile {
                 ("tp", .array(image.counts.map { .count($0.truePositives) })),
                 ("gt", .array(image.counts.map { .count($0.groundTruth) })),
                 ("pred", .array(image.counts.map { .count($0.predicted) })),
-            ]))
+            ] + (image.georeferencing.map { [("georeferencing", encodeGeoreferencing($0))] } ?? [])))
         })
         let p = record.provenance
         root["provenance"] = .object(JSONObject([
@@ -270,6 +271,40 @@ public enum ResultsFile {
     }
 
     private static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }
+    /// GeoTIFF tags under snake-case keys, only those present (docs/results-file.md §2.11).
+    static func encodeGeoreferencing(_ geo: Georeferencing) -> JSONValue {
+        func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .double($0) }) }
+        var fields: [(String, JSONValue)] = []
+        if let v = geo.modelPixelScale { fields.append(("model_pixel_scale", numbers(v))) }
+        if let v = geo.modelTiepoint { fields.append(("model_tiepoint", numbers(v))) }
+        if let v = geo.modelTransformation { fields.append(("model_transformation", numbers(v))) }
+        if let v = geo.geoKeys { fields.append(("geo_keys", .array(v.map { .int(Int64($0)) }))) }
+        if let v = geo.geoDoubleParams { fields.append(("geo_double_params", numbers(v))) }
+        if let v = geo.geoASCIIParams { fields.append(("geo_ascii_params", .string(v))) }
+        return .object(JSONObject(fields))
+    }
+
+    static func decodeGeoreferencing(_ value: JSONValue?, reader: FieldReader, _ path: String) throws(HarnessError) -> Georeferencing? {
+        guard let value, !value.isNull else { return nil }
+        let object = try reader.object(value, path)
+        func numbers(_ key: String) throws(HarnessError) -> [Double]? {
+            guard let item = object[key], !item.isNull else { return nil }
+            guard let items = item.arrayValue else { throw HarnessError(.resultsFile, "\(reader.source): \(path).\(key) must be an array of numbers") }
+            var result: [Double] = []
+            for entry in items {
+                guard let number = entry.doubleValue else { throw HarnessError(.resultsFile, "\(reader.source): \(path).\(key) must be an array of numbers") }
+                result.append(number)
+            }
+            return result
+        }
+        return Georeferencing(
+            modelPixelScale: try numbers("model_pixel_scale"), modelTiepoint: try numbers("model_tiepoint"),
+            modelTransformation: try numbers("model_transformation"),
+            geoKeys: object["geo_keys"] == nil ? nil : try reader.ints(object, path + ".geo_keys"),
+            geoDoubleParams: try numbers("geo_double_params"),
+            geoASCIIParams: try reader.optionalString(object, path + ".geo_ascii_params"))
+    }
+
     private static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
 
     // MARK: - Decoding
@@ -413,7 +448,8 @@ public enum ResultsFile {
                 width: try reader.int(object, where_ + ".width"),
                 height: try reader.int(object, where_ + ".height"),
                 counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) },
-                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256"))
+                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256"),
+                georeferencing: try decodeGeoreferencing(object["georeferencing"], reader: reader, where_ + ".georeferencing"))
             try ResultsValidation.checkImage(image, at: where_, source: source)
             images.append(image)
         }

@@ -1,3 +1,4 @@
+import LabelMaps
 import Metrics
 
 /// Everything a results file holds: how the numbers were made and the exact counts they come from.
@@ -231,12 +232,16 @@ public struct ImageRecord: Sendable, Equatable {
     /// SHA-256 of the decoded evaluation labels (`LabelHasher`): equal for equal labels whatever
     /// the file encoding. Nil for images read from files written before it existed.
     public var groundTruthLabelsSHA256: String?
+    /// The ground-truth file's GeoTIFF tags as stored (not interpreted); nil for files without
+    /// them, PNG files and older results files (docs/results-file.md §2.11).
+    public var georeferencing: Georeferencing?
 
     public init(
         id: String, groundTruthSHA256: String, predictionSHA256: String, width: Int, height: Int, counts: [ClassCounts],
-        groundTruthLabelsSHA256: String? = nil
+        groundTruthLabelsSHA256: String? = nil, georeferencing: Georeferencing? = nil
     ) {
         self.groundTruthLabelsSHA256 = groundTruthLabelsSHA256
+        self.georeferencing = georeferencing
         self.id = id
         self.groundTruthSHA256 = groundTruthSHA256
         self.predictionSHA256 = predictionSHA256

@@ -1,6 +1,7 @@
 import CPNGRaw
 
-/// Reads label-map PNGs into `LabelMap`s. JPEG files are refused (`RasterFileFormat.refuseLossyLabels`).
+/// Reads label-map files (PNG, and TIFF through `TIFFLabelReader`) into `LabelMap`s. JPEG files
+/// are refused (`RasterFileFormat.refuseLossyLabels`).
 ///
 /// The file's own colour type decides how pixels become values:
 /// - gray (1/2/4-bit unpacked without scaling, 8- or 16-bit): the gray value;
@@ -21,12 +22,27 @@ public enum LabelMapReader {
         try decode(bytes: FileBytes.read(path: path), name: path, colors: colors, maxPixels: maxPixels)
     }
 
-    /// Decodes a label-map PNG held in memory; `name` identifies it in error messages.
-    /// Use this when the caller also needs the bytes (e.g. to hash them).
+    /// Decodes a label map held in memory; `name` identifies it in error messages.
+    /// Use this when the caller also needs the bytes (e.g. to hash them). The container is
+    /// recognised by its signature: TIFF goes to `TIFFLabelReader` (docs/label-files.md §1),
+    /// JPEG is refused (lossy), anything else to libpng.
     public static func decode(bytes: [UInt8], name: String, colors: ColorTable?,
                               maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
-        try RasterFileFormat.refuseLossyLabels(bytes, name: name)
-        return try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
+        switch RasterFileFormat.sniff(bytes) {
+        case .tiff: return try TIFFLabelReader(bytes: bytes, name: name, colors: colors, maxPixels: maxPixels).readRemaining()
+        case .jpeg: throw jpegRefusal(name: name)
+        case .png, nil: return try decodePNG(bytes: bytes, name: name, colors: colors, maxPixels: maxPixels)
+        }
+    }
+
+    /// The error for a JPEG given as a label file (one wording everywhere: `LabelMapError.lossyLabels`).
+    static func jpegRefusal(name: String) -> LabelMapError {
+        LabelMapError.lossyLabels(file: name)
+    }
+
+    private static func decodePNG(bytes: [UInt8], name: String, colors: ColorTable?,
+                                  maxPixels: Int) throws -> LabelMap {
+        try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
             let width = Int(image.width)
             let height = Int(image.height)
             let pixelCount = width * height
