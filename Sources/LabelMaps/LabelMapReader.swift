@@ -11,19 +11,23 @@ import CPNGRaw
 ///   (alpha ignored). 16-bit RGB/RGBA is unsupported.
 /// No gamma or colour conversion is ever applied, so values match what PIL
 /// and OpenCV return for the same file.
+///
+/// A `LabelFormat` replaces that decision for runs that insist on one reading
+/// (`--label-format`; see `LabelFormat` for the contract).
 public enum LabelMapReader {
     /// Default bound on width × height, so a forged header cannot trigger a huge allocation.
     public static let defaultMaxPixels = 1 << 31
 
     /// Reads and decodes the label map at `path` (the file is read once, then decoded from memory).
-    public static func read(path: String, colors: ColorTable?,
+    public static func read(path: String, colors: ColorTable?, format: LabelFormat? = nil,
                             maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
-        try decode(bytes: FileBytes.read(path: path), name: path, colors: colors, maxPixels: maxPixels)
+        try decode(bytes: FileBytes.read(path: path), name: path, colors: colors, format: format, maxPixels: maxPixels)
     }
 
     /// Decodes a label-map PNG held in memory; `name` identifies it in error messages.
     /// Use this when the caller also needs the bytes (e.g. to hash them).
-    public static func decode(bytes: [UInt8], name: String, colors: ColorTable?,
+    /// `format` nil lets the file's colour type decide; otherwise it is read as `format` says.
+    public static func decode(bytes: [UInt8], name: String, colors: ColorTable?, format: LabelFormat? = nil,
                               maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
         try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
             let width = Int(image.width)
@@ -34,6 +38,12 @@ public enum LabelMapReader {
                 throw LabelMapError(.corrupt, file: name, detail: "decoder returned no samples")
             }
             let samples = UnsafeBufferPointer(start: data, count: image.size)
+            if let format, let map = try PNGLabelFormat.decode(
+                format: format, layout: layout, samples: samples, width: width, height: height,
+                colors: colors, name: name)
+            {
+                return map
+            }
 
             switch layout {
             case .gray, .palette, .grayAlpha:
