@@ -58,7 +58,8 @@ struct LabelReading: Sendable {
             outOfRangeGroundTruth: indexCounter.policy.outOfRangeGroundTruth,
             outOfRangePrediction: indexCounter.policy.outOfRangePrediction,
             predictionEncoding: indexCounter.policy.predictionEncoding,
-            labelFormat: encoding.labelFormat, encodingOrigins: encoding.origins)
+            labelFormat: encoding.labelFormat, encodingOrigins: encoding.origins,
+            vocabularyEncoding: encoding.vocabularySettings)
     }
 
     /// The prediction encoding the files are read with.

@@ -80,6 +80,13 @@ public enum ResultsFile {
                 ("label_format", .string(origins.labelFormat.rawValue)),
             ]))))
         }
+        if let settings = record.policy.vocabularyEncoding {
+            policyFields.append(("vocabulary_encoding", .object(JSONObject([
+                ("reduce_zero_label", .bool(settings.reduceZeroLabel)),
+                ("ignore_values", ints(settings.ignoreValues)),
+                ("ignore_colors", .array(settings.ignoreColors.map { .array([$0.r, $0.g, $0.b].map { .int(Int64($0)) }) })),
+            ]))))
+        }
         policyFields.append(("label_reading", .string(labelReading(record.policy.labelFormat))))
         root["policy"] = .object(JSONObject(policyFields + [
             ("pooling", .string("dataset-level: counts summed over all images before dividing")),
@@ -381,13 +388,21 @@ public enum ResultsFile {
                 reduceZeroLabel: try origin("reduce_zero_label"), ignoreValues: try origin("ignore_values"),
                 ignoreColors: try origin("ignore_colors"), labelFormat: try origin("label_format"))
         }
+        var vocabularyEncoding: VocabularyEncodingSettings?
+        if let value = policyObject["vocabulary_encoding"], !value.isNull {
+            let object = try reader.object(value, "policy.vocabulary_encoding")
+            vocabularyEncoding = VocabularyEncodingSettings(
+                reduceZeroLabel: try reader.bool(object, "policy.vocabulary_encoding.reduce_zero_label"),
+                ignoreValues: try reader.ints(object, "policy.vocabulary_encoding.ignore_values"),
+                ignoreColors: try reader.colorList(object, "policy.vocabulary_encoding.ignore_colors").map { RGB($0[0], $0[1], $0[2]) })
+        }
         let policy = EvaluationPolicy(
             presence: presence,
             ignoreValues: try reader.ints(policyObject, "policy.ignore_values"),
             ignoreColors: try reader.colorList(policyObject, "policy.ignore_colors"),
             reduceZeroLabel: try reader.bool(policyObject, "policy.reduce_zero_label"),
             outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy, predictionEncoding: encoding,
-            labelFormat: labelFormat, encodingOrigins: origins)
+            labelFormat: labelFormat, encodingOrigins: origins, vocabularyEncoding: vocabularyEncoding)
         var splitOrigin: SplitOrigin?
         if let value = root["split_origin"], !value.isNull {
             guard let text = value.stringValue, let parsed = SplitOrigin(rawValue: text) else {

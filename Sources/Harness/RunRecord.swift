@@ -123,13 +123,17 @@ public struct EvaluationPolicy: Sendable, Equatable {
     /// (vocabulary or command line); nil for files written before it was recorded. Says how a
     /// run was set up, not what it measured, so `measuresTheSame(as:)` leaves it out.
     public var encodingOrigins: EffectiveEncoding.Origins?
+    /// The vocabulary's own settings, so a summary can say what the command line replaced; nil
+    /// for files written before it was recorded.
+    public var vocabularyEncoding: VocabularyEncodingSettings?
 
     public init(
         presence: PresencePolicy, ignoreValues: [Int], ignoreColors: [[UInt8]], reduceZeroLabel: Bool,
         outOfRangeGroundTruth: OutOfRangeGroundTruth, outOfRangePrediction: OutOfRangePrediction,
         predictionEncoding: PredictionEncoding = .classIDs, labelFormat: LabelFormat? = nil,
-        encodingOrigins: EffectiveEncoding.Origins? = nil
+        encodingOrigins: EffectiveEncoding.Origins? = nil, vocabularyEncoding: VocabularyEncodingSettings? = nil
     ) {
+        self.vocabularyEncoding = vocabularyEncoding
         self.labelFormat = labelFormat
         self.encodingOrigins = encodingOrigins
         self.presence = presence
@@ -143,12 +147,13 @@ public struct EvaluationPolicy: Sendable, Equatable {
 
     /// True when both policies turn the same label maps into the same counts: every field but
     /// the prediction encoding, which only says how the files held those label maps, and the
-    /// encoding origins, which say where equal settings came from. A forced label format counts:
+    /// encoding origins and vocabulary settings, which say where equal settings came from. A forced label format counts:
     /// reading a file as indices or as colours can give other labels.
     public func measuresTheSame(as other: EvaluationPolicy) -> Bool {
         var other = other
         other.predictionEncoding = predictionEncoding
         other.encodingOrigins = encodingOrigins
+        other.vocabularyEncoding = vocabularyEncoding
         return self == other
     }
 }

@@ -30,6 +30,20 @@ public enum EncodingOrigin: String, Sendable, Hashable, CaseIterable {
     case commandLine = "command line"
 }
 
+/// A vocabulary file's own reduce_zero_label, ignore values and ignore colours, kept with a
+/// run's encoding so a summary can say what an override replaced.
+public struct VocabularyEncodingSettings: Sendable, Hashable {
+    public var reduceZeroLabel: Bool
+    public var ignoreValues: [Int]
+    public var ignoreColors: [RGB]
+
+    public init(reduceZeroLabel: Bool, ignoreValues: [Int], ignoreColors: [RGB]) {
+        self.reduceZeroLabel = reduceZeroLabel
+        self.ignoreValues = ignoreValues
+        self.ignoreColors = ignoreColors
+    }
+}
+
 /// The encoding a run actually reads its ground truth with, and per setting where it came from.
 public struct EffectiveEncoding: Sendable, Hashable {
     public var reduceZeroLabel: Bool
@@ -38,6 +52,8 @@ public struct EffectiveEncoding: Sendable, Hashable {
     /// nil: each file's colour type decides (gray/palette = values, RGB = colours).
     public var labelFormat: LabelFormat?
     public var origins: Origins
+    /// The vocabulary's own settings (equal to the above where the origin is `vocabulary`).
+    public var vocabularySettings: VocabularyEncodingSettings
 
     /// Per setting, `vocabulary` or `command line`.
     public struct Origins: Sendable, Hashable {
@@ -62,6 +78,13 @@ public struct EffectiveEncoding: Sendable, Hashable {
         self.ignoreColors = ignoreColors
         self.labelFormat = labelFormat
         self.origins = origins
+        vocabularySettings = VocabularyEncodingSettings(
+            reduceZeroLabel: reduceZeroLabel, ignoreValues: ignoreValues, ignoreColors: ignoreColors)
+    }
+
+    /// True when some setting came from the command line.
+    public var isOverridden: Bool {
+        [origins.reduceZeroLabel, origins.ignoreValues, origins.ignoreColors, origins.labelFormat].contains(.commandLine)
     }
 }
 

@@ -35,6 +35,8 @@ struct Inspect: ParsableCommand {
     @Option(help: "Folder of predicted label maps (PNG), compared with the ground truth.")
     var pred: String?
 
+    @OptionGroup var encoding: EncodingOptions
+
     @OptionGroup var suffixes: SuffixOptions
 
     @OptionGroup var workers: JobsOption
@@ -47,8 +49,9 @@ struct Inspect: ParsableCommand {
         try runReportingErrors {
             let groundTruth = try GroundTruthSource(gt: gt, data: data).groundTruthDirectory
             let report = try Inspector.inspect(
-                vocabulary: try vocabulary.resolve(), groundTruthDirectory: groundTruth, predictionDirectory: pred,
-                pairing: suffixes.pairing(), jobs: workers.jobs)
+                vocabulary: try encoding.apply(to: vocabulary.resolve()), groundTruthDirectory: groundTruth,
+                predictionDirectory: pred, pairing: suffixes.pairing(), jobs: workers.jobs,
+                encodingArguments: encoding.arguments)
             print(json ? JSONCodec.serialize(report.json) : report.text, terminator: json ? "\n" : "")
             consistent = report.isConsistent
         }

@@ -11,6 +11,8 @@ import Vocabulary
 struct ScoringOptions: ParsableArguments {
     @OptionGroup var vocabulary: VocabularyOption
     @OptionGroup var splits: SplitOptions
+    @OptionGroup var encoding: EncodingOptions
+    @OptionGroup var format: LabelFormatOption
     @OptionGroup var counting: PolicyOptions
     @OptionGroup var suffixes: SuffixOptions
     @OptionGroup var execution: ExecutionOptions
@@ -21,13 +23,15 @@ struct ScoringOptions: ParsableArguments {
     /// when nil).
     func scoreOptions(method: String, files: PredictionFileOptions? = nil) throws -> ScoreOptions {
         let vocabulary = try self.vocabulary.resolve()
+        let chosen = try splits.chosenSplit(for: vocabulary)
         return ScoreOptions(
-            vocabulary: vocabulary, split: try splits.classSplit(for: vocabulary), presence: counting.policy,
+            vocabulary: vocabulary, split: chosen.split, presence: counting.policy,
             outOfRangeGroundTruth: counting.outOfRangeGroundTruth, outOfRangePrediction: counting.outOfRangePrediction,
             predictionEncoding: try files?.predictionEncoding() ?? .classIDs,
             pairing: suffixes.pairing(skipMissing: files?.skipMissing ?? false, skipExtra: files?.skipExtra ?? false),
             skipSizeMismatches: files?.skipSizeMismatch ?? false, jobs: jobs,
-            shard: try execution.parsedShard(), method: method)
+            shard: try execution.parsedShard(), method: method, splitOrigin: chosen.origin,
+            encoding: try encoding.encoding(for: vocabulary, labelFormat: format.labelFormat))
     }
 
     var progress: (any ScoringProgress)? {
