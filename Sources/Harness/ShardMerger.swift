@@ -104,6 +104,7 @@ public enum ShardMerger {
                 groundTruthDirectory: first.record.dataset.groundTruthDirectory,
                 predictionDirectory: first.record.dataset.predictionDirectory,
                 images: images, missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted()),
-            shard: shardInfo, matrix: matrix, images: images, provenance: provenance, featureDrift: drift)
+            shard: shardInfo, matrix: matrix, images: images, provenance: provenance, featureDrift: drift,
+            splitOrigin: first.record.splitOrigin)
     }
 }
