@@ -55,12 +55,16 @@ struct Score: ParsableCommand {
         abstract: "Score a folder of predicted label maps against ground truth.",
         discussion: """
             Files are matched by their path relative to each folder, without extension. Gray and palette \
-            PNGs hold class ids; RGB PNGs hold the vocabulary's colours. Writes a results file \
+            PNGs hold class ids; RGB PNGs hold the vocabulary's colours (--label-format reads ground truth \
+            otherwise; --reduce-zero-label, --ignore and --ignore-color replace the vocabulary's encoding \
+            for the run, and the results file records it). Writes a results file \
             (schema ovseg-results/1) atomically and prints a per-class table.
 
             Examples:
               ovseg score --vocab potsdam --gt gt --pred exp1/pred -o exp1.ovseg.json
               ovseg score --vocab loveda --gt gt --pred pred --pred-reduce-zero-label \\
+                  -o run.ovseg.json
+              ovseg score --vocab loveda --gt gt-ids --pred pred --reduce-zero-label no \\
                   -o run.ovseg.json
               ovseg score --vocab potsdam --gt gt --pred pred --shard 2/8 -o s2.ovseg.json
               ovseg score --vocab potsdam --gt gt --pred pred --split-file my-split.json \\
