@@ -34,6 +34,8 @@ struct EncodingOverrideTests {
         let chosen = try SplitSelection(split: nil, splitFile: nil)
         #expect(try chosen.split(for: vocabulary)?.seenIDs == [2])
         #expect(chosen.origin(for: vocabulary) == .vocabularyDefault)
+        #expect(vocabulary.summary().contains("  other: 1 seen / 1 unseen  [default]"))
+        #expect(vocabulary.summary().contains("Default split: other (used when a run asks for none)"))
         // An explicit name still wins, and says so.
         let named = try SplitSelection(split: "toy-split", splitFile: nil)
         #expect(try named.split(for: vocabulary)?.name == "toy-split")
