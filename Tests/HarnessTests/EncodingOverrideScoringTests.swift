@@ -177,4 +177,21 @@ import Vocabulary
         let formatDifference = try #require(Comparability.difference(plain, formatted))
         #expect(formatDifference.contains("label format by file") && formatDifference.contains("label format index"), "\(formatDifference)")
     }
+
+    @Test func reSplittingRecordsHowTheNewSplitWasChosen() throws {
+        let scratch = try Scratch()
+        let data = try ZeroBasedIDs(in: scratch)
+        let openearthmap = try Vocabulary.load(key: "openearthmap")
+        let record = try Scorer.score(
+            groundTruthDirectory: data.gt, predictionDirectory: data.pred, options: try options(openearthmap, EncodingOverride()))
+        #expect(record.split == nil && record.splitOrigin == .noDefault)
+        let named = try record.resplit(.named("globe230k-overlap"), vocabulary: openearthmap)
+        #expect(named.split?.name == "globe230k-overlap")
+        #expect(named.splitOrigin == .splitName)
+        let none = try named.resplit(named: "none", vocabulary: openearthmap)
+        #expect(none.split == nil && none.splitOrigin == .noSplit)
+        // Without a default_split, the vocabulary default is still no split.
+        let defaulted = try named.resplit(.vocabularyDefault, vocabulary: openearthmap)
+        #expect(defaulted.split == nil && defaulted.splitOrigin == .noDefault)
+    }
 }
