@@ -454,7 +454,7 @@ public struct ReportSection: Sendable {
             let seen = split.seenIDs.map { record.classNames[$0] }.joined(separator: ", ")
             let unseen = split.unseenIDs.map { record.classNames[$0] }.joined(separator: ", ")
             lines.append(("Split", "\(split.name): seen \(seen); unseen \(unseen)"))
-            if let origin = record.splitOrigin { lines.append(("Split chosen by", origin.explanation)) }
+            if let choice = record.splitChoice { lines.append(("Split chosen by", choice)) }
             lines.append(("Split source", (split.source ?? "no source recorded") + (split.inferred ? " (inferred)" : "")))
         } else {
             lines.append(("Split", EncodingNotes.split(record)))
