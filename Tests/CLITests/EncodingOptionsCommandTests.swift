@@ -129,6 +129,21 @@ struct EncodingOptionsCommandTests {
                 #expect(help.stdout.contains(option), "\(command) lacks \(option)")
             }
         }
+        // eval reads its ground truth with the options too.
+        let workspace = try Workspace()
+        try demo(workspace)
+        let checkpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Demo/sgseg-demo.safetensors").path
+        for (arguments, message) in [
+            (["--ignore", "3"], "ignore value 3 is the id of class 'tree'"),
+            (["--label-format", "palette"], "is an 8-bit RGB PNG, not a palette PNG"),
+        ] {
+            let eval = try CLI.run(
+                ["eval", "--vocab", "potsdam", "--data", workspace.path + "/d", "--checkpoint", checkpoint, "--no-progress",
+                 "-o", workspace.path + "/eval.ovseg.json"] + arguments)
+            #expect(eval.status == 2, "\(arguments): \(eval.stderr)")
+            #expect(eval.stderr.contains(message), "\(arguments): \(eval.stderr)")
+        }
         let inspect = try CLI.run(["inspect", "--help"])
         #expect(inspect.stdout.contains("--reduce-zero-label") && inspect.stdout.contains("--ignore-color"))
         #expect(!inspect.stdout.contains("--label-format"), "inspect surveys raw values: no --label-format")
