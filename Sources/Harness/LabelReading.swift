@@ -20,9 +20,14 @@ struct LabelReading: Sendable {
     let colorCounter: PixelCounter
     let skipSizeMismatches: Bool
     let ignoreValues: [Int]
+    /// The encoding ground truth is read with (`options.encoding`), with where each setting came from.
+    let encoding: EffectiveEncoding
 
     init(vocabulary: Vocabulary, options: ScoreOptions) {
+        // The vocabulary as this run reads it: command-line overrides in place of its encoding.
+        let vocabulary = vocabulary.withEncoding(options.encoding)
         self.vocabulary = vocabulary
+        encoding = options.encoding
         let k = vocabulary.classCount
         var classColors: [RGB: UInt16] = [:]
         for item in vocabulary.classes { classColors[item.color] = UInt16(item.id) }
@@ -52,7 +57,9 @@ struct LabelReading: Sendable {
             reduceZeroLabel: vocabulary.encoding.reduceZeroLabel,
             outOfRangeGroundTruth: indexCounter.policy.outOfRangeGroundTruth,
             outOfRangePrediction: indexCounter.policy.outOfRangePrediction,
-            predictionEncoding: indexCounter.policy.predictionEncoding)
+            predictionEncoding: indexCounter.policy.predictionEncoding,
+            labelFormat: encoding.labelFormat, encodingOrigins: encoding.origins,
+            vocabularyEncoding: encoding.vocabularySettings)
     }
 
     /// The prediction encoding the files are read with.
@@ -167,7 +174,7 @@ struct LabelReading: Sendable {
     func readGroundTruth(_ path: String) throws(HarnessError) -> (map: LabelMap, bytes: [UInt8]) {
         let bytes = try readBytes(path)
         do {
-            return (try LabelMapReader.decode(bytes: bytes, name: path, colors: groundTruthColors), bytes)
+            return (try LabelMapReader.decode(bytes: bytes, name: path, colors: groundTruthColors, format: encoding.labelFormat), bytes)
         } catch {
             throw HarnessError(.labelFile, wrapping: error)
         }

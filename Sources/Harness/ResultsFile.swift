@@ -2,6 +2,7 @@ import FileOutput
 import JSON
 import LabelMaps
 import Metrics
+import Vocabulary
 
 /// Reads and writes `*.ovseg.json` results files (schema `ovseg-results/1`).
 ///
@@ -59,7 +60,8 @@ public enum ResultsFile {
         } else {
             root["split"] = .null
         }
-        root["policy"] = .object(JSONObject([
+        if let origin = record.splitOrigin { root["split_origin"] = .string(origin.rawValue) }
+        var policyFields: [(String, JSONValue)] = [
             ("presence", .string(record.policy.presence.rawValue)),
             ("ignore_values", ints(record.policy.ignoreValues)),
             ("ignore_colors", .array(record.policy.ignoreColors.map { .array($0.map { .int(Int64($0)) }) })),
@@ -68,9 +70,25 @@ public enum ResultsFile {
             ("out_of_range_prediction", .string(record.policy.outOfRangePrediction.rawValue)),
             ("prediction_encoding", .string(record.policy.predictionEncoding.name)),
             ("prediction_encoding_meaning", .string(record.policy.predictionEncoding.explanation)),
-            ("label_reading", .string(
-                "gray and palette PNGs hold class ids (palette indices, never colours; predictions read through "
-                    + "prediction_encoding); RGB PNGs hold vocabulary colours")),
+            ("label_format", record.policy.labelFormat.map { .string($0.rawValue) } ?? .null),
+        ]
+        if let origins = record.policy.encodingOrigins {
+            policyFields.append(("encoding_origin", .object(JSONObject([
+                ("reduce_zero_label", .string(origins.reduceZeroLabel.rawValue)),
+                ("ignore_values", .string(origins.ignoreValues.rawValue)),
+                ("ignore_colors", .string(origins.ignoreColors.rawValue)),
+                ("label_format", .string(origins.labelFormat.rawValue)),
+            ]))))
+        }
+        if let settings = record.policy.vocabularyEncoding {
+            policyFields.append(("vocabulary_encoding", .object(JSONObject([
+                ("reduce_zero_label", .bool(settings.reduceZeroLabel)),
+                ("ignore_values", ints(settings.ignoreValues)),
+                ("ignore_colors", .array(settings.ignoreColors.map { .array([$0.r, $0.g, $0.b].map { .int(Int64($0)) }) })),
+            ]))))
+        }
+        policyFields.append(("label_reading", .string(labelReading(record.policy.labelFormat))))
+        root["policy"] = .object(JSONObject(policyFields + [
             ("pooling", .string("dataset-level: counts summed over all images before dividing")),
         ]))
         let filesFingerprint: [(String, JSONValue)] = record.dataset.groundTruthFilesFingerprint.map { files in
@@ -270,6 +288,24 @@ public enum ResultsFile {
             definition: try reader.string(object, "feature_drift.definition"), images: images)
     }
 
+    /// How the ground-truth and prediction files' pixels became values, in words.
+    private static func labelReading(_ format: LabelFormat?) -> String {
+        let predictions = "predictions: gray and palette PNGs hold class ids read through prediction_encoding, RGB PNGs hold vocabulary colours"
+        switch format {
+        case nil:
+            return "gray and palette PNGs hold class ids (palette indices, never colours; predictions read through "
+                + "prediction_encoding); RGB PNGs hold vocabulary colours"
+        case .index:
+            return "ground truth read as index (label_format): gray values or palette indices; RGB files must have equal channels "
+                + "and are read through the first; " + predictions
+        case .palette:
+            return "ground truth read as palette (label_format): palette PNGs only, their indices; " + predictions
+        case .color:
+            return "ground truth read as colour (label_format): RGB colours or a palette PNG's entry colours, looked up in "
+                + "the vocabulary's colours; " + predictions
+        }
+    }
+
     private static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }
     /// GeoTIFF tags under snake-case keys, only those present (docs/results-file.md §2.11).
     static func encodeGeoreferencing(_ geo: Georeferencing) -> JSONValue {
@@ -364,12 +400,55 @@ public enum ResultsFile {
             }
             encoding = parsed
         }
+        // Files written before --label-format and the encoding origins have neither.
+        var labelFormat: LabelFormat?
+        if let value = policyObject["label_format"], !value.isNull {
+            guard let text = value.stringValue, let parsed = LabelFormat(rawValue: text) else {
+                throw HarnessError(.resultsFile,
+                    "\(source): policy.label_format is \(JSONCodec.serialize(value, pretty: false)); expected null or one of "
+                        + LabelFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+            }
+            labelFormat = parsed
+        }
+        var origins: EffectiveEncoding.Origins?
+        if let value = policyObject["encoding_origin"], !value.isNull {
+            let object = try reader.object(value, "policy.encoding_origin")
+            func origin(_ key: String) throws(HarnessError) -> EncodingOrigin {
+                let text = try reader.string(object, "policy.encoding_origin.\(key)")
+                guard let parsed = EncodingOrigin(rawValue: text) else {
+                    throw HarnessError(.resultsFile,
+                        "\(source): policy.encoding_origin.\(key) is \"\(text)\"; expected \"vocabulary\" or \"command line\"")
+                }
+                return parsed
+            }
+            origins = EffectiveEncoding.Origins(
+                reduceZeroLabel: try origin("reduce_zero_label"), ignoreValues: try origin("ignore_values"),
+                ignoreColors: try origin("ignore_colors"), labelFormat: try origin("label_format"))
+        }
+        var vocabularyEncoding: VocabularyEncodingSettings?
+        if let value = policyObject["vocabulary_encoding"], !value.isNull {
+            let object = try reader.object(value, "policy.vocabulary_encoding")
+            vocabularyEncoding = VocabularyEncodingSettings(
+                reduceZeroLabel: try reader.bool(object, "policy.vocabulary_encoding.reduce_zero_label"),
+                ignoreValues: try reader.ints(object, "policy.vocabulary_encoding.ignore_values"),
+                ignoreColors: try reader.colorList(object, "policy.vocabulary_encoding.ignore_colors").map { RGB($0[0], $0[1], $0[2]) })
+        }
         let policy = EvaluationPolicy(
             presence: presence,
             ignoreValues: try reader.ints(policyObject, "policy.ignore_values"),
             ignoreColors: try reader.colorList(policyObject, "policy.ignore_colors"),
             reduceZeroLabel: try reader.bool(policyObject, "policy.reduce_zero_label"),
-            outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy, predictionEncoding: encoding)
+            outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy, predictionEncoding: encoding,
+            labelFormat: labelFormat, encodingOrigins: origins, vocabularyEncoding: vocabularyEncoding)
+        var splitOrigin: SplitOrigin?
+        if let value = root["split_origin"], !value.isNull {
+            guard let text = value.stringValue, let parsed = SplitOrigin(rawValue: text) else {
+                throw HarnessError(.resultsFile,
+                    "\(source): split_origin is \(JSONCodec.serialize(value, pretty: false)); expected one of "
+                        + SplitOrigin.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+            }
+            splitOrigin = parsed
+        }
 
         let datasetObject = try reader.object(root, "dataset")
         let dataset = DatasetInfo(
@@ -477,7 +556,7 @@ public enum ResultsFile {
         return RunRecord(
             method: try reader.string(root, "method"), vocabulary: vocabulary, split: split, policy: policy,
             dataset: dataset, shard: shard, matrix: matrix, images: images, provenance: provenance,
-            featureDrift: try decodeDrift(root["feature_drift"], reader: reader))
+            featureDrift: try decodeDrift(root["feature_drift"], reader: reader), splitOrigin: splitOrigin)
     }
 
     /// The summed per-image counts must equal the matrix's, or the file was edited or damaged.

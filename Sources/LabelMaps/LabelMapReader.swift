@@ -12,26 +12,31 @@ import CPNGRaw
 ///   (alpha ignored). 16-bit RGB/RGBA is unsupported.
 /// No gamma or colour conversion is ever applied, so values match what PIL
 /// and OpenCV return for the same file.
+///
+/// A `LabelFormat` replaces that decision for runs that insist on one reading
+/// (`--label-format`; see `LabelFormat` for the contract).
 public enum LabelMapReader {
     /// Default bound on width × height, so a forged header cannot trigger a huge allocation.
     public static let defaultMaxPixels = 1 << 31
 
     /// Reads and decodes the label map at `path` (the file is read once, then decoded from memory).
-    public static func read(path: String, colors: ColorTable?,
+    public static func read(path: String, colors: ColorTable?, format: LabelFormat? = nil,
                             maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
-        try decode(bytes: FileBytes.read(path: path), name: path, colors: colors, maxPixels: maxPixels)
+        try decode(bytes: FileBytes.read(path: path), name: path, colors: colors, format: format, maxPixels: maxPixels)
     }
 
     /// Decodes a label map held in memory; `name` identifies it in error messages.
     /// Use this when the caller also needs the bytes (e.g. to hash them). The container is
     /// recognised by its signature: TIFF goes to `TIFFLabelReader` (docs/label-files.md §1),
-    /// JPEG is refused (lossy), anything else to libpng.
-    public static func decode(bytes: [UInt8], name: String, colors: ColorTable?,
+    /// JPEG is refused (lossy), anything else to libpng. `format` nil lets the file's colour
+    /// type decide; otherwise it is read as `format` says.
+    public static func decode(bytes: [UInt8], name: String, colors: ColorTable?, format: LabelFormat? = nil,
                               maxPixels: Int = defaultMaxPixels) throws -> LabelMap {
         switch RasterFileFormat.sniff(bytes) {
-        case .tiff: return try TIFFLabelReader(bytes: bytes, name: name, colors: colors, maxPixels: maxPixels).readRemaining()
+        case .tiff:
+            return try TIFFLabelReader(bytes: bytes, name: name, colors: colors, format: format, maxPixels: maxPixels).readRemaining()
         case .jpeg: throw jpegRefusal(name: name)
-        case .png, nil: return try decodePNG(bytes: bytes, name: name, colors: colors, maxPixels: maxPixels)
+        case .png, nil: return try decodePNG(bytes: bytes, name: name, colors: colors, format: format, maxPixels: maxPixels)
         }
     }
 
@@ -40,7 +45,7 @@ public enum LabelMapReader {
         LabelMapError.lossyLabels(file: name)
     }
 
-    private static func decodePNG(bytes: [UInt8], name: String, colors: ColorTable?,
+    private static func decodePNG(bytes: [UInt8], name: String, colors: ColorTable?, format: LabelFormat?,
                                   maxPixels: Int) throws -> LabelMap {
         try RawPNG.withDecoded(.bytes(bytes), name: name, maxPixels: maxPixels) { image, layout in
             let width = Int(image.width)
@@ -51,6 +56,12 @@ public enum LabelMapReader {
                 throw LabelMapError(.corrupt, file: name, detail: "decoder returned no samples")
             }
             let samples = UnsafeBufferPointer(start: data, count: image.size)
+            if let format, let map = try PNGLabelFormat.decode(
+                format: format, layout: layout, samples: samples, width: width, height: height,
+                colors: colors, name: name)
+            {
+                return map
+            }
 
             switch layout {
             case .gray, .palette, .grayAlpha:
