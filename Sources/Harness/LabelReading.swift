@@ -73,8 +73,9 @@ struct LabelReading: Sendable {
     /// before (streamed from disk for TIFF); the labels hash is updated band by band, which gives
     /// the same digest as hashing the whole map.
     func score(_ pair: ImagePair) throws(HarnessError) -> (record: ImageRecord, matrix: ConfusionMatrix)? {
-        let groundTruth = try openLabels(pair.groundTruthPath, colors: groundTruthColors)
-        let prediction = try openLabels(pair.predictionPath, colors: predictionColors)
+        // --label-format applies to ground truth only.
+        let groundTruth = try openLabels(pair.groundTruthPath, colors: groundTruthColors, format: encoding.labelFormat)
+        let prediction = try openLabels(pair.predictionPath, colors: predictionColors, format: nil)
         if prediction.isColorCoded && !predictionEncoding.isClassIDs {
             let kind = prediction.fileBytes == nil ? "an RGB TIFF" : "an RGB PNG"
             throw HarnessError(.labelFile, file: pair.predictionPath,
@@ -99,9 +100,9 @@ struct LabelReading: Sendable {
         return (record, matrix)
     }
 
-    private func openLabels(_ path: String, colors: ColorTable) throws(HarnessError) -> any LabelBandReader {
+    private func openLabels(_ path: String, colors: ColorTable, format: LabelFormat?) throws(HarnessError) -> any LabelBandReader {
         do {
-            return try LabelBandReaders.open(path: path, colors: colors)
+            return try LabelBandReaders.open(path: path, colors: colors, format: format)
         } catch {
             throw HarnessError(.labelFile, wrapping: error)
         }
@@ -158,7 +159,7 @@ struct LabelReading: Sendable {
                 ) { () throws(HarnessError) in
                     // Only on this error path: the message wants both whole maps.
                     do {
-                        return (try LabelMapReader.read(path: groundTruth.name, colors: groundTruthColors),
+                        return (try LabelMapReader.read(path: groundTruth.name, colors: groundTruthColors, format: encoding.labelFormat),
                                 try LabelMapReader.read(path: prediction.name, colors: predictionColors))
                     } catch {
                         throw HarnessError(.labelFile, wrapping: error)

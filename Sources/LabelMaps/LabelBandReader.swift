@@ -64,17 +64,11 @@ public enum LabelBandReaders {
         case .jpeg:
             throw LabelMapReader.jpegRefusal(name: path)
         case .png, nil:
-            if let format {
-                // The PNG reader applies label formats itself (LabelMapReader); this entry point
-                // does not guess for it.
-                throw LabelMapError(.invalidArgument, file: path,
-                                    detail: "label format \(format.rawValue) is not supported for PNG files by this reader")
-            }
             let bytes: [UInt8]
             let map: LabelMap
             do {
                 bytes = try FileBytes.read(path: path)
-                map = try LabelMapReader.decode(bytes: bytes, name: path, colors: colors, maxPixels: maxPixels)
+                map = try LabelMapReader.decode(bytes: bytes, name: path, colors: colors, format: format, maxPixels: maxPixels)
             } catch let error as LabelMapError {
                 throw error
             } catch {

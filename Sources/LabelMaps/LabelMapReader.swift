@@ -4,14 +4,15 @@ import CPNGRaw
 /// are refused (`RasterFileFormat.refuseLossyLabels`).
 ///
 /// The file's own colour type decides how pixels become values:
-/// - gray (1/2/4-bit unpacked without scaling, 8- or 16-bit): the gray value;
+/// - gray (8- or 16-bit): the gray value; 2- and 4-bit gray is scaled to 0–255 (× 85, × 17) and
+///   1-bit gray read as 0/1, exactly as Pillow (and so mmseg's default loader) returns them;
 /// - palette: the palette *index*, never the colour (class-id PNGs with a
 ///   display palette, as in mmseg/PIL "P" mode);
 /// - gray+alpha: the gray value, alpha ignored;
 /// - 8-bit RGB/RGBA: a colour-coded map; each colour is looked up in `colors`
 ///   (alpha ignored). 16-bit RGB/RGBA is unsupported.
-/// No gamma or colour conversion is ever applied, so values match what PIL
-/// and OpenCV return for the same file.
+/// No gamma or colour conversion is ever applied, so values match what Pillow returns for the
+/// same file (`np.array(Image.open(path))`).
 ///
 /// A `LabelFormat` replaces that decision for runs that insist on one reading
 /// (`--label-format`; see `LabelFormat` for the contract).
@@ -74,8 +75,12 @@ public enum LabelMapReader {
                         initialized = pixelCount
                     }
                 } else {
+                    // Pillow unpacks 2- and 4-bit gray to the full 8-bit range ("L;2", "L;4"), but
+                    // keeps 1-bit gray as 0/1 (mode "1" as an array); palette indices are never scaled.
+                    var scale: UInt16 = 1
+                    if case .gray(let depth) = layout, depth == 2 || depth == 4 { scale = 255 / UInt16((1 << depth) - 1) }
                     values = [UInt16](unsafeUninitializedCapacity: pixelCount) { output, initialized in
-                        for index in 0..<pixelCount { output[index] = UInt16(samples[index * channels]) }
+                        for index in 0..<pixelCount { output[index] = UInt16(samples[index * channels]) * scale }
                         initialized = pixelCount
                     }
                 }
