@@ -476,8 +476,12 @@ public final class TIFFLabelReader: LabelBandReader {
                     for x in 0..<width { output[x] = block[first + x * channels] }
                 }
             } else {
+                // 2- and 4-bit gray is stretched to 0–255 as Pillow reads it ("L;2", "L;4"), like the
+                // PNG reader; 1-bit gray stays 0/1 and palette indices are never scaled.
+                var scale: UInt16 = 1
+                if case .gray(let depth)? = rawLayout, depth == 2 || depth == 4 { scale = 255 / UInt16((1 << depth) - 1) }
                 block8.withUnsafeBufferPointer { block in
-                    for x in 0..<width { output[x] = UInt16(block[first + x * channels]) }
+                    for x in 0..<width { output[x] = UInt16(block[first + x * channels]) * scale }
                 }
             }
         case .colors(let table):
