@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "FileOutput"),
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         .target(name: "JSON", dependencies: ["CJSONC", "FileOutput"]),
-        .target(name: "LabelMaps", dependencies: ["CPNGRaw", "CTurboJPEG", "CTIFFShim"]),
+        .target(name: "LabelMaps", dependencies: ["CPNGRaw", "CTurboJPEG", "CTIFFShim", "FileOutput"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
         .target(name: "CHeap"),

@@ -14,9 +14,12 @@ public final class InFlightFiles: Sendable {
 
     private let paths = Mutex<Set<String>>([])
 
-    func add(_ path: String) { paths.withLock { _ = $0.insert(path) } }
+    /// Records a temporary file that is being written (writers outside this module, such as
+    /// libpng's, register theirs too).
+    public func add(_ path: String) { paths.withLock { _ = $0.insert(path) } }
 
-    func remove(_ path: String) { paths.withLock { _ = $0.remove(path) } }
+    /// Forgets a temporary file once it was renamed into place or removed.
+    public func remove(_ path: String) { paths.withLock { _ = $0.remove(path) } }
 
     /// Deletes a staged file that will not be committed.
     func discard(_ path: String) {

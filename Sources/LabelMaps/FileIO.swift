@@ -1,3 +1,5 @@
+import FileOutput
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -93,6 +95,9 @@ public enum FileBytes {
 enum AtomicFile {
     static func write(to path: String, _ writeTemporary: (String) throws -> Void) throws {
         let temporary = temporaryPath(for: path)
+        // Registered so an interrupted run (SIGINT, SIGTERM) removes it.
+        InFlightFiles.shared.add(temporary)
+        defer { InFlightFiles.shared.remove(temporary) }
         do {
             try writeTemporary(temporary)
         } catch {
