@@ -3,6 +3,7 @@ import Foundation
 import Harness
 import Reports
 import Evaluation
+import FileOutput
 import SyntheticData
 import Vocabulary
 
@@ -54,6 +55,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let root = try out ?? makeTemporaryFolder()
+            try Self.claim(root)
             let dataset = SampleDataset(imageCount: images, width: size, height: size, seed: seed)
             Terminal.note("generating \(images) synthetic \(size)×\(size) tiles into \(root) …")
             try dataset.write(to: root, jobs: jobs)
@@ -137,5 +139,29 @@ struct Demo: ParsableCommand {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ovseg-demo-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+}
+
+extension Demo {
+    /// Marks a folder as the demo's own, so a later run may overwrite it.
+    static let marker = ".ovseg-demo"
+
+    /// Refuses a folder that holds something other than an earlier demo: the demo writes `gt/`,
+    /// `images/`, `predictions/`, `results/` and `report/`, and must never overwrite a user's data.
+    static func claim(_ root: String) throws {
+        let manager = FileManager.default
+        let contents = (try? manager.contentsOfDirectory(atPath: root)) ?? []
+        var isFolder: ObjCBool = false
+        if manager.fileExists(atPath: root, isDirectory: &isFolder), !isFolder.boolValue {
+            throw HarnessError(.input, file: root, "\(root) is a file; --out takes a new or empty folder")
+        }
+        if !contents.isEmpty, !contents.contains(marker) {
+            throw HarnessError(.input, file: root,
+                "\(root) already holds files and is not an earlier demo's folder; the demo writes gt/, images/, "
+                    + "predictions/, results/ and report/ there, so give it a new or empty folder")
+        }
+        try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try AtomicFile.write(text: "written by ovseg demo; a later `ovseg demo --out` may overwrite this folder\n",
+                             to: (root as NSString).appendingPathComponent(marker))
     }
 }

@@ -79,3 +79,24 @@ struct HostileInputTests {
         }
     }
 }
+
+@Suite("The demo never overwrites a user's folder", .serialized)
+struct DemoFolderTests {
+    @Test func aFolderWithOtherFilesIsRefusedAndLeftAlone() throws {
+        let workspace = try Workspace()
+        let data = workspace.path + "/mydata"
+        try FileManager.default.createDirectory(atPath: data + "/gt", withIntermediateDirectories: true)
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: data + "/gt/tile_0000.png"))
+        let refused = try CLI.run(["demo", "--out", data, "--images", "2", "--size", "64", "--skip-model"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("already holds files and is not an earlier demo's folder"), "\(refused.stderr)")
+        #expect(try String(contentsOfFile: data + "/gt/tile_0000.png", encoding: .utf8) == "precious")
+
+        // An earlier demo's folder may be written again.
+        let demo = workspace.path + "/demo"
+        for _ in 0..<2 {
+            let made = try CLI.run(["demo", "--out", demo, "--images", "2", "--size", "64", "--skip-model"])
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+    }
+}
