@@ -25,13 +25,17 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // JPEG imagery (eval/embed inputs, report photos) through libjpeg-turbo's TurboJPEG API.
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         // libpng's classic API reports errors by longjmp, which Swift cannot host; this keeps setjmp in C.
         .target(name: "CPNGRaw", dependencies: ["CPNG"]),
+        // libtiff reports errors through va_list callbacks and reads tags with a variadic call:
+        // this keeps both in C (per-handle error buffer, warnings dropped).
+        .target(name: "CTIFFShim", dependencies: ["CTIFF"]),
 
         .target(name: "FileOutput"),
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         .target(name: "JSON", dependencies: ["CJSONC", "FileOutput"]),
-        .target(name: "LabelMaps", dependencies: ["CPNGRaw", "CTurboJPEG"]),
+        .target(name: "LabelMaps", dependencies: ["CPNGRaw", "CTurboJPEG", "CTIFFShim"]),
         .target(name: "Vocabulary", dependencies: ["JSON", "LabelMaps"], resources: [.copy("../../Vocabularies")]),
         .target(name: "Metrics"),
         .target(name: "CHeap"),

@@ -46,7 +46,7 @@ done
 # noise of the same baseline.
 if [ "${1:-}" != "--update" ]; then
     openblas_run="$work/sgseg-demo-openblas.ovseg.json"
-    "$binary" eval --vocab potsdam --data "$work/demo" --checkpoint Demo/sgseg-demo.safetensors \
+    "$binary" eval --vocab potsdam --split dlrsd-overlap --data "$work/demo" --checkpoint Demo/sgseg-demo.safetensors \
         --arithmetic openblas --quiet -o "$openblas_run"
     "$binary" check --numeric-noise $openblas_limits --baseline "$baselines/sgseg-demo.ovseg.json" "$openblas_run" \
         || status=1

@@ -53,7 +53,10 @@ public enum Comparability {
     }
 
     static func describe(_ policy: EvaluationPolicy) -> String {
-        "ignore \(policy.ignoreValues), reduce_zero_label \(policy.reduceZeroLabel), out-of-range gt "
+        let colors = policy.ignoreColors.isEmpty
+            ? "" : ", ignore colours " + policy.ignoreColors.map { "(" + $0.map(String.init).joined(separator: ",") + ")" }.joined(separator: " ")
+        return "ignore \(policy.ignoreValues)\(colors), reduce_zero_label \(policy.reduceZeroLabel), label format "
+            + "\(policy.labelFormat?.rawValue ?? "by file"), out-of-range gt "
             + "\(policy.outOfRangeGroundTruth.rawValue), out-of-range prediction \(policy.outOfRangePrediction.rawValue)"
     }
 }

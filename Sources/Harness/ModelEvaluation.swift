@@ -269,7 +269,8 @@ public enum ModelEvaluation {
                 version: OVSegVersion.current, command: command, date: Provenance.now(),
                 host: ProcessInfo.processInfo.hostName, checkpointPath: provenance.checkpoint,
                 checkpointSHA256: provenance.sha256, configuration: provenance.configuration,
-                seconds: seconds, threads: numerics.threads, numerics: numerics))
+                seconds: seconds, threads: numerics.threads, numerics: numerics),
+            splitOrigin: options.splitOrigin)
     }
 
     /// A prediction must have its ground truth's size; `described` names the prediction in the error.

@@ -27,13 +27,21 @@ extension RunRecord {
 
     /// This run re-split as `selection` says (a split name, `none`, or a split file), in
     /// the run's own vocabulary (looked up by its recorded key unless `vocabulary` is given).
-    /// `.vocabularyDefault` means the vocabulary's first split; a name `none` means no split.
+    /// `.vocabularyDefault` means the vocabulary's `default_split` (none if it declares none); a
+    /// name `none` means no split. The copy records how its split was chosen (`splitOrigin`).
     public func resplit(_ selection: SplitSelection, vocabulary: Vocabulary? = nil) throws(HarnessError) -> RunRecord {
         let resolved: Vocabulary
         do {
             resolved = try vocabulary ?? Vocabulary.resolve(self.vocabulary.key)
-            if case .named(let name) = selection, name == "none" { return try resplit(nil, of: resolved) }
-            return try resplit(selection.split(for: resolved), of: resolved)
+            var copy: RunRecord
+            if case .named(let name) = selection, name == "none" {
+                copy = try resplit(nil, of: resolved)
+                copy.splitOrigin = .noSplit
+            } else {
+                copy = try resplit(selection.split(for: resolved), of: resolved)
+                copy.splitOrigin = selection.origin(for: resolved)
+            }
+            return copy
         } catch let error as HarnessError {
             throw error
         } catch {
@@ -46,7 +54,7 @@ extension SplitSelection {
     /// How the selection is named in messages: `'NAME'`, `split file FILE`, ….
     var label: String {
         switch self {
-        case .vocabularyDefault: "the vocabulary's first split"
+        case .vocabularyDefault: "the vocabulary's default split"
         case .none: "no split"
         case .named(let name): "'\(name)'"
         case .classes: "the given seen and unseen classes"

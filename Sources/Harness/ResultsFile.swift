@@ -1,6 +1,8 @@
 import FileOutput
 import JSON
+import LabelMaps
 import Metrics
+import Vocabulary
 
 /// Reads and writes `*.ovseg.json` results files (schema `ovseg-results/1`).
 ///
@@ -58,7 +60,8 @@ public enum ResultsFile {
         } else {
             root["split"] = .null
         }
-        root["policy"] = .object(JSONObject([
+        if let origin = record.splitOrigin { root["split_origin"] = .string(origin.rawValue) }
+        var policyFields: [(String, JSONValue)] = [
             ("presence", .string(record.policy.presence.rawValue)),
             ("ignore_values", ints(record.policy.ignoreValues)),
             ("ignore_colors", .array(record.policy.ignoreColors.map { .array($0.map { .int(Int64($0)) }) })),
@@ -67,9 +70,25 @@ public enum ResultsFile {
             ("out_of_range_prediction", .string(record.policy.outOfRangePrediction.rawValue)),
             ("prediction_encoding", .string(record.policy.predictionEncoding.name)),
             ("prediction_encoding_meaning", .string(record.policy.predictionEncoding.explanation)),
-            ("label_reading", .string(
-                "gray and palette PNGs hold class ids (palette indices, never colours; predictions read through "
-                    + "prediction_encoding); RGB PNGs hold vocabulary colours")),
+            ("label_format", record.policy.labelFormat.map { .string($0.rawValue) } ?? .null),
+        ]
+        if let origins = record.policy.encodingOrigins {
+            policyFields.append(("encoding_origin", .object(JSONObject([
+                ("reduce_zero_label", .string(origins.reduceZeroLabel.rawValue)),
+                ("ignore_values", .string(origins.ignoreValues.rawValue)),
+                ("ignore_colors", .string(origins.ignoreColors.rawValue)),
+                ("label_format", .string(origins.labelFormat.rawValue)),
+            ]))))
+        }
+        if let settings = record.policy.vocabularyEncoding {
+            policyFields.append(("vocabulary_encoding", .object(JSONObject([
+                ("reduce_zero_label", .bool(settings.reduceZeroLabel)),
+                ("ignore_values", ints(settings.ignoreValues)),
+                ("ignore_colors", .array(settings.ignoreColors.map { .array([$0.r, $0.g, $0.b].map { .int(Int64($0)) }) })),
+            ]))))
+        }
+        policyFields.append(("label_reading", .string(labelReading(record.policy.labelFormat))))
+        root["policy"] = .object(JSONObject(policyFields + [
             ("pooling", .string("dataset-level: counts summed over all images before dividing")),
         ]))
         let filesFingerprint: [(String, JSONValue)] = record.dataset.groundTruthFilesFingerprint.map { files in
@@ -163,7 +182,7 @@ public enum ResultsFile {
                 ("tp", .array(image.counts.map { .count($0.truePositives) })),
                 ("gt", .array(image.counts.map { .count($0.groundTruth) })),
                 ("pred", .array(image.counts.map { .count($0.predicted) })),
-            ]))
+            ] + (image.georeferencing.map { [("georeferencing", encodeGeoreferencing($0))] } ?? [])))
         })
         let p = record.provenance
         root["provenance"] = .object(JSONObject([
@@ -269,7 +288,59 @@ public enum ResultsFile {
             definition: try reader.string(object, "feature_drift.definition"), images: images)
     }
 
+    /// How the ground-truth and prediction files' pixels became values, in words.
+    private static func labelReading(_ format: LabelFormat?) -> String {
+        let predictions = "predictions: gray and palette PNGs hold class ids read through prediction_encoding, RGB PNGs hold vocabulary colours"
+        switch format {
+        case nil:
+            return "gray and palette PNGs hold class ids (palette indices, never colours; predictions read through "
+                + "prediction_encoding); RGB PNGs hold vocabulary colours"
+        case .index:
+            return "ground truth read as index (label_format): gray values or palette indices; RGB files must have equal channels "
+                + "and are read through the first; " + predictions
+        case .palette:
+            return "ground truth read as palette (label_format): palette PNGs only, their indices; " + predictions
+        case .color:
+            return "ground truth read as colour (label_format): RGB colours or a palette PNG's entry colours, looked up in "
+                + "the vocabulary's colours; " + predictions
+        }
+    }
+
     private static func ints(_ values: [Int]) -> JSONValue { .array(values.map { .int(Int64($0)) }) }
+    /// GeoTIFF tags under snake-case keys, only those present (docs/results-file.md §2.11).
+    static func encodeGeoreferencing(_ geo: Georeferencing) -> JSONValue {
+        func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .double($0) }) }
+        var fields: [(String, JSONValue)] = []
+        if let v = geo.modelPixelScale { fields.append(("model_pixel_scale", numbers(v))) }
+        if let v = geo.modelTiepoint { fields.append(("model_tiepoint", numbers(v))) }
+        if let v = geo.modelTransformation { fields.append(("model_transformation", numbers(v))) }
+        if let v = geo.geoKeys { fields.append(("geo_keys", .array(v.map { .int(Int64($0)) }))) }
+        if let v = geo.geoDoubleParams { fields.append(("geo_double_params", numbers(v))) }
+        if let v = geo.geoASCIIParams { fields.append(("geo_ascii_params", .string(v))) }
+        return .object(JSONObject(fields))
+    }
+
+    static func decodeGeoreferencing(_ value: JSONValue?, reader: FieldReader, _ path: String) throws(HarnessError) -> Georeferencing? {
+        guard let value, !value.isNull else { return nil }
+        let object = try reader.object(value, path)
+        func numbers(_ key: String) throws(HarnessError) -> [Double]? {
+            guard let item = object[key], !item.isNull else { return nil }
+            guard let items = item.arrayValue else { throw HarnessError(.resultsFile, "\(reader.source): \(path).\(key) must be an array of numbers") }
+            var result: [Double] = []
+            for entry in items {
+                guard let number = entry.doubleValue else { throw HarnessError(.resultsFile, "\(reader.source): \(path).\(key) must be an array of numbers") }
+                result.append(number)
+            }
+            return result
+        }
+        return Georeferencing(
+            modelPixelScale: try numbers("model_pixel_scale"), modelTiepoint: try numbers("model_tiepoint"),
+            modelTransformation: try numbers("model_transformation"),
+            geoKeys: object["geo_keys"] == nil ? nil : try reader.ints(object, path + ".geo_keys"),
+            geoDoubleParams: try numbers("geo_double_params"),
+            geoASCIIParams: try reader.optionalString(object, path + ".geo_ascii_params"))
+    }
+
     private static func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
 
     // MARK: - Decoding
@@ -329,12 +400,55 @@ public enum ResultsFile {
             }
             encoding = parsed
         }
+        // Files written before --label-format and the encoding origins have neither.
+        var labelFormat: LabelFormat?
+        if let value = policyObject["label_format"], !value.isNull {
+            guard let text = value.stringValue, let parsed = LabelFormat(rawValue: text) else {
+                throw HarnessError(.resultsFile,
+                    "\(source): policy.label_format is \(JSONCodec.serialize(value, pretty: false)); expected null or one of "
+                        + LabelFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+            }
+            labelFormat = parsed
+        }
+        var origins: EffectiveEncoding.Origins?
+        if let value = policyObject["encoding_origin"], !value.isNull {
+            let object = try reader.object(value, "policy.encoding_origin")
+            func origin(_ key: String) throws(HarnessError) -> EncodingOrigin {
+                let text = try reader.string(object, "policy.encoding_origin.\(key)")
+                guard let parsed = EncodingOrigin(rawValue: text) else {
+                    throw HarnessError(.resultsFile,
+                        "\(source): policy.encoding_origin.\(key) is \"\(text)\"; expected \"vocabulary\" or \"command line\"")
+                }
+                return parsed
+            }
+            origins = EffectiveEncoding.Origins(
+                reduceZeroLabel: try origin("reduce_zero_label"), ignoreValues: try origin("ignore_values"),
+                ignoreColors: try origin("ignore_colors"), labelFormat: try origin("label_format"))
+        }
+        var vocabularyEncoding: VocabularyEncodingSettings?
+        if let value = policyObject["vocabulary_encoding"], !value.isNull {
+            let object = try reader.object(value, "policy.vocabulary_encoding")
+            vocabularyEncoding = VocabularyEncodingSettings(
+                reduceZeroLabel: try reader.bool(object, "policy.vocabulary_encoding.reduce_zero_label"),
+                ignoreValues: try reader.ints(object, "policy.vocabulary_encoding.ignore_values"),
+                ignoreColors: try reader.colorList(object, "policy.vocabulary_encoding.ignore_colors").map { RGB($0[0], $0[1], $0[2]) })
+        }
         let policy = EvaluationPolicy(
             presence: presence,
             ignoreValues: try reader.ints(policyObject, "policy.ignore_values"),
             ignoreColors: try reader.colorList(policyObject, "policy.ignore_colors"),
             reduceZeroLabel: try reader.bool(policyObject, "policy.reduce_zero_label"),
-            outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy, predictionEncoding: encoding)
+            outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy, predictionEncoding: encoding,
+            labelFormat: labelFormat, encodingOrigins: origins, vocabularyEncoding: vocabularyEncoding)
+        var splitOrigin: SplitOrigin?
+        if let value = root["split_origin"], !value.isNull {
+            guard let text = value.stringValue, let parsed = SplitOrigin(rawValue: text) else {
+                throw HarnessError(.resultsFile,
+                    "\(source): split_origin is \(JSONCodec.serialize(value, pretty: false)); expected one of "
+                        + SplitOrigin.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+            }
+            splitOrigin = parsed
+        }
 
         let datasetObject = try reader.object(root, "dataset")
         let dataset = DatasetInfo(
@@ -413,7 +527,8 @@ public enum ResultsFile {
                 width: try reader.int(object, where_ + ".width"),
                 height: try reader.int(object, where_ + ".height"),
                 counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) },
-                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256"))
+                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256"),
+                georeferencing: try decodeGeoreferencing(object["georeferencing"], reader: reader, where_ + ".georeferencing"))
             try ResultsValidation.checkImage(image, at: where_, source: source)
             images.append(image)
         }
@@ -441,7 +556,7 @@ public enum ResultsFile {
         return RunRecord(
             method: try reader.string(root, "method"), vocabulary: vocabulary, split: split, policy: policy,
             dataset: dataset, shard: shard, matrix: matrix, images: images, provenance: provenance,
-            featureDrift: try decodeDrift(root["feature_drift"], reader: reader))
+            featureDrift: try decodeDrift(root["feature_drift"], reader: reader), splitOrigin: splitOrigin)
     }
 
     /// The summed per-image counts must equal the matrix's, or the file was edited or damaged.

@@ -1,4 +1,6 @@
+import LabelMaps
 import Metrics
+import Vocabulary
 
 /// Everything a results file holds: how the numbers were made and the exact counts they come from.
 ///
@@ -10,6 +12,9 @@ public struct RunRecord: Sendable, Equatable {
     public var method: String
     public var vocabulary: VocabularyInfo
     public var split: SplitInfo?
+    /// How the split (or its absence) was chosen: `--split`, the vocabulary's `default_split`, ….
+    /// nil for results files written before it was recorded.
+    public var splitOrigin: SplitOrigin?
     public var policy: EvaluationPolicy
     public var dataset: DatasetInfo
     public var shard: ShardInfo?
@@ -23,9 +28,10 @@ public struct RunRecord: Sendable, Equatable {
     public init(
         method: String, vocabulary: VocabularyInfo, split: SplitInfo?, policy: EvaluationPolicy,
         dataset: DatasetInfo, shard: ShardInfo?, matrix: ConfusionMatrix, images: [ImageRecord], provenance: Provenance,
-        featureDrift: FeatureDrift? = nil
+        featureDrift: FeatureDrift? = nil, splitOrigin: SplitOrigin? = nil
     ) {
         self.featureDrift = featureDrift
+        self.splitOrigin = splitOrigin
         self.method = method
         self.vocabulary = vocabulary
         self.split = split
@@ -110,12 +116,26 @@ public struct EvaluationPolicy: Sendable, Equatable {
     /// measured (the same predictions written as ids or as ids + 1 give the same counts, each read
     /// with its encoding), so `measuresTheSame(as:)` and hence comparability leave it out.
     public var predictionEncoding: PredictionEncoding
+    /// How ground-truth files were read when a run fixed it (`--label-format`); nil: each file's
+    /// colour type decided (and every file written before the option existed).
+    public var labelFormat: LabelFormat?
+    /// Where reduce_zero_label, the ignore values and colours and the label format came from
+    /// (vocabulary or command line); nil for files written before it was recorded. Says how a
+    /// run was set up, not what it measured, so `measuresTheSame(as:)` leaves it out.
+    public var encodingOrigins: EffectiveEncoding.Origins?
+    /// The vocabulary's own settings, so a summary can say what the command line replaced; nil
+    /// for files written before it was recorded.
+    public var vocabularyEncoding: VocabularyEncodingSettings?
 
     public init(
         presence: PresencePolicy, ignoreValues: [Int], ignoreColors: [[UInt8]], reduceZeroLabel: Bool,
         outOfRangeGroundTruth: OutOfRangeGroundTruth, outOfRangePrediction: OutOfRangePrediction,
-        predictionEncoding: PredictionEncoding = .classIDs
+        predictionEncoding: PredictionEncoding = .classIDs, labelFormat: LabelFormat? = nil,
+        encodingOrigins: EffectiveEncoding.Origins? = nil, vocabularyEncoding: VocabularyEncodingSettings? = nil
     ) {
+        self.vocabularyEncoding = vocabularyEncoding
+        self.labelFormat = labelFormat
+        self.encodingOrigins = encodingOrigins
         self.presence = presence
         self.ignoreValues = ignoreValues
         self.ignoreColors = ignoreColors
@@ -126,10 +146,14 @@ public struct EvaluationPolicy: Sendable, Equatable {
     }
 
     /// True when both policies turn the same label maps into the same counts: every field but
-    /// the prediction encoding, which only says how the files held those label maps.
+    /// the prediction encoding, which only says how the files held those label maps, and the
+    /// encoding origins and vocabulary settings, which say where equal settings came from. A forced label format counts:
+    /// reading a file as indices or as colours can give other labels.
     public func measuresTheSame(as other: EvaluationPolicy) -> Bool {
         var other = other
         other.predictionEncoding = predictionEncoding
+        other.encodingOrigins = encodingOrigins
+        other.vocabularyEncoding = vocabularyEncoding
         return self == other
     }
 }
@@ -231,12 +255,16 @@ public struct ImageRecord: Sendable, Equatable {
     /// SHA-256 of the decoded evaluation labels (`LabelHasher`): equal for equal labels whatever
     /// the file encoding. Nil for images read from files written before it existed.
     public var groundTruthLabelsSHA256: String?
+    /// The ground-truth file's GeoTIFF tags as stored (not interpreted); nil for files without
+    /// them, PNG files and older results files (docs/results-file.md §2.11).
+    public var georeferencing: Georeferencing?
 
     public init(
         id: String, groundTruthSHA256: String, predictionSHA256: String, width: Int, height: Int, counts: [ClassCounts],
-        groundTruthLabelsSHA256: String? = nil
+        groundTruthLabelsSHA256: String? = nil, georeferencing: Georeferencing? = nil
     ) {
         self.groundTruthLabelsSHA256 = groundTruthLabelsSHA256
+        self.georeferencing = georeferencing
         self.id = id
         self.groundTruthSHA256 = groundTruthSHA256
         self.predictionSHA256 = predictionSHA256

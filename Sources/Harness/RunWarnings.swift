@@ -50,9 +50,7 @@ extension RunRecord {
             let ignored = Self.share(totalPixels - diagnostics.evaluatedPixels, totalPixels)
         {
             let fix = policy.reduceZeroLabel
-                ? "if the files hold 0-based ids, score with a copy of the vocabulary that reads them so "
-                    + "(ovseg vocab export \(vocabulary.key) --reduce-zero-label false -o \(vocabulary.key)-ids.json, then "
-                    + "--vocab \(vocabulary.key)-ids.json)"
+                ? "if the files hold 0-based ids, score with --reduce-zero-label no"
                 : "if the files hold 0/255 masks or another encoding, the vocabulary does not fit them"
             warnings.append(
                 "most of the ground truth was not evaluated: \(Percent.format(ignored)) % of its pixels are ignore values"

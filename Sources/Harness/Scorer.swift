@@ -16,6 +16,12 @@ public protocol ScoringProgress: Sendable {
 public struct ScoreOptions: Sendable {
     public var vocabulary: Vocabulary
     public var split: ClassSplit?
+    /// How `split` was chosen (recorded as the results file's `split_origin`); nil when the
+    /// caller does not say.
+    public var splitOrigin: SplitOrigin?
+    /// The label encoding ground truth is read with: the vocabulary's, or overrides
+    /// (`Vocabulary.effectiveEncoding(_:)`) for this run.
+    public var encoding: EffectiveEncoding
     public var presence: PresencePolicy
     public var outOfRangeGroundTruth: OutOfRangeGroundTruth
     public var outOfRangePrediction: OutOfRangePrediction
@@ -34,10 +40,13 @@ public struct ScoreOptions: Sendable {
         vocabulary: Vocabulary, split: ClassSplit? = nil, presence: PresencePolicy = .unionPresent,
         outOfRangeGroundTruth: OutOfRangeGroundTruth = .error, outOfRangePrediction: OutOfRangePrediction = .error,
         predictionEncoding: PredictionEncoding = .classIDs, pairing: PairingOptions = PairingOptions(), skipSizeMismatches: Bool = false,
-        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, shard: Shard? = nil, method: String
+        jobs: Int = ProcessInfo.processInfo.activeProcessorCount, shard: Shard? = nil, method: String,
+        splitOrigin: SplitOrigin? = nil, encoding: EffectiveEncoding? = nil
     ) {
         self.vocabulary = vocabulary
         self.split = split
+        self.splitOrigin = splitOrigin
+        self.encoding = encoding ?? vocabulary.vocabularyEncoding
         self.presence = presence
         self.outOfRangeGroundTruth = outOfRangeGroundTruth
         self.outOfRangePrediction = outOfRangePrediction
@@ -161,7 +170,8 @@ public enum Scorer {
             images: records,
             provenance: Provenance(
                 version: OVSegVersion.current, command: command, date: Provenance.now(),
-                host: ProcessInfo.processInfo.hostName, seconds: seconds, threads: jobs))
+                host: ProcessInfo.processInfo.hostName, seconds: seconds, threads: jobs),
+            splitOrigin: options.splitOrigin)
     }
 }
 

@@ -122,6 +122,7 @@ public enum ShardMerger {
                 predictionDirectory: first.record.dataset.predictionDirectory,
                 images: images, missingPredictions: missing.sorted(), extraPredictions: extra.sorted(), sizeMismatches: mismatched.sorted(),
                 origin: first.record.dataset.origin),
-            shard: shardInfo, matrix: matrix, images: images, provenance: provenance, featureDrift: drift)
+            shard: shardInfo, matrix: matrix, images: images, provenance: provenance, featureDrift: drift,
+            splitOrigin: first.record.splitOrigin)
     }
 }

@@ -67,9 +67,11 @@ public struct InspectionReport: Sendable, Equatable {
     public let findings: [Finding]
     /// The options to pass to `ovseg score` (besides --vocab, --gt, --pred, -o).
     public let scoreOptions: [String]
-    /// The `--vocab` argument the verdict recommends: the key, or a copy with another encoding.
+    /// The `--vocab` argument the verdict recommends (the vocabulary's key; another encoding is
+    /// recommended as `--reduce-zero-label` in `scoreOptions`).
     public let vocabArgument: String
-    /// The `ovseg vocab export` command that writes that copy; nil when the key itself fits.
+    /// An `ovseg vocab export` command writing a copy of the vocabulary; nil since encodings are
+    /// overridden on the command line (kept for the JSON report's `vocab_export`).
     public let vocabExportCommand: String?
 
     /// True when nothing looks misconfigured.
@@ -92,7 +94,7 @@ public enum Inspector {
     public static func inspect(
         vocabulary: Vocabulary, groundTruthDirectory: String, predictionDirectory: String?,
         pairing: PairingOptions = PairingOptions(), jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-        others: [Vocabulary]? = nil
+        others: [Vocabulary]? = nil, encodingArguments: [String] = []
     ) throws(HarnessError) -> InspectionReport {
         var buckets: [UInt32: UInt16] = [:]
         for color in vocabulary.encoding.ignoreColors { buckets[color.packed] = UInt16(JointCounts.ignoreColorBucket) }
@@ -100,12 +102,18 @@ public enum Inspector {
         let survey = try LabelSurvey.read(
             groundTruthDirectory: groundTruthDirectory, predictionDirectory: predictionDirectory, colorBuckets: buckets,
             pairing: pairing, jobs: jobs)
-        return diagnose(survey, vocabulary: vocabulary, others: others ?? bundledVocabularies())
+        return diagnose(
+            survey, vocabulary: vocabulary, others: others ?? bundledVocabularies(), encodingArguments: encodingArguments)
     }
 
-    /// The diagnosis of a survey: pure, so tests can feed it surveys directly.
-    public static func diagnose(_ survey: LabelSurvey, vocabulary: Vocabulary, others: [Vocabulary]) -> InspectionReport {
-        var diagnosis = Diagnosis(vocabulary: vocabulary, others: others.filter { $0.key != vocabulary.key })
+    /// The diagnosis of a survey: pure, so tests can feed it surveys directly. `encodingArguments`
+    /// are the encoding options `vocabulary` was overridden with (`--ignore 0`, …): the recommended
+    /// score command starts with them.
+    public static func diagnose(
+        _ survey: LabelSurvey, vocabulary: Vocabulary, others: [Vocabulary], encodingArguments: [String] = []
+    ) -> InspectionReport {
+        var diagnosis = Diagnosis(
+            vocabulary: vocabulary, others: others.filter { $0.key != vocabulary.key }, encodingArguments: encodingArguments)
         return diagnosis.run(survey)
     }
 }
@@ -135,26 +143,20 @@ struct Diagnosis {
     var k: Int { vocabulary.classCount }
     var ignore: Set<Int> { Set(vocabulary.encoding.ignoreValues) }
 
-    init(vocabulary: Vocabulary, others: [Vocabulary]) {
+    init(vocabulary: Vocabulary, others: [Vocabulary], encodingArguments: [String] = []) {
         self.vocabulary = vocabulary
         self.others = others
         vocabArgument = vocabulary.key
+        options = encodingArguments
     }
 
-    /// The file name of a copy of `vocabulary` that reads ground truth with `reduceZeroLabel`.
-    static func copyFile(_ vocabulary: Vocabulary, reduceZeroLabel: Bool) -> String {
-        "\(vocabulary.exportKey(reduceZeroLabel: reduceZeroLabel)).json"
-    }
-
-    /// The command that writes that copy.
-    static func exportCommand(_ vocabulary: Vocabulary, reduceZeroLabel: Bool) -> String {
-        "ovseg vocab export \(vocabulary.key) --reduce-zero-label \(reduceZeroLabel) -o \(copyFile(vocabulary, reduceZeroLabel: reduceZeroLabel))"
-    }
-
-    /// Recommends scoring with such a copy instead of the vocabulary itself.
-    mutating func recommendCopy(reduceZeroLabel: Bool) {
-        vocabArgument = Self.copyFile(vocabulary, reduceZeroLabel: reduceZeroLabel)
-        vocabExportCommand = Self.exportCommand(vocabulary, reduceZeroLabel: reduceZeroLabel)
+    /// Recommends scoring with `--reduce-zero-label` (replacing one the inspection was run with)
+    /// instead of the vocabulary's setting.
+    mutating func recommendReading(reduceZeroLabel: Bool) {
+        if let position = options.firstIndex(of: "--reduce-zero-label"), position + 1 < options.count {
+            options.removeSubrange(position...(position + 1))
+        }
+        options += ["--reduce-zero-label", reduceZeroLabel ? "yes" : "no"]
     }
 
     mutating func problem(_ code: String, _ message: String, options fix: [String] = []) {
@@ -291,10 +293,8 @@ struct Diagnosis {
             let total = values.reduce(0) { $0 + $1.pixels }
             let count = { (v: Int) in values.first { $0.value == UInt32(v) }?.pixels ?? 0 }
             let present = Set(values.map { Int($0.value) })
-            let vocabulary = self.vocabulary
             let copyText = { (flag: Bool) in
-                "score with a copy of the vocabulary that reads reduce_zero_label \(flag): "
-                    + "`\(Self.exportCommand(vocabulary, reduceZeroLabel: flag))`, then --vocab \(Self.copyFile(vocabulary, reduceZeroLabel: flag))"
+                "score with --reduce-zero-label \(flag ? "yes" : "no") (the vocabulary file stays as it is)"
             }
             if present.isSubset(of: [0, 255]) && present.count == 2 {
                 problem(
@@ -305,7 +305,7 @@ struct Diagnosis {
                 if declared && count(k) == 0 && Double(count(0)) >= 0.05 * Double(total) {
                     reduce = false
                     chosen = "ids"
-                    recommendCopy(reduceZeroLabel: false)
+                    recommendReading(reduceZeroLabel: false)
                     problem(
                         "gt-zero-based-ids",
                         "the ground truth looks like 0-based class ids: \(key) declares reduce_zero_label, which would ignore "
@@ -317,7 +317,7 @@ struct Diagnosis {
             } else if !ids.consistent && reduced.consistent && !declared {
                 reduce = true
                 chosen = "reduce_zero_label"
-                recommendCopy(reduceZeroLabel: true)
+                recommendReading(reduceZeroLabel: true)
                 problem(
                     "gt-reduce-zero-label",
                     "the ground truth looks reduce_zero_label-encoded (values 1–\(k) with 0 as no-data; value \(k) is no class id "
@@ -325,7 +325,7 @@ struct Diagnosis {
             } else if ids.consistent && !reduced.consistent && declared {
                 reduce = false
                 chosen = "ids"
-                recommendCopy(reduceZeroLabel: false)
+                recommendReading(reduceZeroLabel: false)
                 problem(
                     "gt-zero-based-ids",
                     "the ground truth fits 0-based ids but not reduce_zero_label, which \(key) declares; \(copyText(false))")

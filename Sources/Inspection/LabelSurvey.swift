@@ -165,14 +165,14 @@ public struct LabelSurvey: Sendable, Equatable {
         var touched: [UInt16] = []
     }
 
-    /// `PNG gray 8-bit` and so on.
-    static func formatName(_ layout: PNGLayout) -> String {
+    /// `PNG gray 8-bit`, `TIFF RGB 8-bit` and so on.
+    static func formatName(_ layout: PNGLayout, container: String = "PNG") -> String {
         switch layout {
-        case .gray(let depth): "PNG gray \(depth)-bit"
-        case .grayAlpha(let depth): "PNG gray+alpha \(depth)-bit"
-        case .palette(let depth, _): "PNG palette \(depth)-bit"
-        case .rgb(let depth): "PNG RGB \(depth)-bit"
-        case .rgba(let depth): "PNG RGBA \(depth)-bit"
+        case .gray(let depth): "\(container) gray \(depth)-bit"
+        case .grayAlpha(let depth): "\(container) gray+alpha \(depth)-bit"
+        case .palette(let depth, _): "\(container) palette \(depth)-bit"
+        case .rgb(let depth): "\(container) RGB \(depth)-bit"
+        case .rgba(let depth): "\(container) RGBA \(depth)-bit"
         }
     }
 
@@ -240,7 +240,7 @@ public struct LabelSurvey: Sendable, Equatable {
                     scratch.touched = touched
                 }
                 let summary = FileSummary(
-                    id: id, path: path, format: formatName(layout), isColor: isColor, width: width, height: height,
+                    id: id, path: path, format: formatName(layout, container: RasterFileFormat.sniff(bytes) == .tiff ? "TIFF" : "PNG"), isColor: isColor, width: width, height: height,
                     values: values, truncated: truncated, palette: palette)
                 return (summary, buckets)
             }

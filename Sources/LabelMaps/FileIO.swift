@@ -53,6 +53,34 @@ public enum FileBytes {
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Up to `count` first bytes of the file at `path` (fewer when the file is shorter), to
+    /// recognise its format without reading it whole. Throws `.cannotOpen` like `read`.
+    public static func head(path: String, count: Int) throws(LabelMapError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw systemError(.cannotOpen, path, "cannot open file") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw systemError(.cannotOpen, path, "cannot stat file") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw LabelMapError(.cannotOpen, file: path, detail: "cannot open file (not a regular file)")
+        }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return readSome(descriptor, base + filled, count - filled)
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw systemError(.cannotOpen, path, "cannot read file")
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        return Array(bytes.prefix(filled))
+    }
+
     static func systemError(_ kind: LabelMapError.Kind, _ path: String, _ what: String) -> LabelMapError {
         let reason = strerror(errno).map { String(cString: $0) } ?? "errno \(errno)"
         return LabelMapError(kind, file: path, detail: "\(what) (\(reason))")

@@ -10,6 +10,9 @@ public struct LabelMapError: Error, CustomStringConvertible, Sendable, Equatable
         case unsupportedFormat
         case corrupt
         case unsupportedLayout
+        /// The file is not what a forced `LabelFormat` reads (e.g. RGB for `palette`, or an RGB
+        /// file with unequal channels for `index`).
+        case labelFormatMismatch
         case colorTableNeeded
         case unknownColor
         case valueOutOfRange

@@ -15,17 +15,22 @@ import Darwin
 ///   `stored.isEightBitColor`.
 /// - JPEG: libjpeg-turbo with Pillow's settings (`DecodedJPEG`); gray becomes R = G = B; CMYK/YCCK
 ///   refused; EXIF orientation not applied (as Pillow's `Image.open`).
-/// - TIFF: not read yet (one refusal below, in `decode`).
+/// - TIFF: through `TIFFLabelReader`'s stored samples (8-bit RGB/RGBA, gray, palette; every strip,
+///   tile and lossless compression it reads, docs/label-files.md §1), converted like a PNG of the
+///   same layout. ISPRS tiles, UC Merced and OpenEarthMap ship their imagery so.
 public struct RasterImage: Sendable, Equatable {
     /// What the file stores, before the conversion to RGB.
     public enum Stored: Sendable, Equatable, CustomStringConvertible {
         case png(PNGLayout)
         case jpeg(JPEGColorspace)
+        /// A TIFF, described by the PNG layout of its stored samples.
+        case tiff(PNGLayout)
 
         public var format: RasterFileFormat {
             switch self {
             case .png: .png
             case .jpeg: .jpeg
+            case .tiff: .tiff
             }
         }
 
@@ -34,8 +39,8 @@ public struct RasterImage: Sendable, Equatable {
         /// a gray JPEG is its one channel repeated).
         public var isEightBitColor: Bool {
             switch self {
-            case .png(.rgb(8)), .png(.rgba(8)), .jpeg: true
-            case .png: false
+            case .png(.rgb(8)), .png(.rgba(8)), .tiff(.rgb(8)), .tiff(.rgba(8)), .jpeg: true
+            case .png, .tiff: false
             }
         }
 
@@ -44,6 +49,7 @@ public struct RasterImage: Sendable, Equatable {
             switch self {
             case .png(let layout): "\(layout) PNG"
             case .jpeg(let colorspace): "\(colorspace.rawValue) JPEG"
+            case .tiff(let layout): "\(layout) TIFF"
             }
         }
     }
@@ -80,9 +86,11 @@ public struct RasterImage: Sendable, Equatable {
             let jpeg = try DecodedJPEG.decode(bytes: bytes, name: name, maxPixels: maxPixels)
             return RasterImage(width: jpeg.width, height: jpeg.height, pixels: jpeg.rgb, stored: .jpeg(jpeg.colorspace))
         case .tiff:
-            // The one place TIFF imagery is refused; a TIFF reader hooks in here.
-            throw LabelMapError(.unsupportedFormat, file: name,
-                                detail: "is a TIFF file; TIFF imagery is not supported yet (images must be PNG or JPEG)")
+            let reader = try TIFFLabelReader(
+                bytes: bytes, name: name, colors: nil, format: nil, maxPixels: maxPixels, rawSamplesOnly: true)
+            let (layout, samples) = try reader.rawSamples()
+            let decoded = DecodedPNG(width: reader.width, height: reader.height, layout: layout, samples: samples)
+            return RasterImage(width: decoded.width, height: decoded.height, pixels: try decoded.rgbPixels(name: name), stored: .tiff(layout))
         case .png, nil:
             let png: DecodedPNG
             do {

@@ -114,7 +114,7 @@ public struct QualitativePanel: Sendable {
                 }
                 if let folder = sources.groundTruthDirectory {
                     add("ground truth", role: "ground-truth", try Self.render(
-                        path: folder + "/" + item.id + ".png", role: .groundTruth(reduceZeroLabel: first.policy.reduceZeroLabel),
+                        path: folder + "/" + item.id + ".png", role: .groundTruth(reduceZeroLabel: first.policy.reduceZeroLabel, labelFormat: first.policy.labelFormat),
                         colors: colors, size: sources.thumbnailSize))
                 }
                 for (index, (record, resultsPath)) in zip(records, paths).enumerated() {
@@ -161,7 +161,7 @@ public struct QualitativePanel: Sendable {
 
     enum Role {
         case photo
-        case groundTruth(reduceZeroLabel: Bool)
+        case groundTruth(reduceZeroLabel: Bool, labelFormat: LabelFormat?)
         /// Read as the run read its prediction files.
         case prediction(PredictionEncoding)
     }
@@ -217,17 +217,32 @@ public struct QualitativePanel: Sendable {
         case .uint8(let values): samples = values.map(Int.init)
         case .uint16(let values): samples = values.map(Int.init)
         }
+        // The run's label format, where it reads the file otherwise than its colour type: RGB with
+        // equal channels as ids (`index`), a palette's entry colours (`color`).
+        var idsFromRGB = false
+        var paletteColors: [RGB]? = nil
+        if case .groundTruth(_, let format) = role {
+            idsFromRGB = format == .index && channels >= 3
+            if format == .color, case .palette(_, let entries) = decoded.layout { paletteColors = entries }
+        }
         var rgb = [UInt8](repeating: 0, count: n * 3)
         for i in 0..<n {
             let base = i * channels
-            if channels >= 3 {
+            if let paletteColors {
+                let color = samples[base] < paletteColors.count ? paletteColors[samples[base]] : RGB(0, 0, 0)
+                rgb[i * 3] = color.r
+                rgb[i * 3 + 1] = color.g
+                rgb[i * 3 + 2] = color.b
+                continue
+            }
+            if channels >= 3 && !idsFromRGB {
                 for j in 0..<3 { rgb[i * 3 + j] = UInt8(clamping: samples[base + j]) }
                 continue
             }
             var value = samples[base]
             let id: Int
             switch role {
-            case .groundTruth(let reduceZeroLabel):
+            case .groundTruth(let reduceZeroLabel, _):
                 if reduceZeroLabel { value = value == 0 ? Int.max : value - 1 }
                 id = value
             case .prediction(let encoding):

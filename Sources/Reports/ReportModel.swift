@@ -459,17 +459,14 @@ public struct ReportSection: Sendable {
             let seen = split.seenIDs.map { record.classNames[$0] }.joined(separator: ", ")
             let unseen = split.unseenIDs.map { record.classNames[$0] }.joined(separator: ", ")
             lines.append(("Split", "\(split.name): seen \(seen); unseen \(unseen)"))
+            if let choice = record.splitChoice { lines.append(("Split chosen by", choice)) }
             lines.append(("Split source", (split.source ?? "no source recorded") + (split.inferred ? " (inferred)" : "")))
         } else {
-            lines.append(("Split", "none (overall metrics only)"))
+            lines.append(("Split", EncodingNotes.split(record)))
         }
         let p = record.policy
         lines.append(("Presence policy", p.presence.rawValue))
-        lines.append(("Ignore values", p.ignoreValues.isEmpty ? "none" : p.ignoreValues.map(String.init).joined(separator: ", ")))
-        if !p.ignoreColors.isEmpty {
-            lines.append(("Ignore colours", p.ignoreColors.map { "(" + $0.map(String.init).joined(separator: ",") + ")" }.joined(separator: ", ")))
-        }
-        lines.append(("reduce_zero_label", p.reduceZeroLabel ? "yes" : "no"))
+        lines += EncodingNotes.encodingLines(p)
         lines.append(("Out-of-range values", "ground truth: \(p.outOfRangeGroundTruth.rawValue), prediction: \(p.outOfRangePrediction.rawValue)"))
         lines.append(("Dataset", "\(record.images.count) images, fingerprint \(record.dataset.fingerprint)"))
         lines.append(("Ground truth", record.dataset.groundTruthDirectory))

@@ -56,8 +56,11 @@ public enum TerminalSummary {
                     + "unseen regions \(show(drift.meanUnseen)))")
         }
         if let split = record.split {
-            lines.append("split \(split.name): \(split.source ?? "no source")\(split.inferred ? " (inferred)" : "")")
+            lines.append("split \(EncodingNotes.split(record)): \(split.source ?? "no source")\(split.inferred ? " (inferred)" : "")")
+        } else {
+            lines.append("split: \(EncodingNotes.split(record))")
         }
+        if let line = EncodingNotes.overrideLine(record.policy) { lines.append(line) }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -28,7 +28,7 @@ public struct RGBImage: Sendable, Equatable {
             throw SegmenterError(.image, file: path, wrapping: error)
         }
         guard raster.stored.isEightBitColor else {
-            throw SegmenterError(.image, file: path, "\(path): a \(raster.stored); images must be 8-bit RGB or RGBA PNG, or JPEG")
+            throw SegmenterError(.image, file: path, "\(path): a \(raster.stored); images must be 8-bit RGB or RGBA PNG or TIFF, or JPEG")
         }
         return try RGBImage(width: raster.width, height: raster.height, pixels: raster.pixels)
     }

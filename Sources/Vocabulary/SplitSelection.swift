@@ -1,4 +1,5 @@
-/// How a command chooses a run's seen/unseen split: the vocabulary's first split, none, a bundled
+/// How a command chooses a run's seen/unseen split: the vocabulary's `default_split` (if it
+/// declares one; otherwise no split), none, a bundled
 /// split by name, classes given one by one or a split file. The choices are exclusive, so a run's
 /// split never depends on which of two contradicting choices wins.
 public enum SplitSelection: Sendable, Equatable {
@@ -33,11 +34,51 @@ public enum SplitSelection: Sendable, Equatable {
     /// The split this selection gives in `vocabulary`; nil for no split (or a vocabulary without splits).
     public func split(for vocabulary: Vocabulary) throws -> ClassSplit? {
         switch self {
-        case .vocabularyDefault: return vocabulary.splits.first
+        case .vocabularyDefault: return vocabulary.defaultSplit
         case .none: return nil
         case .named(let name): return try vocabulary.split(named: name)
         case .classes(let seen, let unseen): return try vocabulary.split(seen: seen, unseen: unseen)
         case .file(let file): return try file.split(for: vocabulary)
+        }
+    }
+
+    /// Where the split this selection gives in `vocabulary` is chosen and defined.
+    public func origin(for vocabulary: Vocabulary) -> SplitOrigin {
+        switch self {
+        case .vocabularyDefault: vocabulary.defaultSplitName == nil ? .noDefault : .vocabularyDefault
+        case .none: .noSplit
+        case .named: .splitName
+        case .classes: .seenUnseen
+        case .file: .splitFile
+        }
+    }
+}
+
+/// How a run's split was chosen, and so where its definition comes from; recorded in the
+/// results file (`split_origin`) and named in every summary.
+public enum SplitOrigin: String, Sendable, Hashable, CaseIterable {
+    /// The vocabulary's `default_split`, no split asked for.
+    case vocabularyDefault = "vocabulary-default"
+    /// No split asked for and the vocabulary declares no default: all-class figures only.
+    case noDefault = "no-default"
+    /// `--no-split`.
+    case noSplit = "no-split"
+    /// `--split NAME`: a split defined in the vocabulary.
+    case splitName = "split-name"
+    /// `--seen … --unseen …`.
+    case seenUnseen = "seen-unseen"
+    /// `--split-file FILE`.
+    case splitFile = "split-file"
+
+    /// How the choice is said in summaries: "--split-file", "the vocabulary's default_split", ….
+    public var explanation: String {
+        switch self {
+        case .vocabularyDefault: "the vocabulary's default_split"
+        case .noDefault: "no --split given and the vocabulary declares no default_split"
+        case .noSplit: "--no-split"
+        case .splitName: "--split, a split defined in the vocabulary"
+        case .seenUnseen: "--seen/--unseen on the command line"
+        case .splitFile: "--split-file"
         }
     }
 }

@@ -33,10 +33,14 @@ extension Vocabulary {
         lines.append(splits.isEmpty ? "Splits: none" : "Splits:")
         for split in splits {
             lines.append("  \(split.name): \(split.seen.count) seen / \(split.unseen.count) unseen"
-                         + (split.inferred ? "  [inferred]" : ""))
+                         + (split.inferred ? "  [inferred]" : "") + (split.name == defaultSplitName ? "  [default]" : ""))
             lines.append("    seen:   " + split.seen.joined(separator: ", "))
             lines.append("    unseen: " + split.unseen.joined(separator: ", "))
             if let source = split.source { lines.append("    source: \(source)") }
+        }
+        if !splits.isEmpty {
+            lines.append(defaultSplitName.map { "Default split: \($0) (used when a run asks for none)" }
+                ?? "Default split: none (a run without --split reports the all-class figures only)")
         }
         lines += layoutSummaryLines
         return lines.joined(separator: "\n")

@@ -16,11 +16,16 @@ public struct Vocabulary: Hashable, Sendable {
     public let description: String
     /// Classes in evaluation-id order: `classes[i].id == i`.
     public let classes: [VocabularyClass]
-    public let encoding: LabelEncoding
+    /// How label files encode the classes. A run may read with other settings
+    /// (`withEncoding(_:)`); the fingerprint stays the file's.
+    public internal(set) var encoding: LabelEncoding
     public let background: BackgroundPolicy
     /// Prompt templates, each with exactly one `{}` where the class name goes.
     public let promptTemplates: [String]
     public let splits: [ClassSplit]
+    /// The name of the split a run uses when none is asked for (`default_split`), or nil:
+    /// such runs report the all-class figures only. Validated to name one of `splits`.
+    public let defaultSplitName: String?
     /// Where the facts in the file come from.
     public let sources: [String]
     public let notes: String?
@@ -38,7 +43,8 @@ public struct Vocabulary: Hashable, Sendable {
 
     init(key: String, name: String, description: String, classes: [VocabularyClass],
          encoding: LabelEncoding, background: BackgroundPolicy, promptTemplates: [String],
-         splits: [ClassSplit], sources: [String], notes: String?, file: String, layouts: [DatasetLayout] = []) {
+         splits: [ClassSplit], defaultSplitName: String? = nil, sources: [String], notes: String?, file: String,
+         layouts: [DatasetLayout] = []) {
         self.key = key
         self.name = name
         self.description = description
@@ -47,6 +53,7 @@ public struct Vocabulary: Hashable, Sendable {
         self.background = background
         self.promptTemplates = promptTemplates
         self.splits = splits
+        self.defaultSplitName = defaultSplitName
         self.sources = sources
         self.notes = notes
         self.file = file
@@ -61,6 +68,11 @@ public struct Vocabulary: Hashable, Sendable {
         self.fingerprint = Fingerprint.fnv1a64Hex(
             Vocabulary.canonicalForm(key: key, classes: classes, encoding: encoding,
                                      background: background, splits: splits))
+    }
+
+    /// The split `default_split` names, or nil when the vocabulary declares none.
+    public var defaultSplit: ClassSplit? {
+        defaultSplitName.flatMap { name in splits.first { $0.name == name } }
     }
 
     /// The number of classes, K.

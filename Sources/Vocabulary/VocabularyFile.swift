@@ -37,7 +37,7 @@ struct SchemaProbe: Decodable {
 
 struct RawVocabularyFile: Decodable {
     static let allowedKeys = ["schema", "key", "name", "description", "classes", "label_encoding",
-                              "background", "prompt_templates", "splits", "sources", "notes", "layouts"]
+                              "background", "prompt_templates", "splits", "default_split", "sources", "notes", "layouts"]
     var schema: String
     var key: String
     var name: String
@@ -47,6 +47,7 @@ struct RawVocabularyFile: Decodable {
     var background: RawBackground
     var promptTemplates: [String]
     var splits: [RawSplit]
+    var defaultSplit: String?
     var sources: [String]
     var notes: String?
     /// Release layouts (docs/dataset-layouts.md); optional, decoded in DatasetLayoutFile.swift.
@@ -56,6 +57,7 @@ struct RawVocabularyFile: Decodable {
         case schema, key, name, description, classes, background, splits, sources, notes, layouts
         case labelEncoding = "label_encoding"
         case promptTemplates = "prompt_templates"
+        case defaultSplit = "default_split"
     }
 
     init(from decoder: Decoder) throws {
@@ -70,6 +72,7 @@ struct RawVocabularyFile: Decodable {
         background = try c.decode(RawBackground.self, forKey: .background)
         promptTemplates = try c.decode([String].self, forKey: .promptTemplates)
         splits = try c.decode([RawSplit].self, forKey: .splits)
+        defaultSplit = try c.decodeIfPresent(String.self, forKey: .defaultSplit)
         sources = try c.decode([String].self, forKey: .sources)
         notes = try c.decodeIfPresent(String.self, forKey: .notes)
         layouts = try c.decodeIfPresent([RawLayout].self, forKey: .layouts) ?? []

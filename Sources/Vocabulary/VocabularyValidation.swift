@@ -95,10 +95,15 @@ private struct SemanticChecker {
         checkTemplates(raw.promptTemplates)
         let splits = checkSplits(raw.splits, nameIndex: nameIndex, classes: classes)
         let layouts = LayoutValidation.check(raw.layouts, file: file, problems: &problems)
+        if let name = raw.defaultSplit, !splits.contains(where: { $0.name == name }) {
+            let available = splits.isEmpty ? "the file has no splits" : "its splits are " + splits.map(\.name).joined(separator: ", ")
+            report(.unknownSplit, "default_split", "default_split '\(name)' names no split of this file; \(available)")
+        }
         guard problems.isEmpty, let encoding, let background else { return nil }
         return Vocabulary(key: raw.key, name: raw.name, description: raw.description, classes: classes,
                           encoding: encoding, background: background, promptTemplates: raw.promptTemplates,
-                          splits: splits, sources: raw.sources, notes: raw.notes, file: file, layouts: layouts)
+                          splits: splits, defaultSplitName: raw.defaultSplit, sources: raw.sources, notes: raw.notes,
+                          file: file, layouts: layouts)
     }
 
     mutating func checkKey(_ key: String) {
@@ -189,27 +194,20 @@ private struct SemanticChecker {
             ok = false
         }
         for (position, value) in raw.ignoreValues.enumerated() {
-            let entry = "label_encoding.ignore_values[\(position)]"
-            if value < 0 {
-                report(.invalidValue, entry, "ignore value \(value) is negative")
-                ok = false
-            } else if value > Int(UInt16.max) {
-                report(.invalidValue, entry,
-                       "ignore value \(value) is larger than 65535, the largest value a label file can hold")
-                ok = false
-            } else if value < classes.count && !raw.allowIgnoreClassOverlap {
-                report(.ignoreOverlap, entry,
-                       "ignore value \(value) is the id of class '\(classes[value].name)'; set \"allow_ignore_class_overlap\": true in label_encoding if that is intended")
+            if let problem = LabelEncoding.ignoreValueProblem(value, classes: classes, allowOverlap: raw.allowIgnoreClassOverlap) {
+                report(problem.kind, "label_encoding.ignore_values[\(position)]",
+                       problem.kind == .ignoreOverlap
+                           ? problem.text + "; set \"allow_ignore_class_overlap\": true in label_encoding if that is intended"
+                           : problem.text)
                 ok = false
             }
         }
-        let classColors = Dictionary(classes.map { ($0.color, $0.name) }, uniquingKeysWith: { first, _ in first })
         var ignoreColors: [RGB] = []
         for (position, components) in raw.ignoreColors.enumerated() {
             let entry = "label_encoding.ignore_colors[\(position)]"
             guard let color = checkColor(components, entry: entry) else { ok = false; continue }
-            if let owner = classColors[color] {
-                report(.ignoreOverlap, entry, "ignore colour \(color) is the colour of class '\(owner)'")
+            if let problem = LabelEncoding.ignoreColorProblem(color, classes: classes) {
+                report(.ignoreOverlap, entry, problem)
                 ok = false
             }
             ignoreColors.append(color)

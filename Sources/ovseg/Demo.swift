@@ -63,7 +63,8 @@ struct Demo: ParsableCommand {
             var inputs: [ReportInput] = []
             for method in SimulatedMethod.allCases {
                 let options = ScoreOptions(
-                    vocabulary: vocabulary, split: vocabulary.splits.first, jobs: jobs, method: method.rawValue)
+                    vocabulary: vocabulary, split: vocabulary.splits.first, jobs: jobs, method: method.rawValue,
+                    splitOrigin: .splitName)
                 let record = try Scorer.score(
                     groundTruthDirectory: dataset.groundTruthDirectory(in: root),
                     predictionDirectory: dataset.predictionDirectory(in: root, method: method),
@@ -124,7 +125,9 @@ struct Demo: ParsableCommand {
         let request = EvaluationRequest(
             checkpoint: try DemoCheckpoint.path(), checkpointName: DemoCheckpoint.displayName,
             dataset: EvaluationDataset(root: root),
-            scoring: ScoreOptions(vocabulary: vocabulary, split: vocabulary.splits.first, jobs: jobs, method: Self.modelMethod),
+            scoring: ScoreOptions(
+                vocabulary: vocabulary, split: vocabulary.splits.first, jobs: jobs, method: Self.modelMethod,
+                splitOrigin: .splitName),
             savePredictions: predictions, threads: jobs)
         return try ModelRun.evaluate(
             request, observer: EvaluationObserver(progress: Terminal.showsProgress ? ProgressBar(label: Self.modelMethod) : nil))

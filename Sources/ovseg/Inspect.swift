@@ -15,12 +15,15 @@ struct Inspect: ParsableCommand {
             reduce_zero_label, its colours, ignore values) and the files whose values fall outside. \
             With predictions it also looks for a constant shift against the ground truth (mmseg's ids \
             + 1), binary 0/255 masks, another vocabulary's ids or colours, classes never predicted \
-            and single-class predictions. Ends with a verdict and the `ovseg score` options to use. \
+            and single-class predictions. Ends with a verdict and the `ovseg score` options to use \
+            (--reduce-zero-label when the ground truth fits the other reading; --reduce-zero-label, \
+            --ignore and --ignore-color given here are inspected and repeated). \
             Exit status: 0 consistent, 1 likely misconfiguration, 2 error.
 
             Examples:
               ovseg inspect --vocab potsdam --gt gt
               ovseg inspect --vocab loveda --gt gt --pred mmseg_out
+              ovseg inspect --vocab loveda --gt gt-ids --reduce-zero-label no
               ovseg inspect --vocab potsdam --data demo --json
             """)
 
@@ -35,6 +38,8 @@ struct Inspect: ParsableCommand {
     @Option(help: "Folder of predicted label maps (PNG), compared with the ground truth.")
     var pred: String?
 
+    @OptionGroup var encoding: EncodingOptions
+
     @OptionGroup var suffixes: SuffixOptions
 
     @OptionGroup var workers: JobsOption
@@ -47,8 +52,9 @@ struct Inspect: ParsableCommand {
         try runReportingErrors {
             let groundTruth = try GroundTruthSource(gt: gt, data: data).groundTruthDirectory
             let report = try Inspector.inspect(
-                vocabulary: try vocabulary.resolve(), groundTruthDirectory: groundTruth, predictionDirectory: pred,
-                pairing: suffixes.pairing(), jobs: workers.jobs)
+                vocabulary: try encoding.apply(to: vocabulary.resolve()), groundTruthDirectory: groundTruth,
+                predictionDirectory: pred, pairing: suffixes.pairing(), jobs: workers.jobs,
+                encodingArguments: encoding.arguments)
             print(json ? JSONCodec.serialize(report.json) : report.text, terminator: json ? "\n" : "")
             consistent = report.isConsistent
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CheckpointConversion
 import Foundation
 import Harness
+import LabelMaps
 import Metrics
 import Vocabulary
 
@@ -18,7 +19,7 @@ struct VocabularyOption: ParsableArguments {
 
 /// The seen/unseen split a new run is scored with.
 struct SplitOptions: ParsableArguments {
-    @Option(help: "Seen/unseen split of the vocabulary to report (default: the vocabulary's first split).")
+    @Option(help: "Seen/unseen split of the vocabulary to report (default: the vocabulary's default_split; a vocabulary without one reports the all-class figures only).")
     var split: String?
 
     @Flag(help: "Report no seen/unseen split, only the overall metrics.")
@@ -34,9 +35,89 @@ struct SplitOptions: ParsableArguments {
     var splitFile: String?
 
     func classSplit(for vocabulary: Vocabulary) throws -> ClassSplit? {
-        try SplitSelection(split: split, noSplit: noSplit, seen: seen, unseen: unseen, splitFile: splitFile)
-            .split(for: vocabulary)
+        try chosenSplit(for: vocabulary).split
     }
+
+    /// The split and how it was chosen (recorded as the run's `split_origin`).
+    func chosenSplit(for vocabulary: Vocabulary) throws -> (split: ClassSplit?, origin: SplitOrigin) {
+        let selection = try SplitSelection(split: split, noSplit: noSplit, seen: seen, unseen: unseen, splitFile: splitFile)
+        return (try selection.split(for: vocabulary), selection.origin(for: vocabulary))
+    }
+}
+
+/// How ground-truth labels are encoded, for one run instead of the vocabulary's settings
+/// (every command that reads ground truth: `score`, `eval`, `inspect`). Each given setting is
+/// recorded in the results file with its origin (`command line`).
+struct EncodingOptions: ParsableArguments {
+    @Option(help: "Read gray and palette ground truth with reduce_zero_label (yes: raw 0 is ignored, v becomes v − 1) or without (no), instead of the vocabulary's setting.")
+    var reduceZeroLabel: YesNo?
+
+    @Option(parsing: .upToNextOption, help: "Ground-truth values not scored, replacing the vocabulary's (0–65535; not a class id unless the vocabulary allows it; `none` for no ignore value).")
+    var ignore: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "Colours (R,G,B) meaning no label in colour-coded ground truth, replacing the vocabulary's (`none` for none).")
+    var ignoreColor: [String] = []
+
+    /// The overrides the options give (empty when none is given), with `labelFormat`.
+    func override(labelFormat: LabelFormat? = nil) throws -> EncodingOverride {
+        EncodingOverride(
+            reduceZeroLabel: reduceZeroLabel.map { $0 == .yes },
+            ignoreValues: try ignore.isEmpty ? nil : Self.values(ignore),
+            ignoreColors: try ignoreColor.isEmpty ? nil : Self.colors(ignoreColor),
+            labelFormat: labelFormat)
+    }
+
+    /// The encoding `vocabulary` is read with under these options (validated against it).
+    func encoding(for vocabulary: Vocabulary, labelFormat: LabelFormat? = nil) throws -> EffectiveEncoding {
+        try vocabulary.effectiveEncoding(override(labelFormat: labelFormat))
+    }
+
+    /// `vocabulary` with the overridden reduce_zero_label, ignore values and colours.
+    func apply(to vocabulary: Vocabulary) throws -> Vocabulary {
+        vocabulary.withEncoding(try encoding(for: vocabulary))
+    }
+
+    /// The options as given, for a command line that repeats them (`inspect`'s recommendation).
+    var arguments: [String] {
+        (reduceZeroLabel.map { ["--reduce-zero-label", $0.rawValue] } ?? [])
+            + (ignore.isEmpty ? [] : ["--ignore"] + ignore)
+            + (ignoreColor.isEmpty ? [] : ["--ignore-color"] + ignoreColor)
+    }
+
+    static func values(_ texts: [String]) throws -> [Int] {
+        if texts == ["none"] { return [] }
+        return try texts.map { text in
+            guard let value = Int(text) else {
+                throw ValidationError("--ignore takes integers 0–65535 (or `none`), not '\(text)'")
+            }
+            return value
+        }
+    }
+
+    static func colors(_ texts: [String]) throws -> [RGB] {
+        if texts == ["none"] { return [] }
+        return try texts.map { text in
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                UInt8($0.trimmingCharacters(in: .whitespaces))
+            }
+            guard parts.count == 3, let r = parts[0], let g = parts[1], let b = parts[2] else {
+                throw ValidationError("--ignore-color takes colours R,G,B with each part 0–255 (or `none`), not '\(text)'")
+            }
+            return RGB(r, g, b)
+        }
+    }
+}
+
+/// `--label-format`: how ground-truth files are read, for commands that decode them as labels
+/// (`score`, `eval`; `inspect` surveys raw values and has no use for it).
+struct LabelFormatOption: ParsableArguments {
+    @Option(help: "Read ground-truth files as index (gray values, palette indices, RGB with equal channels), palette (palette PNGs only, their indices) or color (RGB or a palette's entry colours, looked up in the vocabulary's colours) instead of letting each file's colour type decide.")
+    var labelFormat: LabelFormat?
+}
+
+/// `yes` or `no`, for settings that replace a vocabulary's true/false.
+enum YesNo: String, ExpressibleByArgument, CaseIterable {
+    case yes, no
 }
 
 /// The split stored runs are shown or compared under instead of their own (`report`, `check`).
@@ -232,5 +313,6 @@ enum GroundTruthSource {
 }
 
 extension PresencePolicy: ExpressibleByArgument {}
+extension LabelFormat: ExpressibleByArgument {}
 extension OutOfRangeGroundTruth: ExpressibleByArgument {}
 extension OutOfRangePrediction: ExpressibleByArgument {}

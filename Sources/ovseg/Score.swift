@@ -12,6 +12,8 @@ import Vocabulary
 struct ScoringOptions: ParsableArguments {
     @OptionGroup var vocabulary: VocabularyOption
     @OptionGroup var splits: SplitOptions
+    @OptionGroup var encoding: EncodingOptions
+    @OptionGroup var format: LabelFormatOption
     @OptionGroup var counting: PolicyOptions
     @OptionGroup var suffixes: SuffixOptions
     @OptionGroup var execution: ExecutionOptions
@@ -22,13 +24,15 @@ struct ScoringOptions: ParsableArguments {
     /// when nil).
     func scoreOptions(method: String, files: PredictionFileOptions? = nil) throws -> ScoreOptions {
         let vocabulary = try self.vocabulary.resolve()
+        let chosen = try splits.chosenSplit(for: vocabulary)
         return ScoreOptions(
-            vocabulary: vocabulary, split: try splits.classSplit(for: vocabulary), presence: counting.policy,
+            vocabulary: vocabulary, split: chosen.split, presence: counting.policy,
             outOfRangeGroundTruth: counting.outOfRangeGroundTruth, outOfRangePrediction: counting.outOfRangePrediction,
             predictionEncoding: try files?.predictionEncoding() ?? .classIDs,
             pairing: suffixes.pairing(skipMissing: files?.skipMissing ?? false, skipExtra: files?.skipExtra ?? false),
             skipSizeMismatches: files?.skipSizeMismatch ?? false, jobs: jobs,
-            shard: try execution.parsedShard(), method: method)
+            shard: try execution.parsedShard(), method: method, splitOrigin: chosen.origin,
+            encoding: try encoding.encoding(for: vocabulary, labelFormat: format.labelFormat))
     }
 
     var progress: (any ScoringProgress)? {
@@ -64,12 +68,16 @@ struct Score: ParsableCommand {
         discussion: """
             Files are matched by their path relative to each folder, without extension (png, tif, tiff, \
             jpg, jpeg: a JPEG label is listed, so it is an error rather than a skipped image). Gray and palette \
-            PNGs hold class ids; RGB PNGs hold the vocabulary's colours. Writes a results file \
+            files hold class ids; RGB files hold the vocabulary's colours (--label-format reads ground truth \
+            otherwise; --reduce-zero-label, --ignore and --ignore-color replace the vocabulary's encoding \
+            for the run, and the results file records it). Writes a results file \
             (schema ovseg-results/1) atomically and prints a per-class table.
 
             Examples:
               ovseg score --vocab potsdam --gt gt --pred exp1/pred -o exp1.ovseg.json
               ovseg score --vocab loveda --gt gt --pred pred --pred-reduce-zero-label \\
+                  -o run.ovseg.json
+              ovseg score --vocab loveda --gt gt-ids --pred pred --reduce-zero-label no \\
                   -o run.ovseg.json
               ovseg score --vocab potsdam --gt gt --pred pred --shard 2/8 -o s2.ovseg.json
               ovseg score --vocab potsdam --gt gt --pred pred --split-file my-split.json \\

@@ -84,7 +84,7 @@ struct CLITests {
         try demo(workspace)
         let output = workspace.path + "/run.ovseg.json"
         let outcome = try CLI.run([
-            "score", "--vocab", "potsdam", "--gt", workspace.path + "/d/gt",
+            "score", "--vocab", "potsdam", "--split", "dlrsd-overlap", "--gt", workspace.path + "/d/gt",
             "--pred", workspace.path + "/d/predictions/class-confusion", "-o", output,
         ])
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -230,7 +230,7 @@ struct CLITests {
         for k in 1...3 {
             let file = workspace.path + "/s\(k).json"
             let outcome = try CLI.run([
-                "score", "--vocab", "potsdam", "--gt", workspace.path + "/d/gt", "--pred",
+                "score", "--vocab", "potsdam", "--split", "dlrsd-overlap", "--gt", workspace.path + "/d/gt", "--pred",
                 workspace.path + "/d/predictions/boundary-drift", "--shard", "\(k)/3", "-o", file, "--quiet",
             ])
             #expect(outcome.status == 0, "\(outcome.stderr)")

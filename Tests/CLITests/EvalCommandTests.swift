@@ -93,7 +93,7 @@ struct EvalCommandTests {
         let data = try tiles(workspace)
         let evalRun = workspace.path + "/eval.ovseg.json"
         let eval = try CLI.run([
-            "eval", "--vocab", "potsdam", "--data", data, "--checkpoint", demoCheckpoint,
+            "eval", "--vocab", "potsdam", "--split", "dlrsd-overlap", "--data", data, "--checkpoint", demoCheckpoint,
             "--save-predictions", workspace.path + "/pred", "-o", evalRun,
         ])
         try #require(eval.status == 0, "\(eval.stderr)")

@@ -101,7 +101,9 @@ struct EverydayTrapsTests {
         let manager = FileManager.default
         try manager.createSymbolicLink(atPath: w + "/gt", withDestinationPath: w + "/d/gt")
         try manager.createSymbolicLink(atPath: w + "/pred", withDestinationPath: "d/predictions/class-confusion")
-        let linked = try CLI.run(["score", "--vocab", "potsdam", "--gt", "gt", "--pred", "pred", "-o", "run.ovseg.json"], in: w)
+        // The demo's runs report Potsdam's dlrsd-overlap split (not a default: it is inferred).
+        let linked = try CLI.run(
+            ["score", "--vocab", "potsdam", "--split", "dlrsd-overlap", "--gt", "gt", "--pred", "pred", "-o", "run.ovseg.json"], in: w)
         #expect(linked.status == 0, "\(linked.stderr)")
         #expect(linked.stdout.contains("3 images"), "\(linked.stdout)")
         let check = try CLI.run(["check", "--exact", "--baseline", w + "/d/results/class-confusion.ovseg.json", w + "/run.ovseg.json"])

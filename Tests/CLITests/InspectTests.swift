@@ -109,7 +109,7 @@ struct InspectTests {
         let scored = try score(workspace)
         #expect(scored.status == 0, "\(scored.stderr)")
         #expect(scored.stderr.contains("most of the ground truth was not evaluated"), "\(scored.stderr)")
-        #expect(scored.stderr.contains("ovseg vocab export loveda --reduce-zero-label false -o loveda-ids.json"), "\(scored.stderr)")
+        #expect(scored.stderr.contains("if the files hold 0-based ids, score with --reduce-zero-label no"), "\(scored.stderr)")
         #expect(try warnings(workspace).contains { $0.contains("most of the ground truth was not evaluated") })
     }
 
@@ -135,9 +135,10 @@ struct InspectTests {
         #expect(help.stdout.contains("ovseg inspect --vocab loveda --gt gt --pred mmseg_out"))
     }
 
-    /// 0-based LoveDA ground truth (no-data as 255): inspect names the export command, and scoring
-    /// with the exported copy counts exactly what the release encoding (ids + 1, 0 no-data) counts.
-    @Test func zeroBasedGroundTruthIsScoredWithTheExportedVocabulary() throws {
+    /// 0-based LoveDA ground truth (no-data as 255): inspect recommends --reduce-zero-label no, and
+    /// scoring so (or with an exported copy of the vocabulary) counts exactly what the release
+    /// encoding (ids + 1, 0 no-data) counts.
+    @Test func zeroBasedGroundTruthIsScoredWithReduceZeroLabelNo() throws {
         let release = try Workspace()
         try write(release) { id, _ in UInt16(id) }
         let zeroBased = try Workspace()
@@ -145,9 +146,21 @@ struct InspectTests {
 
         let inspected = try inspect(zeroBased)
         #expect(inspected.status == 1, "\(inspected.stdout)")
-        let export = "ovseg vocab export loveda --reduce-zero-label false -o loveda-ids.json"
-        #expect(inspected.stdout.contains(export), "\(inspected.stdout)")
-        #expect(inspected.stdout.contains("ovseg score --vocab loveda-ids.json"))
+        #expect(inspected.stdout.contains("score with --reduce-zero-label no"), "\(inspected.stdout)")
+        #expect(inspected.stdout.contains("ovseg score --vocab loveda --gt"), "\(inspected.stdout)")
+        #expect(inspected.stdout.contains("--reduce-zero-label no -o run.ovseg.json"), "\(inspected.stdout)")
+        // Inspected with the override, the folder is consistent and the recommendation keeps it.
+        let overridden = try inspect(zeroBased, ["--reduce-zero-label", "no"])
+        #expect(overridden.status == 0, "\(overridden.stdout)")
+        #expect(overridden.stdout.contains("--reduce-zero-label no -o run.ovseg.json"), "\(overridden.stdout)")
+
+        try #require(try score(release).status == 0)
+        let expectedRows = try rows(release.path + "/run.ovseg.json")
+        #expect(expectedRows != nil)
+        let override = try score(zeroBased, ["--reduce-zero-label", "no"])
+        try #require(override.status == 0, "\(override.stderr)")
+        #expect(override.stderr.isEmpty, "no warning: \(override.stderr)")
+        #expect(try rows(zeroBased.path + "/run.ovseg.json") == expectedRows)
 
         let exported = try CLI.run(
             ["vocab", "export", "loveda", "--reduce-zero-label", "false", "-o", zeroBased.path + "/loveda-ids.json"])
@@ -155,18 +168,16 @@ struct InspectTests {
         #expect(exported.stdout.contains("loveda-ids, 7 classes, reduce_zero_label false"))
         #expect(try CLI.run(["inspect", "--vocab", zeroBased.path + "/loveda-ids.json", "--gt", zeroBased.path + "/gt"]).status == 0)
 
-        try #require(try score(release).status == 0)
         let copy = try CLI.run(
             ["score", "--vocab", zeroBased.path + "/loveda-ids.json", "--gt", zeroBased.path + "/gt", "--pred",
              zeroBased.path + "/pred", "-o", zeroBased.path + "/run.ovseg.json", "--quiet"])
         try #require(copy.status == 0, "\(copy.stderr)")
         #expect(copy.stderr.isEmpty, "no warning: \(copy.stderr)")
-        let rows = { (path: String) throws -> [[Int]]? in
-            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
-            return (object?["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]]
-        }
-        let expected = try rows(release.path + "/run.ovseg.json")
-        #expect(expected != nil)
-        #expect(try rows(zeroBased.path + "/run.ovseg.json") == expected)
+        #expect(try rows(zeroBased.path + "/run.ovseg.json") == expectedRows)
+    }
+
+    func rows(_ path: String) throws -> [[Int]]? {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        return (object?["confusion_matrix"] as? [String: Any])?["rows"] as? [[Int]]
     }
 }

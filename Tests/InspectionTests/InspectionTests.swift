@@ -61,10 +61,11 @@ struct InspectionTests {
         try folders.write("gt", .ids)
         let report = try inspect(folders, gt: "gt")
         #expect(codes(report) == ["gt-zero-based-ids"], "\(report.text)")
-        #expect(report.vocabArgument == "potsdam-ids.json")
+        #expect(report.vocabArgument == "potsdam")
         #expect(report.groundTruth.chosenEncoding == "ids")
-        #expect(report.vocabExportCommand == "ovseg vocab export potsdam --reduce-zero-label false -o potsdam-ids.json")
-        #expect(report.findings[0].message.contains("ovseg vocab export potsdam --reduce-zero-label false"))
+        #expect(report.vocabExportCommand == nil)
+        #expect(report.scoreOptions == ["--reduce-zero-label", "no"])
+        #expect(report.findings[0].message.contains("score with --reduce-zero-label no"))
     }
 
     @Test func reduceZeroLabelGroundTruthUnderAnIDVocabulary() throws {
@@ -73,7 +74,8 @@ struct InspectionTests {
         try folders.write("gt", .reduceZeroLabel)
         let report = try inspect(folders, gt: "gt")
         #expect(codes(report) == ["gt-reduce-zero-label"], "\(report.text)")
-        #expect(report.vocabArgument == "openearthmap-reduce-zero-label.json")
+        #expect(report.vocabArgument == "openearthmap")
+        #expect(report.scoreOptions == ["--reduce-zero-label", "yes"])
     }
 
     @Test func colourGroundTruthAndPalettePredictionsAreConsistent() throws {

@@ -96,10 +96,19 @@ struct JPEGDecodingTests {
         #expect(!(try RasterImage.readRGB(path: fixture("gray16.png"))).stored.isEightBitColor)
     }
 
-    @Test func tiffImageryIsRefusedClearly() throws {
-        let error = labelMapError { _ = try RasterImage.decode(bytes: [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0], name: "a.tif") }
-        #expect(error == LabelMapError(
-            .unsupportedFormat, file: "a.tif", detail: "is a TIFF file; TIFF imagery is not supported yet (images must be PNG or JPEG)"))
+    /// TIFF photos (ISPRS and UC Merced tiles) decode through the TIFF reader to the same RGB as the
+    /// PNG twin tifffile wrote them from, whatever the strip, tile, plane or codec layout.
+    @Test(arguments: [
+        "rgb_lzw_strips.tif", "rgb_planar_tiles_lzw.tif", "rgb_bigtiff.tif", "rgba_packbits.tif",
+        "rgb_deflate_predictor_tiles.tif", "rgb_pillow_lzw.tif",
+    ])
+    func tiffImageryDecodesLikeItsPNGTwin(name: String) throws {
+        let reference = try RasterImage.readRGB(path: fixture("tiff/colors.png"))
+        let image = try RasterImage.readRGB(path: fixture("tiff/" + name))
+        #expect(image.width == 40 && image.height == 37)
+        #expect(image.pixels == reference.pixels)
+        #expect(image.stored.format == .tiff && image.stored.isEightBitColor)
+        #expect(!(try RasterImage.readRGB(path: fixture("tiff/gray8_none_strips.tif"))).stored.isEightBitColor)
     }
 
     /// Found by content, not by name: a JPEG saved as `.png` still decodes.

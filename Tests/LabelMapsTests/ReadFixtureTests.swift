@@ -43,6 +43,14 @@ import Testing
         #expect(map.values == grid(10, 2) { x, y in (x * y + x) % 2 })
     }
 
+    /// Pillow (mmseg's default loader) stretches 2- and 4-bit gray to 0-255; the values must match it.
+    @Test func twoAndFourBitGrayAreScaledAsPillowReadsThem() throws {
+        let two = try LabelMapReader.read(path: fixture("gray2.png"), colors: nil)
+        #expect(two.values == grid(7, 3) { x, y in 85 * ((x + 2 * y) % 4) })
+        let four = try LabelMapReader.read(path: fixture("gray4.png"), colors: nil)
+        #expect(four.values == grid(9, 3) { x, y in 17 * ((3 * x + 5 * y) % 16) })
+    }
+
     @Test func gammaChunkDoesNotChangeGrayValues() throws {
         let map = try LabelMapReader.read(path: fixture("gray8_gama.png"), colors: nil)
         #expect(map.values == grid(6, 4) { x, y in (40 * x + 7 * y) % 256 })

@@ -85,6 +85,8 @@ struct BundledVocabularyTests {
         #expect(text.contains("zori-11-4: 11 seen / 4 unseen"))
         #expect(text.contains("HuangShiqi128/ZoRI"))
         #expect(text.contains(isaid.fingerprint))
+        #expect(text.contains("Default split: none (a run without --split reports the all-class figures only)"))
+        #expect(!text.contains("[default]"))
     }
 }
 

@@ -141,7 +141,10 @@ struct SplitFileTests {
         }
         let potsdam = try Vocabulary.load(key: "potsdam")
         #expect(try SplitSelection(split: nil, splitFile: path).split(for: potsdam)?.name == "x")
-        #expect(try SplitSelection(split: nil, splitFile: nil).split(for: potsdam)?.name == "dlrsd-overlap")
+        // Potsdam's only split is inferred, so it declares no default_split: no split unless asked for.
+        #expect(potsdam.defaultSplitName == nil)
+        #expect(try SplitSelection(split: nil, splitFile: nil).split(for: potsdam) == nil)
+        #expect(try SplitSelection(split: "dlrsd-overlap", splitFile: nil).split(for: potsdam)?.name == "dlrsd-overlap")
         #expect(try SplitSelection(split: nil, noSplit: true, splitFile: nil).split(for: potsdam) == nil)
         // An unreadable file is reported when the options are read, before any scoring.
         #expect(throws: SplitSelectionError.self) { try SplitSelection(split: nil, splitFile: path + ".missing") }

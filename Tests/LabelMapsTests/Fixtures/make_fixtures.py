@@ -75,6 +75,19 @@ def check_pixels(name, expected):
             assert got == want, (name, x, y, got, want)
 
 
+def sub_byte_gray(name, width, height, depth, value):
+    """Gray PNG of 2 or 4 bits per sample (Pillow never writes these), value(x, y) < 2**depth."""
+    raw = bytearray()
+    for y in range(height):
+        bits = "".join(format(value(x, y), "0%db" % depth) for x in range(width))
+        bits += "0" * (-len(bits) % 8)
+        raw += bytes([0]) + int(bits, 2).to_bytes(len(bits) // 8, "big")
+    header = struct.pack(">IIBBBBB", width, height, depth, 0, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + chunk(b"IEND", b"")
+    with open(path(name), "wb") as f:
+        f.write(data)
+
+
 def palette_image(name, width, height, colors, index):
     image = Image.new("P", (width, height))
     image.putpalette([c for rgb in colors for c in rgb])
@@ -110,6 +123,15 @@ def main():
     image.save(path("gray1.png"))
     assert ihdr("gray1.png")[2:4] == (1, 0), ihdr("gray1.png")
     check_pixels("gray1.png", lambda x, y: 255 * bit(x, y))
+
+    # 2- and 4-bit gray: Pillow (mmseg's default label loader) stretches them to 0-255
+    # (x 85, x 17); check_pixels reads them with Pillow, which is what ovseg must match.
+    gray2 = lambda x, y: (x + 2 * y) % 4
+    sub_byte_gray("gray2.png", 7, 3, 2, gray2)
+    check_pixels("gray2.png", lambda x, y: 85 * gray2(x, y))
+    gray4 = lambda x, y: (3 * x + 5 * y) % 16
+    sub_byte_gray("gray4.png", 9, 3, 4, gray4)
+    check_pixels("gray4.png", lambda x, y: 17 * gray4(x, y))
 
     # 8-bit gray with gAMA 0.5: a gamma-correcting reader would change the values.
     gray8 = lambda x, y: (40 * x + 7 * y) % 256
