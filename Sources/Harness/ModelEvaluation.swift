@@ -53,6 +53,18 @@ public struct EvaluationDataset: Sendable {
         self.listed = listed
     }
 
+    /// The folders whose files are inputs: the two folders, or for a listed dataset every folder
+    /// that holds a listed label or image (its root may hold other things, such as predictions).
+    var inputFolders: [OutputGuard.Input] {
+        guard let listed else {
+            return [.init(imageDirectory, role: "the image folder"), .init(groundTruthDirectory, role: "the ground-truth folder")]
+        }
+        let labels = Set(listed.images.map { ($0.labelPath as NSString).deletingLastPathComponent })
+        let images = Set(listed.images.compactMap { $0.imagePath.map { ($0 as NSString).deletingLastPathComponent } })
+        return labels.sorted().map { .init($0, role: "a ground-truth folder") }
+            + images.subtracting(labels).sorted().map { .init($0, role: "an image folder") }
+    }
+
     /// Pairs every ground truth with its image; an unmatched file on either side is an error naming it.
     /// For a listed dataset, the listed pairs (suffixes do not apply: the layout or file names the files).
     public func pairs(groundTruthSuffix: String = "", imageSuffix: String = "") throws(HarnessError) -> [ImagePair] {
@@ -132,10 +144,7 @@ public enum ModelEvaluation {
         let palette = options.vocabulary.classes.map(\.color)
         if let savePredictions {
             do {
-                try OutputGuard.check(output: savePredictions, role: "prediction folder", inputs: [
-                    .init(dataset.imageDirectory, role: "the image folder"),
-                    .init(dataset.groundTruthDirectory, role: "the ground-truth folder"),
-                ])
+                try OutputGuard.check(output: savePredictions, role: "prediction folder", inputs: dataset.inputFolders)
             } catch {
                 throw HarnessError(.evaluation, file: savePredictions, error.description, underlying: error)
             }

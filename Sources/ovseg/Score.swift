@@ -43,10 +43,14 @@ struct ScoringOptions: ParsableArguments {
 /// Writes a run's results file and, unless quiet, prints its per-class table and the path;
 /// the run's warnings go to stderr even when quiet (they say the numbers may be wrong).
 func writeResults(_ record: RunRecord, to output: String, quiet: Bool) throws {
-    try OutputGuard.check(output: output, role: "results file", inputs: [
-        .init(record.dataset.groundTruthDirectory, role: "the ground-truth folder"),
-        .init(record.dataset.predictionDirectory, role: "the prediction folder"),
-    ].filter { !$0.path.isEmpty })
+    // A layout's or pairs file's root holds more than labels (results are often written beside a
+    // pairs file), so only plain ground-truth and prediction folders are protected as a whole.
+    if record.dataset.origin == nil {
+        try OutputGuard.check(output: output, role: "results file", inputs: [
+            .init(record.dataset.groundTruthDirectory, role: "the ground-truth folder"),
+            .init(record.dataset.predictionDirectory, role: "the prediction folder"),
+        ].filter { !$0.path.isEmpty })
+    }
     try ResultsFile.write(record, to: output)
     if !quiet {
         print(TerminalSummary.render(record), terminator: "")
