@@ -401,15 +401,7 @@ public enum ResultsFile {
             encoding = parsed
         }
         // Files written before --label-format and the encoding origins have neither.
-        var labelFormat: LabelFormat?
-        if let value = policyObject["label_format"], !value.isNull {
-            guard let text = value.stringValue, let parsed = LabelFormat(rawValue: text) else {
-                throw HarnessError(.resultsFile,
-                    "\(source): policy.label_format is \(JSONCodec.serialize(value, pretty: false)); expected null or one of "
-                        + LabelFormat.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
-            }
-            labelFormat = parsed
-        }
+        let labelFormat = try reader.optionalCase(policyObject["label_format"], "policy.label_format", of: LabelFormat.self)
         var origins: EffectiveEncoding.Origins?
         if let value = policyObject["encoding_origin"], !value.isNull {
             let object = try reader.object(value, "policy.encoding_origin")
@@ -440,15 +432,7 @@ public enum ResultsFile {
             reduceZeroLabel: try reader.bool(policyObject, "policy.reduce_zero_label"),
             outOfRangeGroundTruth: gtPolicy, outOfRangePrediction: predPolicy, predictionEncoding: encoding,
             labelFormat: labelFormat, encodingOrigins: origins, vocabularyEncoding: vocabularyEncoding)
-        var splitOrigin: SplitOrigin?
-        if let value = root["split_origin"], !value.isNull {
-            guard let text = value.stringValue, let parsed = SplitOrigin(rawValue: text) else {
-                throw HarnessError(.resultsFile,
-                    "\(source): split_origin is \(JSONCodec.serialize(value, pretty: false)); expected one of "
-                        + SplitOrigin.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
-            }
-            splitOrigin = parsed
-        }
+        let splitOrigin = try reader.optionalCase(root["split_origin"], "split_origin", of: SplitOrigin.self)
 
         let datasetObject = try reader.object(root, "dataset")
         let dataset = DatasetInfo(
@@ -669,6 +653,19 @@ struct FieldReader {
             result.append(number)
         }
         return result
+    }
+    /// A case of `T` named by its raw string, or nil when the key is absent or null (fields added
+    /// after the first schema); any other value is an error listing the allowed names.
+    func optionalCase<T: RawRepresentable & CaseIterable>(
+        _ value: JSONValue?, _ path: String, of type: T.Type
+    ) throws(HarnessError) -> T? where T.RawValue == String {
+        guard let value, !value.isNull else { return nil }
+        guard let text = value.stringValue, let parsed = T(rawValue: text) else {
+            throw HarnessError(.resultsFile,
+                "\(source): \(path) is \(JSONCodec.serialize(value, pretty: false)); expected null or one of "
+                    + T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+        }
+        return parsed
     }
     func colorList(_ object: JSONObject, _ path: String) throws(HarnessError) -> [[UInt8]] {
         let items = try array(object, path)

@@ -47,18 +47,22 @@ enum ResultsValidation {
 
     /// The matrix's cells and side vectors must add up to at most `maximumPixels`.
     static func checkMatrixTotal(_ parts: [[UInt64]], source: String) throws(HarnessError) {
-        var total: UInt64 = 0
-        for part in parts {
-            for value in part {
-                let (sum, overflow) = total.addingReportingOverflow(value)
-                guard !overflow, sum <= maximumPixels else {
-                    throw HarnessError(.resultsFile,
-                        "\(source): the confusion matrix holds more than 2^53 pixels, which no real run reaches "
-                            + "(the file was edited or damaged)")
-                }
-                total = sum
-            }
+        guard boundedSum(parts.joined(), limit: maximumPixels) != nil else {
+            throw HarnessError(.resultsFile,
+                "\(source): the confusion matrix holds more than 2^53 pixels, which no real run reaches "
+                    + "(the file was edited or damaged)")
         }
+    }
+
+    /// The sum of `values`, or nil when it exceeds `limit` (overflow included).
+    static func boundedSum(_ values: some Sequence<UInt64>, limit: UInt64) -> UInt64? {
+        var total: UInt64 = 0
+        for value in values {
+            let (sum, overflow) = total.addingReportingOverflow(value)
+            guard !overflow, sum <= limit else { return nil }
+            total = sum
+        }
+        return total
     }
 
     /// One image's id, size and counts.
@@ -75,17 +79,11 @@ enum ResultsValidation {
             throw HarnessError(.resultsFile,
                 "\(source): \(path) (\(ImageID.quoted(image.id))) claims \(image.width)×\(image.height) pixels, more than 2^53")
         }
-        for (name, values) in [("gt", image.counts.map(\.groundTruth)), ("pred", image.counts.map(\.predicted))] {
-            var total: UInt64 = 0
-            for value in values {
-                let (sum, overflow) = total.addingReportingOverflow(value)
-                guard !overflow, sum <= pixels else {
-                    throw HarnessError(.resultsFile,
-                        "\(source): \(path).\(name) (\(ImageID.quoted(image.id))) counts more pixels than its "
-                            + "\(image.width)×\(image.height) = \(pixels) (the file was edited or damaged)")
-                }
-                total = sum
-            }
+        for (name, values) in [("gt", image.counts.map(\.groundTruth)), ("pred", image.counts.map(\.predicted))]
+        where boundedSum(values, limit: pixels) == nil {
+            throw HarnessError(.resultsFile,
+                "\(source): \(path).\(name) (\(ImageID.quoted(image.id))) counts more pixels than its "
+                    + "\(image.width)×\(image.height) = \(pixels) (the file was edited or damaged)")
         }
     }
 

@@ -17,17 +17,9 @@ private func readSome(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ 
 public enum FileBytes {
     /// The bytes of the file at `path`. Throws `.cannotOpen` naming the file and the system error.
     public static func read(path: String) throws -> [UInt8] {
-        // O_NONBLOCK: opening a FIFO or a device must not wait for a writer before the
-        // regular-file check below can refuse it (it has no effect on regular files).
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw systemError(.cannotOpen, path, "cannot open file") }
+        let (descriptor, size) = try openRegularFile(path)
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw systemError(.cannotOpen, path, "cannot stat file") }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw LabelMapError(.cannotOpen, file: path, detail: "cannot open file (not a regular file)")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
         while true {
             if filled == bytes.count {
@@ -58,14 +50,8 @@ public enum FileBytes {
     /// Up to `count` first bytes of the file at `path` (fewer when the file is shorter), to
     /// recognise its format without reading it whole. Throws `.cannotOpen` like `read`.
     public static func head(path: String, count: Int) throws(LabelMapError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw systemError(.cannotOpen, path, "cannot open file") }
+        let (descriptor, _) = try openRegularFile(path)
         defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw systemError(.cannotOpen, path, "cannot stat file") }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw LabelMapError(.cannotOpen, file: path, detail: "cannot open file (not a regular file)")
-        }
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
@@ -81,6 +67,25 @@ public enum FileBytes {
             filled += got
         }
         return Array(bytes.prefix(filled))
+    }
+
+    /// Opens `path` for reading if it is a regular file; returns the descriptor and the size.
+    /// O_NONBLOCK: opening a FIFO or a device must not wait for a writer before the regular-file
+    /// check can refuse it (it has no effect on regular files).
+    private static func openRegularFile(_ path: String) throws(LabelMapError) -> (descriptor: Int32, size: Int) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw systemError(.cannotOpen, path, "cannot open file") }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let failure = systemError(.cannotOpen, path, "cannot stat file")
+            close(descriptor)
+            throw failure
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw LabelMapError(.cannotOpen, file: path, detail: "cannot open file (not a regular file)")
+        }
+        return (descriptor, Int(status.st_size))
     }
 
     static func systemError(_ kind: LabelMapError.Kind, _ path: String, _ what: String) -> LabelMapError {
