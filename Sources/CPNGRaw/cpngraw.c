@@ -230,6 +230,137 @@ void ovpng_free(ovpng_image *image) {
     }
 }
 
+/* ---------------------------------------------------------------- streaming */
+
+struct ovpng_stream {
+    error_context context;
+    png_structp png;
+    png_infop info;
+    FILE *file;
+    uint32_t height;
+    uint32_t rows_read;
+    size_t row_bytes;
+};
+
+void ovpng_stream_close(ovpng_stream *stream) {
+    if (!stream) return;
+    if (stream->png) png_destroy_read_struct(&stream->png, &stream->info, NULL);
+    if (stream->file) fclose(stream->file);
+    free(stream);
+}
+
+int ovpng_stream_open(const char *path, ovpng_stream **result, ovpng_image *out, uint64_t max_pixels,
+                      char *error, size_t error_size) {
+    *result = NULL;
+    memset(out, 0, sizeof(*out));
+    ovpng_stream *stream = (ovpng_stream *)calloc(1, sizeof(ovpng_stream));
+    if (!stream) {
+        set_error(error, error_size, "out of memory opening a PNG");
+        return OVPNG_ERROR_MEMORY;
+    }
+    stream->file = fopen(path, "rb");
+    if (!stream->file) {
+        char message[160];
+        snprintf(message, sizeof message, "cannot open file (%s)", strerror(errno));
+        set_error(error, error_size, message);
+        ovpng_stream_close(stream);
+        return OVPNG_ERROR_OPEN;
+    }
+    uint8_t signature[8];
+    size_t got = fread(signature, 1, 8, stream->file);
+    int status = check_signature(signature, got, error, error_size);
+    if (status != OVPNG_OK) {
+        ovpng_stream_close(stream);
+        return status;
+    }
+    context_init(&stream->context, error, error_size);
+    stream->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &stream->context, on_error, on_warning);
+    if (stream->png) stream->info = png_create_info_struct(stream->png);
+    if (!stream->png || !stream->info) {
+        set_error(error, error_size, "libpng could not allocate a reader");
+        ovpng_stream_close(stream);
+        return OVPNG_ERROR_MEMORY;
+    }
+    volatile int failure_code = OVPNG_ERROR_DECODE;
+    if (setjmp(stream->context.jump)) {
+        ovpng_stream_close(stream);
+        memset(out, 0, sizeof(*out));
+        return failure_code;
+    }
+    stream->context.armed = 1;
+    png_init_io(stream->png, stream->file);
+    png_set_sig_bytes(stream->png, 8);
+    png_set_user_limits(stream->png, 1u << 20, 1u << 20);
+    png_read_info(stream->png, stream->info);
+
+    png_uint_32 width = 0, height = 0;
+    int bit_depth = 0, color_type = 0, interlace = 0;
+    png_get_IHDR(stream->png, stream->info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
+    if (max_pixels > 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
+        char message[160];
+        snprintf(message, sizeof message, "image is %lux%lu pixels, more than the allowed %llu",
+                 (unsigned long)width, (unsigned long)height, (unsigned long long)max_pixels);
+        failure_code = OVPNG_ERROR_TOO_LARGE;
+        png_error(stream->png, message);
+    }
+    /* The same layout transforms as `decode`; interlaced files are left to it (their rows
+       only exist once every pass is read). */
+    if (bit_depth < 8) png_set_packing(stream->png);
+    if (bit_depth == 16 && host_is_little_endian()) png_set_swap(stream->png);
+    png_read_update_info(stream->png, stream->info);
+    int channels = png_get_channels(stream->png, stream->info);
+    int depth_after = png_get_bit_depth(stream->png, stream->info);
+    stream->row_bytes = png_get_rowbytes(stream->png, stream->info);
+    if (stream->row_bytes != (size_t)width * (size_t)channels * (size_t)(depth_after / 8))
+        png_error(stream->png, "unexpected row layout after unpacking");
+    stream->height = height;
+    if (color_type == PNG_COLOR_TYPE_PALETTE) {
+        png_colorp palette = NULL;
+        int count = 0;
+        if (png_get_PLTE(stream->png, stream->info, &palette, &count) & PNG_INFO_PLTE) {
+            if (count > 256) count = 256;
+            for (int i = 0; i < count; i++) {
+                out->palette[3 * i] = palette[i].red;
+                out->palette[3 * i + 1] = palette[i].green;
+                out->palette[3 * i + 2] = palette[i].blue;
+            }
+            out->palette_count = count;
+        }
+    }
+    out->width = width;
+    out->height = height;
+    out->channels = channels;
+    out->bit_depth = depth_after;
+    out->file_bit_depth = bit_depth;
+    out->color_type = color_type;
+    out->interlaced = interlace != PNG_INTERLACE_NONE;
+    stream->context.armed = 0;
+    *result = stream;
+    return OVPNG_OK;
+}
+
+int ovpng_stream_read_rows(ovpng_stream *stream, uint32_t rows, uint8_t *out, char *error, size_t error_size) {
+    if (!stream || rows > stream->height - stream->rows_read) {
+        set_error(error, error_size, "read past the last row");
+        return OVPNG_ERROR_ARGUMENT;
+    }
+    stream->context.error = error;
+    stream->context.error_size = error_size;
+    if (setjmp(stream->context.jump)) {
+        stream->context.armed = 0;
+        return OVPNG_ERROR_DECODE;
+    }
+    stream->context.armed = 1;
+    for (uint32_t r = 0; r < rows; r++) {
+        png_read_row(stream->png, out + (size_t)r * stream->row_bytes, NULL);
+    }
+    stream->rows_read += rows;
+    /* After the last row, read to IEND so a damaged end is the same error as in `decode`. */
+    if (stream->rows_read == stream->height) png_read_end(stream->png, NULL);
+    stream->context.armed = 0;
+    return OVPNG_OK;
+}
+
 /* ---------------------------------------------------------------- writing */
 
 static int write_any(const char *path, uint32_t width, uint32_t height, int color_type, int bit_depth,

@@ -50,8 +50,9 @@ extension LabelBandReader {
 
 /// Opening label files as band readers, whatever their container.
 public enum LabelBandReaders {
-    /// Opens the label file at `path`: TIFF is streamed (only the header is read here); PNG is
-    /// decoded whole and handed out in bands; JPEG is refused (lossy). Other files go to the PNG
+    /// Opens the label file at `path`: TIFF and non-interlaced PNG are streamed (only the header
+    /// is read here); interlaced PNG, and PNG read with a label format, are decoded whole and
+    /// handed out in bands; JPEG is refused (lossy). Other files go to the PNG
     /// decoder, whose error says they are not PNG.
     public static func open(
         path: String, colors: ColorTable?, format: LabelFormat? = nil,
@@ -64,6 +65,11 @@ public enum LabelBandReaders {
         case .jpeg:
             throw LabelMapReader.jpegRefusal(name: path)
         case .png, nil:
+            // Rows straight from libpng when nothing needs the whole map (a label format reads
+            // the whole file; interlaced rows only exist once every pass is read).
+            if format == nil, let reader = try PNGBandReader(path: path, colors: colors, maxPixels: maxPixels) {
+                return reader
+            }
             let bytes: [UInt8]
             let map: LabelMap
             do {

@@ -44,6 +44,23 @@ int ovpng_read(const char *path, ovpng_image *out, uint64_t max_pixels, char *er
 int ovpng_read_memory(const uint8_t *bytes, size_t length, ovpng_image *out, uint64_t max_pixels,
                       char *error, size_t error_size);
 
+/// A PNG file opened for reading row by row, so a large label map is never held whole.
+typedef struct ovpng_stream ovpng_stream;
+
+/// Opens the PNG at `path` and reads its header. On success `*stream` is the open reader and
+/// `out` describes the image (its `data` stays NULL); an interlaced file is opened too but its
+/// rows cannot be read in order (`out->interlaced`): close it and decode the file whole.
+/// Same error contract as `ovpng_read`.
+int ovpng_stream_open(const char *path, ovpng_stream **stream, ovpng_image *out, uint64_t max_pixels,
+                      char *error, size_t error_size);
+
+/// Decodes the next `rows` rows into `out` (rows × width × channels × bit_depth/8 bytes, the
+/// layout of `ovpng_read`). After the last row the rest of the file is read and checked.
+int ovpng_stream_read_rows(ovpng_stream *stream, uint32_t rows, uint8_t *out, char *error, size_t error_size);
+
+/// Closes a reader from `ovpng_stream_open` (NULL is allowed).
+void ovpng_stream_close(ovpng_stream *stream);
+
 /// Frees the sample buffer of an image filled by `ovpng_read` / `ovpng_read_memory`.
 void ovpng_free(ovpng_image *image);
 
