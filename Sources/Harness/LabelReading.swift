@@ -77,7 +77,7 @@ struct LabelReading: Sendable {
         let groundTruth = try openLabels(pair.groundTruthPath, colors: groundTruthColors, format: encoding.labelFormat)
         let prediction = try openLabels(pair.predictionPath, colors: predictionColors, format: nil)
         if prediction.isColorCoded && !predictionEncoding.isClassIDs {
-            let kind = prediction.fileBytes == nil ? "an RGB TIFF" : "an RGB PNG"
+            let kind = prediction is TIFFLabelReader ? "an RGB TIFF" : "an RGB PNG"
             throw HarnessError(.labelFile, file: pair.predictionPath,
                 "\(pair.predictionPath) is \(kind): its colours name classes directly, so \(setting: .predictionEncoding(predictionEncoding)) "
                     + "does not apply to it (the setting reads gray and palette files of class values)")
