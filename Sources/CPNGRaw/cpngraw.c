@@ -356,7 +356,7 @@ int ovpng_stream_read_rows(ovpng_stream *stream, uint32_t rows, uint8_t *out, ch
     }
     stream->rows_read += rows;
     /* After the last row, read to IEND so a damaged end is the same error as in `decode`. */
-    if (stream->rows_read == stream->height) png_read_end(stream->png, NULL);
+    if (rows > 0 && stream->rows_read == stream->height) png_read_end(stream->png, NULL);
     stream->context.armed = 0;
     return OVPNG_OK;
 }

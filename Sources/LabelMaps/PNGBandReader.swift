@@ -74,6 +74,7 @@ public final class PNGBandReader: LabelBandReader {
         guard rows >= 0, rowsRead + rows <= height, output.count >= rows * width else {
             throw LabelMapError(.invalidArgument, file: name, detail: "cannot read \(rows) rows from row \(rowsRead) of \(height)")
         }
+        if rows == 0 { return }
         let rowBytes = width * channels * bytesPerSample
         if samples.count < rows * rowBytes { samples = [UInt8](repeating: 0, count: rows * rowBytes) }
         var message = [CChar](repeating: 0, count: RawPNG.errorCapacity)

@@ -31,6 +31,8 @@ import Testing
             #expect(reader.fileBytes == nil)
             #expect(values == whole.values, "\(name) in bands of \(rows)")
             #expect(reader.isColorCoded == whole.isColorCoded)
+            // Nothing is left: reading the rest again is an empty read, not a second end of file.
+            #expect(try reader.readRemaining().values.isEmpty)
         }
     }
 
