@@ -61,6 +61,11 @@ public enum PairsFile {
                 guard !value.isEmpty else {
                     throw HarnessError(.pairing, file: path, "\(path): row \(row.number): the \(name) column is empty")
                 }
+                // A NUL would end the path at the C library, so "a.png\0x" would silently read a.png.
+                if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                    throw HarnessError(.pairing, file: path,
+                        "\(path): row \(row.number): the \(name) column holds a control character (NUL, line break, escape…)")
+                }
                 let resolved = value.hasPrefix("/") ? value : (folder as NSString).appendingPathComponent(value)
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {

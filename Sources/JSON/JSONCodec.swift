@@ -41,6 +41,11 @@ public enum JSONCodec {
             let (line, column) = lineAndColumn(bytes, offset: end)
             throw JSONError("\(source): unexpected text after the JSON document at line \(line), column \(column)")
         }
+        // json-c keeps the last of duplicate keys silently; a file that says one thing twice is refused.
+        if let (key, offset) = firstDuplicateKey(bytes, end: end) {
+            let (line, column) = lineAndColumn(bytes, offset: offset)
+            throw JSONError("\(source): duplicate key \"\(printable(key))\" in one object at line \(line), column \(column)")
+        }
         do {
             return try convert(root)
         } catch {
@@ -189,6 +194,65 @@ public enum JSONCodec {
             for (key, item) in object { json_object_object_add(result, key, build(item)) }
             return result
         }
+    }
+
+    /// The first key that occurs twice in one object, with the offset of its second occurrence.
+    /// Runs on a document json-c has already accepted (strict, valid UTF-8, nesting ≤ 128), so
+    /// it only has to tell keys from values; keys with escapes are compared decoded.
+    static func firstDuplicateKey(_ bytes: [UInt8], end: Int) -> (String, Int)? {
+        // One entry per open object or array: the keys seen so far (nil for an array).
+        var frames: [Set<String>?] = []
+        var expectKey = false
+        var index = 0
+        let limit = min(end, bytes.count)
+        while index < limit {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "{"):
+                frames.append(Set<String>())
+                expectKey = true
+                index += 1
+            case UInt8(ascii: "["):
+                frames.append(nil)
+                expectKey = false
+                index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = frames.popLast()
+                expectKey = false
+                index += 1
+            case UInt8(ascii: ","):
+                expectKey = frames.last.map { $0 != nil } ?? false
+                index += 1
+            case UInt8(ascii: "\""):
+                let start = index
+                var escaped = false
+                index += 1
+                while index < limit && bytes[index] != UInt8(ascii: "\"") {
+                    if bytes[index] == UInt8(ascii: "\\") { escaped = true; index += 1 }
+                    index += 1
+                }
+                index += 1
+                if expectKey, frames.last != nil {
+                    let literal = Array(bytes[start..<min(index, limit)])
+                    var key = String(decoding: literal.dropFirst().dropLast(), as: UTF8.self)
+                    if escaped, case .string(let decoded)? = try? parse(literal, source: "") { key = decoded }
+                    if frames[frames.count - 1]?.insert(key).inserted == false { return (key, start) }
+                    expectKey = false
+                }
+            default:
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    /// A key as shown in an error: control characters escaped, long keys shortened.
+    private static func printable(_ key: String) -> String {
+        var shown = ""
+        for scalar in key.unicodeScalars.prefix(80) {
+            if scalar.value < 0x20 || scalar.value == 0x7F { shown += "\\u{\(String(scalar.value, radix: 16))}" } else { shown.unicodeScalars.append(scalar) }
+        }
+        return key.unicodeScalars.count > 80 ? shown + "…" : shown
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {

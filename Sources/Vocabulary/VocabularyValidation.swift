@@ -1,3 +1,4 @@
+import JSON
 import LabelMaps
 import Foundation
 
@@ -46,6 +47,15 @@ extension Vocabulary {
 
     /// Decodes the file, then checks its meaning, collecting every semantic problem.
     static func check(data: Data, file: String) -> Result<Vocabulary, Problems> {
+        // json-c first (strict, nesting ≤ 128, exact integers, no NaN, no duplicate keys): Foundation's
+        // decoder keeps the last of duplicate keys and says only "not valid JSON" for the rest.
+        do {
+            _ = try JSONCodec.parse([UInt8](data), source: file)
+        } catch {
+            let prefix = file + ": "
+            let reason = error.description.hasPrefix(prefix) ? String(error.description.dropFirst(prefix.count)) : error.description
+            return .failure(Problems(errors: [VocabularyError(.malformedJSON, file: file, "not valid JSON: \(reason)")]))
+        }
         let decoder = JSONDecoder()
         // The schema tag first: a file of another kind gets one clear message.
         do {

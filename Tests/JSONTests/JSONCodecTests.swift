@@ -6,6 +6,27 @@ import Testing
 
 @Suite("JSON through json-c")
 struct JSONCodecTests {
+    @Test func duplicateKeysAreRefusedAtAnyDepth() throws {
+        let refused: [(String, String)] = [
+            (#"{"a": 1, "a": 2}"#, #"duplicate key "a" in one object at line 1, column 10"#),
+            (#"{"x": [{"k": 1}, {"k": 2, "b": {"c": 1, "c": 1}}]}"#, #"duplicate key "c""#),
+            // Escapes are compared decoded: "\u0061" is "a".
+            (#"{"a": 1, "\u0061": 2}"#, #"duplicate key "a""#),
+            ("{\"n\": 1,\n \"n\": 2}", "at line 2, column 2"),
+        ]
+        for (text, expected) in refused {
+            #expect(throws: JSONError.self) { try JSONCodec.parse(text, source: "f.json") }
+            do {
+                _ = try JSONCodec.parse(text, source: "f.json")
+            } catch {
+                #expect(error.description.hasPrefix("f.json: ") && error.description.contains(expected), "\(error)")
+            }
+        }
+        // The same key in sibling or nested objects, and a key equal to a value, are fine.
+        let accepted = [#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}], "c": "a", "d": {"x\"y": 1, "x": 2}}"#]
+        for text in accepted { #expect(throws: Never.self) { try JSONCodec.parse(text, source: "f.json") } }
+    }
+
     @Test func integersSurviveExactly() throws {
         let value = JSONValue.array([
             .uint(UInt64.max - 1), .int(Int64.min + 1), .int(Int64.max), .count(18_446_744_073_709_551_000), .int(0),
