@@ -73,7 +73,7 @@ run_one() {
   for f in "${findings[@]}"; do
     [ -f "$f" ] || continue
     count=$((count + 1))
-    "$bin/$h" -minimize_crash=1 -runs=20000 -timeout=10 -rss_limit_mb=2048 \
+    "$bin/$h" -minimize_crash=1 -max_total_time=120 -timeout=10 -rss_limit_mb=2048 \
       -exact_artifact_path="Fuzz/.build/findings/$h/$(basename "$f").min" "$f" >>"$log.minimize" 2>&1 || true
   done
   local last
