@@ -17,5 +17,8 @@ export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:${ASAN_OPTI
 
 args=(--skip-build --build-path "$build" --sanitize=address)
 [ -z "${1:-}" ] || args+=(--filter "$1")
-[ -z "${SANITIZE_SKIP:-}" ] || args+=(--skip "$SANITIZE_SKIP")
+# allocatorSettingsApplyOnGlibc checks that mallopt takes effect; under ASan malloc is ASan's own
+# allocator and mallopt reports failure, which says nothing about the code.
+skip="allocatorSettingsApplyOnGlibc${SANITIZE_SKIP:+|$SANITIZE_SKIP}"
+args+=(--skip "$skip")
 swift test "${args[@]}"
