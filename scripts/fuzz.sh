@@ -2,7 +2,8 @@
 # Builds the libFuzzer harnesses in Fuzz/ (a separate package: the main build and CI never see them),
 # seeds each from the committed fixtures and runs it for SECONDS (default 600) with
 # -rss_limit_mb=2048 -timeout=10, then prints per harness: executions, coverage, crashes.
-# Crash, timeout and OOM inputs are minimised into Fuzz/.build/findings/<harness>/.
+# Crash, timeout and OOM inputs are minimised into Fuzz/.build/findings/<harness>/; the corpus
+# (Fuzz/.build/fuzz-work/corpus/<harness>) carries over from run to run.
 #
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]     e.g. scripts/fuzz.sh 60 FuzzJSON
 #   FUZZ_JOBS=2 scripts/fuzz.sh 600            runs two harnesses at a time
@@ -59,7 +60,8 @@ seeds_for() {
 }
 
 run_one() {
-  local h="$1" corpus="$work/corpus/$h" artifacts="$work/artifacts/$h" log="$work/logs/$h.log"
+  # Artifacts go to a folder per run, so the counts below are this run's findings only.
+  local h="$1" corpus="$work/corpus/$h" artifacts="$work/artifacts/$h/$(date -u +%Y%m%dT%H%M%S)" log="$work/logs/$h.log"
   local seeds
   seeds="$(seeds_for "$h")"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
