@@ -13,6 +13,10 @@ let package = Package(
         .library(name: "OVSegInspection", targets: ["Inspection"]),
         .library(name: "OVSegSyntheticData", targets: ["SyntheticData"]),
         .library(name: "OVSegTensor", targets: ["Tensor"]),
+        // Exposed for the fuzz harnesses (Fuzz/Package.swift), which live in their own package.
+        .library(name: "OVSegJSON", targets: ["JSON"]),
+        .library(name: "OVSegSafeTensors", targets: ["SafeTensors"]),
+        .library(name: "OVSegTorchCheckpoint", targets: ["TorchCheckpoint"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

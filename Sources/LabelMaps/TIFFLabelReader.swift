@@ -123,12 +123,14 @@ public final class TIFFLabelReader: LabelBandReader {
         tileWidth = Int(info.tile_width)
         tileLength = Int(info.tile_length)
         rowsPerStrip = Int(info.rows_per_strip)
+        // A block never holds rows below the image: a tile or strip taller than the image (a header
+        // may declare 655 376-row tiles over 37 rows) would otherwise size the buffers by its height.
         if tiled {
             rawSize = info.tile_size
-            blockRows = tileLength
+            blockRows = min(tileLength, height)
         } else if separatePlanes {
             rawSize = info.strip_size
-            blockRows = rowsPerStrip
+            blockRows = min(rowsPerStrip, height)
         } else {
             rawSize = info.scanline_size
             blockRows = 1
@@ -234,6 +236,16 @@ public final class TIFFLabelReader: LabelBandReader {
             guard info.tile_width > 0, info.tile_length > 0, info.tile_size > 0,
                   Int(info.tile_width) * Int(info.tile_length) <= max(maxPixels, 1 << 24) else {
                 throw LabelMapError(.corrupt, file: name, detail: "TIFF declares tiles of \(info.tile_width)×\(info.tile_length)")
+            }
+            // One decoded tile is held in memory: it may exceed the image (tiles are padded to a
+            // multiple of 16) but not by more than 16 MiB, so a header cannot make a small image
+            // allocate gigabytes (e.g. 16×655 376 tiles of 238 samples over a 40×37 image).
+            let imageBytes = Double(info.width) * Double(info.height) * Double(info.samples_per_pixel)
+                * Double(info.bits_per_sample) / 8
+            guard Double(info.tile_size) <= max(imageBytes, Double(1 << 24)) else {
+                throw LabelMapError(.corrupt, file: name,
+                    detail: "TIFF declares tiles of \(info.tile_width)×\(info.tile_length) (\(info.tile_size) bytes each) "
+                        + "for a \(info.width)×\(info.height) image")
             }
         } else {
             guard info.rows_per_strip > 0, info.strip_size > 0, info.scanline_size > 0 else {
