@@ -89,6 +89,61 @@ static int check_signature(const uint8_t *bytes, size_t available, char *error, 
     return OVPNG_OK;
 }
 
+/* Reads the header (after the signature), applies the layout transforms and describes the
+   image in `out` (everything but `data` and `size`); returns the bytes per decoded row.
+   Errors longjmp to the caller's armed context, with `*failure_code` set where it is not a
+   plain decode error. Only layout transforms: unpack 1/2/4-bit samples (values kept) and
+   byte-swap 16-bit samples to host order; no gamma, palette expansion or colour conversion.
+   With `deinterlace` 0 an interlaced file's rows are not reassembled (streaming callers read
+   such files whole instead). */
+static size_t read_header(png_structp png, png_infop info, uint64_t max_pixels, int deinterlace,
+                          volatile int *failure_code, ovpng_image *out) {
+    png_read_info(png, info);
+    png_uint_32 width = 0, height = 0;
+    int bit_depth = 0, color_type = 0, interlace = 0;
+    png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
+    if (max_pixels > 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
+        char message[160];
+        snprintf(message, sizeof message, "image is %lux%lu pixels, more than the allowed %llu",
+                 (unsigned long)width, (unsigned long)height, (unsigned long long)max_pixels);
+        *failure_code = OVPNG_ERROR_TOO_LARGE;
+        png_error(png, message);
+    }
+    if (bit_depth < 8) png_set_packing(png);
+    if (bit_depth == 16 && host_is_little_endian()) png_set_swap(png);
+    if (deinterlace && interlace != PNG_INTERLACE_NONE) png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    int channels = png_get_channels(png, info);
+    int depth_after = png_get_bit_depth(png, info);
+    size_t row_bytes = png_get_rowbytes(png, info);
+    if (row_bytes != (size_t)width * (size_t)channels * (size_t)(depth_after / 8))
+        png_error(png, "unexpected row layout after unpacking");
+
+    memset(out, 0, sizeof(*out));
+    if (color_type == PNG_COLOR_TYPE_PALETTE) {
+        png_colorp palette = NULL;
+        int count = 0;
+        if (png_get_PLTE(png, info, &palette, &count) & PNG_INFO_PLTE) {
+            if (count > 256) count = 256;
+            for (int i = 0; i < count; i++) {
+                out->palette[3 * i] = palette[i].red;
+                out->palette[3 * i + 1] = palette[i].green;
+                out->palette[3 * i + 2] = palette[i].blue;
+            }
+            out->palette_count = count;
+        }
+    }
+    out->width = width;
+    out->height = height;
+    out->channels = channels;
+    out->bit_depth = depth_after;
+    out->file_bit_depth = bit_depth;
+    out->color_type = color_type;
+    out->interlaced = interlace != PNG_INTERLACE_NONE;
+    return row_bytes;
+}
+
 /* Decodes after the signature has been consumed: from `file` if non-NULL, else
    from `memory`. Does not close `file`. */
 static int decode(FILE *file, memory_source *memory, ovpng_image *out, uint64_t max_pixels,
@@ -126,30 +181,8 @@ static int decode(FILE *file, memory_source *memory, ovpng_image *out, uint64_t 
     }
     png_set_sig_bytes(png, 8);
     png_set_user_limits(png, 1u << 20, 1u << 20);
-    png_read_info(png, info);
-
-    png_uint_32 width = 0, height = 0;
-    int bit_depth = 0, color_type = 0, interlace = 0;
-    png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
-    if (max_pixels > 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
-        char message[160];
-        snprintf(message, sizeof message, "image is %lux%lu pixels, more than the allowed %llu",
-                 (unsigned long)width, (unsigned long)height, (unsigned long long)max_pixels);
-        failure_code = OVPNG_ERROR_TOO_LARGE;
-        png_error(png, message);
-    }
-    /* Only layout transforms: unpack 1/2/4-bit samples (values kept) and byte-swap
-       16-bit samples to host order. No gamma, palette expansion or colour conversion. */
-    if (bit_depth < 8) png_set_packing(png);
-    if (bit_depth == 16 && host_is_little_endian()) png_set_swap(png);
-    if (interlace != PNG_INTERLACE_NONE) png_set_interlace_handling(png);
-    png_read_update_info(png, info);
-
-    int channels = png_get_channels(png, info);
-    int depth_after = png_get_bit_depth(png, info);
-    size_t row_bytes = png_get_rowbytes(png, info);
-    size_t expected_row = (size_t)width * (size_t)channels * (size_t)(depth_after / 8);
-    if (row_bytes != expected_row) png_error(png, "unexpected row layout after unpacking");
+    size_t row_bytes = read_header(png, info, max_pixels, 1, &failure_code, out);
+    png_uint_32 height = out->height;
 
     failure_code = OVPNG_ERROR_MEMORY;
     data = (uint8_t *)malloc(row_bytes * (size_t)height + 1);
@@ -160,27 +193,6 @@ static int decode(FILE *file, memory_source *memory, ovpng_image *out, uint64_t 
     png_read_image(png, rows);
     png_read_end(png, NULL);
 
-    memset(out, 0, sizeof(*out));
-    if (color_type == PNG_COLOR_TYPE_PALETTE) {
-        png_colorp palette = NULL;
-        int count = 0;
-        if (png_get_PLTE(png, info, &palette, &count) & PNG_INFO_PLTE) {
-            if (count > 256) count = 256;
-            for (int i = 0; i < count; i++) {
-                out->palette[3 * i] = palette[i].red;
-                out->palette[3 * i + 1] = palette[i].green;
-                out->palette[3 * i + 2] = palette[i].blue;
-            }
-            out->palette_count = count;
-        }
-    }
-    out->width = width;
-    out->height = height;
-    out->channels = channels;
-    out->bit_depth = depth_after;
-    out->file_bit_depth = bit_depth;
-    out->color_type = color_type;
-    out->interlaced = interlace != PNG_INTERLACE_NONE;
     out->data = data;
     out->size = row_bytes * (size_t)height;
     free(rows);
@@ -291,49 +303,8 @@ int ovpng_stream_open(const char *path, ovpng_stream **result, ovpng_image *out,
     png_init_io(stream->png, stream->file);
     png_set_sig_bytes(stream->png, 8);
     png_set_user_limits(stream->png, 1u << 20, 1u << 20);
-    png_read_info(stream->png, stream->info);
-
-    png_uint_32 width = 0, height = 0;
-    int bit_depth = 0, color_type = 0, interlace = 0;
-    png_get_IHDR(stream->png, stream->info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
-    if (max_pixels > 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
-        char message[160];
-        snprintf(message, sizeof message, "image is %lux%lu pixels, more than the allowed %llu",
-                 (unsigned long)width, (unsigned long)height, (unsigned long long)max_pixels);
-        failure_code = OVPNG_ERROR_TOO_LARGE;
-        png_error(stream->png, message);
-    }
-    /* The same layout transforms as `decode`; interlaced files are left to it (their rows
-       only exist once every pass is read). */
-    if (bit_depth < 8) png_set_packing(stream->png);
-    if (bit_depth == 16 && host_is_little_endian()) png_set_swap(stream->png);
-    png_read_update_info(stream->png, stream->info);
-    int channels = png_get_channels(stream->png, stream->info);
-    int depth_after = png_get_bit_depth(stream->png, stream->info);
-    stream->row_bytes = png_get_rowbytes(stream->png, stream->info);
-    if (stream->row_bytes != (size_t)width * (size_t)channels * (size_t)(depth_after / 8))
-        png_error(stream->png, "unexpected row layout after unpacking");
-    stream->height = height;
-    if (color_type == PNG_COLOR_TYPE_PALETTE) {
-        png_colorp palette = NULL;
-        int count = 0;
-        if (png_get_PLTE(stream->png, stream->info, &palette, &count) & PNG_INFO_PLTE) {
-            if (count > 256) count = 256;
-            for (int i = 0; i < count; i++) {
-                out->palette[3 * i] = palette[i].red;
-                out->palette[3 * i + 1] = palette[i].green;
-                out->palette[3 * i + 2] = palette[i].blue;
-            }
-            out->palette_count = count;
-        }
-    }
-    out->width = width;
-    out->height = height;
-    out->channels = channels;
-    out->bit_depth = depth_after;
-    out->file_bit_depth = bit_depth;
-    out->color_type = color_type;
-    out->interlaced = interlace != PNG_INTERLACE_NONE;
+    stream->row_bytes = read_header(stream->png, stream->info, max_pixels, 0, &failure_code, out);
+    stream->height = out->height;
     stream->context.armed = 0;
     *result = stream;
     return OVPNG_OK;
