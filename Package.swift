@@ -86,12 +86,16 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
+        // The cross-dataset grid of a suite run (`ovseg suite report`) and the published baselines (bundles `Baselines/`).
+        .target(
+            name: "SuiteReports", dependencies: ["Harness", "Metrics", "Reports", "JSON", "FileOutput"],
+            resources: [.copy("../../Baselines")]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
-                "TorchCheckpoint", "CheckpointConversion",
+                "TorchCheckpoint", "CheckpointConversion", "SuiteReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -137,6 +141,8 @@ let package = Package(
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
         // Checks that every *.md the sources, scripts, reference, README and docs name exists.
         .testTarget(name: "DocumentationTests"),
+        .testTarget(
+            name: "SuiteReportsTests", dependencies: ["SuiteReports", "Harness", "Metrics", "Reports", "JSON"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

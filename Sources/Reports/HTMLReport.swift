@@ -218,6 +218,9 @@ public enum HTMLReport {
         }
     }
 
+    /// The reports' inline stylesheet, shared by other self-contained pages (the suite grid report).
+    public static var stylesheet: String { style }
+
     static let style = """
         body{font-family:Helvetica,Arial,sans-serif;color:#1a1a1a;background:#fff;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.4}\
         h1{font-size:1.7em;border-bottom:2px solid #4e79a7;padding-bottom:.2em}h2{font-size:1.35em;margin-top:1.6em}h3,h4{font-size:1.1em;margin-top:1.3em}\

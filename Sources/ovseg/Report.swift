@@ -4,6 +4,7 @@ import Foundation
 import Harness
 import Metrics
 import Reports
+import SuiteReports
 import Vocabulary
 
 struct ReportCommand: ParsableCommand {
@@ -73,6 +74,9 @@ struct ReportCommand: ParsableCommand {
         help: "Rename a run as RUN=NAME, RUN being its results file or its current method name (repeatable), e.g. to tell apart runs all named after a 'pred' folder.")
     var label: [String] = []
 
+    @Flag(help: "Also write report-tables.tex: the summary and per-class tables as booktabs LaTeX (a document for pdflatex).")
+    var latex = false
+
     @Option(help: "Number of images in the qualitative panel (the worst ones).")
     var worst: Int = 3
 
@@ -117,11 +121,23 @@ struct ReportCommand: ParsableCommand {
                 bootstrap: bootstrap > 0 ? BootstrapConfiguration(resamples: bootstrap, level: level, seed: seed) : nil,
                 allowMixed: allowMixed, qualitative: qualitative, notes: note, labels: labels)
             let report = try Report(inputs: inputs, options: options)
-            let written = try ReportFiles.write(report, to: out)
+            var written: [String]
+            if latex {
+                // The LaTeX tables join the report's files in one atomic set.
+                try AtomicFile.createDirectory(out)
+                var files = ReportFiles.images(of: report).map { (path: out + "/" + $0.name, bytes: $0.png) }
+                files += ReportFiles.contents(of: report).map { (path: out + "/" + $0.name, bytes: Array($0.text.utf8)) }
+                files.append((out + "/report-tables.tex", Array(GridLaTeX.reportDocument(report).utf8)))
+                try AtomicFile.writeAll(files)
+                written = files.map(\.path)
+            } else {
+                written = try ReportFiles.write(report, to: out)
+            }
             for summary in report.foldSummaries { print(TerminalTable.render(summary)) }
             let images = written.filter { $0.hasSuffix(".png") }.count
             print(
-                "wrote \(written.count) files to \(out): report.md, report.html, \(written.count - 2 - images) charts and tables"
+                "wrote \(written.count) files to \(out): report.md, report.html" + (latex ? ", report-tables.tex" : "")
+                    + ", \(written.count - 2 - images - (latex ? 1 : 0)) charts and tables"
                     + (images > 0 ? ", \(images) full-resolution images in \(QualitativePanel.folder)/" : ""))
         }
     }
