@@ -113,8 +113,10 @@ public struct SuiteGridDocument: Sendable {
 
         var published: [PublishedBaseline] = []
         if options.published {
+            let all: [PublishedBaseline]
+            if let given = options.baselines { all = given } else { all = try PublishedBaselines.bundled() }
             published = PublishedMatching.entries(
-                try options.baselines ?? PublishedBaselines.bundled(), training: manifest.trainingVocabulary,
+                all, training: manifest.trainingVocabulary,
                 datasets: manifest.datasets, includeTrainingFree: options.publishedTrainingFree)
         }
         var metrics: [GridMetric] = []

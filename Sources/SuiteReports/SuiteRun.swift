@@ -101,7 +101,10 @@ public struct SuiteRun: Sendable {
         do {
             record = try ResultsFile.read(path: path)
         } catch {
-            throw SuiteReportError(.cell, file: path, "\(path) (\(cellName)): \(error)")
+            // Harness' message starts with the path already.
+            var text = "\(error)"
+            if text.hasPrefix(path + ": ") { text.removeFirst(path.count + 2) }
+            throw SuiteReportError(.cell, file: path, "\(path) (\(cellName)): \(text)")
         }
         if !isVocabularyPath(dataset.vocabulary), record.vocabulary.key.lowercased() != dataset.vocabulary.lowercased() {
             throw SuiteReportError(.cell, file: path,

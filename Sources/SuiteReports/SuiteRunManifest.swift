@@ -85,7 +85,7 @@ public struct SuiteRunManifest: Sendable, Equatable {
 
     /// Validates a parsed manifest; errors name `source`, the entry and the value.
     public static func decode(_ document: JSONValue, source: String) throws(SuiteReportError) -> SuiteRunManifest {
-        var reader = Reader(source: source)
+        let reader = Reader(source: source)
         guard let root = document.objectValue else { throw reader.fail("", "the manifest must be a JSON object") }
         let schema = root["schema"]?.stringValue
         guard schema == Self.schema else {
@@ -131,7 +131,7 @@ public struct SuiteRunManifest: Sendable, Equatable {
                 if let both = seen.first(where: unseen.contains) {
                     throw reader.fail(at + ".split", "the class \"\(both)\" is both seen and unseen")
                 }
-                var matches: [(String, String)] = []
+                var matches: [(test: String, training: String)] = []
                 if let matchValue = splitObject["matches"], !matchValue.isNull {
                     guard let matchObject = matchValue.objectValue else {
                         throw reader.fail(at + ".split.matches", "expected an object of test class → training class")

@@ -87,7 +87,14 @@ import Testing
         var iterator = line.makeIterator()
         while let character = iterator.next() {
             if character == "\\" {
-                if let next = iterator.next(), "&%$#_{}".contains(next) { continue } else { out.append("\\") }
+                guard let next = iterator.next() else {
+                    out.append("\\")
+                    break
+                }
+                if !"&%$#_{}".contains(next) {
+                    out.append("\\")
+                    out.append(next)
+                }
             } else {
                 out.append(character)
             }

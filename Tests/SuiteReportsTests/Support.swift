@@ -50,7 +50,7 @@ enum SuiteFixture {
         let counts = counts(method: m, dataset: d, k: k)
         let matrix = try ConfusionMatrix(classCount: k, counts: counts)
         let image = ImageRecord(
-            id: "tile0", groundTruthSHA256: "sha256:0", predictionSHA256: "sha256:0", width: 1, height: 1,
+            id: "tile0", groundTruthSHA256: "sha256:0", predictionSHA256: "sha256:0", width: Int(counts.reduce(0, +)), height: 1,
             counts: matrix.classCounts)
         let seenIDs = dataset.classes.indices.filter { dataset.seen[dataset.classes[$0]] != nil }
         let unseenIDs = dataset.classes.indices.filter { dataset.seen[dataset.classes[$0]] == nil }
