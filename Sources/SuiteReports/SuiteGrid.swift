@@ -134,24 +134,26 @@ extension GridTable {
         var published: [GridRow] = []
         var keys: [String] = []
         var protocolNotes: [Int: [String]] = [:]
+        // An entry fills every column it matches (two suite datasets may share a vocabulary).
         for entry in entries {
-            guard let column = datasets.firstIndex(where: { PublishedMatching.matches(entry, dataset: $0) }) else { continue }
-            if !sources.contains(entry.source) { sources.append(entry.source) }
-            let sourceNumber = (sources.firstIndex(of: entry.source) ?? 0) + 1
-            let key = "\(entry.source.id)\u{1F}\(entry.method)\u{1F}\(entry.vlm ?? "")\u{1F}\(entry.training ?? "")"
-            var index = keys.firstIndex(of: key)
-            if index == nil {
-                keys.append(key)
-                published.append(GridRow(
-                    name: entry.method, detail: entry.vlm, source: sourceNumber,
-                    cells: datasets.map { _ in GridCell(kind: .missing, text: "—") }))
-                index = published.count - 1
+            for column in datasets.indices where PublishedMatching.matches(entry, dataset: datasets[column]) {
+                if !sources.contains(entry.source) { sources.append(entry.source) }
+                let sourceNumber = (sources.firstIndex(of: entry.source) ?? 0) + 1
+                let key = "\(entry.source.id)\u{1F}\(entry.method)\u{1F}\(entry.vlm ?? "")\u{1F}\(entry.training ?? "")"
+                var index = keys.firstIndex(of: key)
+                if index == nil {
+                    keys.append(key)
+                    published.append(GridRow(
+                        name: entry.method, detail: entry.vlm, source: sourceNumber,
+                        cells: datasets.map { _ in GridCell(kind: .missing, text: "—") }))
+                    index = published.count - 1
+                }
+                if let index {
+                    published[index].cells[column] = GridCell(kind: .value, text: entry.value, hundredths: entry.hundredths)
+                }
+                let note = PublishedMatching.protocolNote(entry, dataset: datasets[column], classCount: run.classNames(dataset: column)?.count)
+                if !protocolNotes[sourceNumber, default: []].contains(note) { protocolNotes[sourceNumber, default: []].append(note) }
             }
-            if let index {
-                published[index].cells[column] = GridCell(kind: .value, text: entry.value, hundredths: entry.hundredths)
-            }
-            let note = PublishedMatching.protocolNote(entry, dataset: datasets[column], classCount: run.classNames(dataset: column)?.count)
-            if !protocolNotes[sourceNumber, default: []].contains(note) { protocolNotes[sourceNumber, default: []].append(note) }
         }
         if hasAverage {
             for p in published.indices {

@@ -60,7 +60,9 @@ struct DocumentReferenceChecker {
     /// report` output such as `DIR/report.md`, CI step summaries, the Gate tests' snapshot files,
     /// which `expectSnapshot` finds in `Tests/GateTests/Snapshots`): a name that does not resolve
     /// but ends in one of these is a run-time path, not a reference to a document.
-    static let runtimeNames: Set<String> = ["report.md", "summary.md", "two-decimals.md", "noise-fail.md", "noise-pass.md"]
+    static let runtimeNames: Set<String> = [
+        "report.md", "summary.md", "two-decimals.md", "noise-fail.md", "noise-pass.md", "suite.md",
+    ]
 
     let root: URL
 
