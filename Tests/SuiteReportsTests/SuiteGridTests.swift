@@ -168,3 +168,51 @@ func fixtureDocument(_ options: SuiteGridOptions = goldenOptions) throws -> Suit
         #expect(farslip.first?.cells[0].text == "40.38" && farslip.first?.cells[1].text == "30.79")
     }
 }
+
+@Suite struct SuiteGridEscapingTests {
+    /// The fixture with method 0 renamed to `name` (in the methods and in its cells).
+    func document(methodName name: String) throws -> SuiteGridDocument {
+        let directory = try SuiteFixture.temporaryCopy()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let old = SuiteFixture.methods[0]
+        try SuiteFixture.editManifest(directory) { root in
+            func renamed(_ value: JSONValue) -> JSONValue {
+                guard var object = value.objectValue else { return value }
+                if object["name"]?.stringValue == old { object["name"] = .string(name) }
+                if object["method"]?.stringValue == old { object["method"] = .string(name) }
+                return .object(object)
+            }
+            root["methods"] = .array((root["methods"]?.arrayValue ?? []).map(renamed))
+            root["cells"] = .array((root["cells"]?.arrayValue ?? []).map(renamed))
+        }
+        return try SuiteGridDocument(run: try SuiteRun.load(directory: directory), options: SuiteGridOptions(latex: true, bootstrap: nil))
+    }
+
+    @Test func namesAreInertInEveryFormat() throws {
+        let name = "<script>alert(1)</script> | *x* [y](z) & 100%_{a}"
+        let document = try document(methodName: name)
+        let html = GridHTML.render(document)
+        #expect(html.contains("<td>&lt;script&gt;alert(1)&lt;/script&gt; | *x* [y](z) &amp; 100%_{a}</td>"))
+        #expect(!html.contains("<script>"))
+        let markdown = GridMarkdown.render(document)
+        #expect(markdown.contains("| \\<script\\>alert(1)\\</script\\> \\| \\*x\\* \\[y\\](z) \\& 100%\\_{a} |"))
+        let tex = GridLaTeX.fragment(try #require(document.grids.first))
+        #expect(tex.contains("\\textless{}script\\textgreater{}alert(1)\\textless{}/script\\textgreater{} \\textbar{} *x* [y](z) \\& 100\\%\\_\\{a\\} &"))
+    }
+
+    @Test func everyHTMLGridRowHasTheHeadersWidth() throws {
+        let document = try fixtureDocument()
+        let html = GridHTML.render(document)
+        for grid in document.grids {
+            let id = "grid-\(grid.metric.rawValue)-table"
+            let start = try #require(html.range(of: "<table id=\"\(id)\">"))
+            let end = try #require(html.range(of: "</table>", range: start.upperBound..<html.endIndex))
+            let rows = html[start.upperBound..<end.lowerBound].components(separatedBy: "<tr").dropFirst()
+            #expect(rows.count == 1 + grid.rows.count + (grid.published.isEmpty ? 0 : 1 + grid.published.count))
+            for row in rows where !row.contains("class=\"block\"") {
+                let cells = row.components(separatedBy: "<td").count - 1 + row.components(separatedBy: "<th").count - 1
+                #expect(cells == grid.columns.count + 1, "\(row.prefix(120))")
+            }
+        }
+    }
+}
