@@ -151,7 +151,8 @@ extension GridTable {
                 if let index {
                     published[index].cells[column] = GridCell(kind: .value, text: entry.value, hundredths: entry.hundredths)
                 }
-                let note = PublishedMatching.protocolNote(entry, dataset: datasets[column], classCount: run.classNames(dataset: column)?.count)
+                let record = manifest.methods.indices.lazy.compactMap { run.record(method: $0, dataset: column) }.first
+                let note = PublishedMatching.protocolNote(entry, dataset: datasets[column], suiteRun: record)
                 if !protocolNotes[sourceNumber, default: []].contains(note) { protocolNotes[sourceNumber, default: []].append(note) }
             }
         }
@@ -269,15 +270,24 @@ public enum PublishedMatching {
         }
     }
 
-    /// One sentence on how the source evaluated `dataset`, and whether that differs from this suite.
-    static func protocolNote(_ entry: PublishedBaseline, dataset: SuiteRunManifest.Dataset, classCount: Int?) -> String {
+    /// One sentence on how the source evaluated `dataset`, how this suite did (from one of its
+    /// runs on the dataset), and whether the class counts differ.
+    static func protocolNote(_ entry: PublishedBaseline, dataset: SuiteRunManifest.Dataset, suiteRun record: RunRecord?) -> String {
         let head = "\(dataset.title) (printed as “\(entry.printedColumn)”)"
-        guard let notes = entry.protocolNotes else { return "\(head): protocol not stated by the source." }
-        var text = "\(head): \(notes.vocabulary); ignored: \(notes.ignore); test data: \(notes.split)"
-        if let classes = notes.classes, let classCount {
-            text += classes == classCount
-                ? " — \(classes) classes as in this suite (other protocol details may still differ)."
-                : " — differs from this suite: the source evaluates \(classes) classes, this suite \(classCount)."
+        var suite = ""
+        if let record {
+            let policy = record.policy
+            suite = "; this suite: \(record.classNames.count) classes of \(record.vocabulary.key), ignored values "
+                + EvaluationPolicy.describe(values: policy.ignoreValues)
+                + (policy.ignoreColors.isEmpty ? "" : ", ignored colours " + EvaluationPolicy.describe(colors: policy.ignoreColors))
+                + (policy.reduceZeroLabel ? ", reduce_zero_label" : "")
+        }
+        guard let notes = entry.protocolNotes else { return "\(head): protocol not stated by the source\(suite)." }
+        var text = "\(head): \(notes.vocabulary); ignored: \(notes.ignore); test data: \(notes.split)\(suite)"
+        if let classes = notes.classes, let count = record?.classNames.count {
+            text += classes == count
+                ? " — \(classes) classes in both (other protocol details may still differ)."
+                : " — differs from this suite: the source evaluates \(classes) classes, this suite \(count)."
         } else if notes.classes == nil {
             text += " — the source does not state its class count, so the protocols may differ."
         } else {

@@ -140,7 +140,7 @@ func fixtureDocument(_ options: SuiteGridOptions = goldenOptions) throws -> Suit
         #expect(grid.sources.count == 3 && grid.sources[0].contains("https://github.com/H1NATA111/SGSeg"))
         #expect(grid.sources[1].contains("differs from this suite: the source evaluates 8 classes, this suite 7"))
         // The protocol note: the source evaluates 6 Potsdam classes like the suite; LoveDA's count is not stated.
-        #expect(grid.sources[0].contains("6 classes as in this suite"))
+        #expect(grid.sources[0].contains("this suite: 6 classes of potsdam, ignored values 255 — 6 classes in both"))
         #expect(grid.sources[0].contains("does not state its class count"))
         // Recomputed rows keep their own marks, computed without the published rows.
         #expect(grid.rows.contains { $0.cells[0].mark == .best })
