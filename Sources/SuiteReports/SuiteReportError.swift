@@ -8,8 +8,6 @@ public struct SuiteReportError: Error, CustomStringConvertible, Equatable, Senda
         case cell
         /// The bundled or given published-baselines data is malformed.
         case baselines
-        /// An option names nothing (an unknown grid, an unknown training set).
-        case option
         /// The report files could not be written.
         case output
     }
