@@ -86,12 +86,16 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
+        // COCO masks (RLE strings and counts, polygons) decoded exactly as pycocotools does.
+        .target(name: "COCOMasks"),
+        // Referring / instance mask scoring (`ovseg refer score`): annotations, predictions, cIoU/gIoU/Prec@τ.
+        .target(name: "Referring", dependencies: ["COCOMasks", "Harness", "JSON", "LabelMaps", "FileOutput", "Hashing", "Metrics"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
-                "TorchCheckpoint", "CheckpointConversion",
+                "TorchCheckpoint", "CheckpointConversion", "Referring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -137,6 +141,7 @@ let package = Package(
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
         // Checks that every *.md the sources, scripts, reference, README and docs name exists.
         .testTarget(name: "DocumentationTests"),
+        .testTarget(name: "ReferringTests", dependencies: ["Referring", "COCOMasks", "JSON", "Harness"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
