@@ -84,8 +84,8 @@ let package = Package(
             ]),
         // What label files hold and how they fit a vocabulary (`ovseg inspect`).
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
-        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
-        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
+        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps", "Referring"]),
+        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports", "Referring"]),
         // COCO masks (RLE strings and counts, polygons) decoded exactly as pycocotools does.
         .target(name: "COCOMasks"),
         // Referring / instance mask scoring (`ovseg refer score`): annotations, predictions, cIoU/gIoU/Prec@τ.

@@ -2,6 +2,7 @@ import ArgumentParser
 import FileOutput
 import Foundation
 import Harness
+import JSON
 import Metrics
 import Referring
 
@@ -81,7 +82,7 @@ struct ReferScore: ParsableCommand {
                     annotations: annotations, predictions: source,
                     options: ReferringScoreOptions(
                         method: name, precisionThresholds: thresholds, sizeBuckets: buckets, missingAsEmpty: missingAsEmpty))
-            } catch where error.kind == .missingPrediction {
+            } catch let error as ReferringError where error.kind == .missingPrediction {
                 throw ReferringError(.missingPrediction,
                     error.description + " (--missing-as-empty counts missing predictions as empty masks)")
             }
@@ -142,4 +143,11 @@ extension String {
     fileprivate func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
+}
+
+/// True when `path` holds a referring results file (docs/referring.md §6); false for anything
+/// else, including unreadable files, which the semantic reader then reports.
+func isReferringResultsFile(_ path: String) -> Bool {
+    guard let document = try? JSONCodec.read(path: path) else { return false }
+    return ReferringResultsFile.isReferring(document)
 }

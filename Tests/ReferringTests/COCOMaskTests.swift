@@ -73,7 +73,7 @@ import Testing
         #expect(try RunLengthMask(height: 3, width: 3, counts: [1, 5, 2, 1]).compressedString == "152L")
     }
 
-    @Test func badRLEIsRefused() {
+    @Test func badRLEIsRefused() throws {
         #expect(throws: COCOMaskError.self) { try RunLengthMask(height: 2, width: 2, counts: [1, 2]) }
         #expect(throws: COCOMaskError.self) { try RunLengthMask(height: 2, width: 2, compressed: "0 1") }
         #expect(throws: COCOMaskError.self) { try RunLengthMask(height: 2, width: 2, compressed: "3") }  // 3 of 4 pixels

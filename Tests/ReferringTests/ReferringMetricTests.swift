@@ -71,7 +71,7 @@ import Testing
         }
     }
 
-    @Test func handComputedConventions() {
+    @Test func handComputedConventions() throws {
         let full = SampleCounts(intersection: 7, union: 10, target: 8, prediction: 9)
         #expect(full.iou == 0.7)
         #expect(full.reaches(percent: 70))
@@ -81,8 +81,10 @@ import Testing
         #expect(emptyBoth.iou == 1)
         #expect(emptyTarget.iou == 0)
         let scores = ReferringScores([full, emptyBoth, emptyTarget], thresholds: [50, 75])
-        #expect(scores.ciou == 7.0 / 15.0)
-        #expect(scores.giou == (0.7 + 1 + 0) / 3)
+        let pooled: Double = 7.0 / 15.0
+        #expect(scores.ciou == pooled)
+        let meanIoU: Double = (0.7 + 1.0 + 0.0) / 3.0
+        #expect(scores.giou == meanIoU)
         // Prec@τ over the one sample with a target.
         #expect(scores.precision.map(\.hits) == [1, 0])
         #expect(scores.precision.map(\.samples) == [1, 1])
@@ -90,8 +92,9 @@ import Testing
         #expect(scores.emptyTargets == 2 && scores.emptyTargetsPredictedEmpty == 1)
         #expect(ReferringScores([emptyBoth], thresholds: [50]).ciou == nil)
         let buckets = SizeBuckets.remoteSensing
-        #expect([0, 1, 143, 144, 1023, 1024].map { buckets.bucket(ofArea: $0) }
-            == ["empty", "small", "small", "medium", "medium", "large"])
+        let areas: [UInt64] = [0, 1, 143, 144, 1023, 1024]
+        let names: [String] = areas.map { buckets.bucket(ofArea: $0) }
+        #expect(names == ["empty", "small", "small", "medium", "medium", "large"])
         #expect(throws: ReferringError.self) { try SizeBuckets(parsing: "1024,144") }
         #expect(try SizeBuckets(parsing: "1024,9216") == SizeBuckets(smallBelow: 1024, mediumBelow: 9216))
     }
