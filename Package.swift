@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "TrainingFree", dependencies: ["CLIP", "Tensor", "SafeTensors", "CLIPTokenizer"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(
-            name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"],
+            name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics", "COCOMasks", "JSON"],
             resources: [.copy("../../Demo")]),
         .target(
             name: "Harness",
