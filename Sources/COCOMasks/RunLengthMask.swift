@@ -9,8 +9,10 @@ public struct RunLengthMask: Sendable, Equatable {
     public let width: Int
     public let counts: [UInt32]
 
-    /// The largest mask held: counts are 32-bit in COCO's format.
-    public static let maximumPixels = Int(UInt32.max)
+    /// The largest mask accepted, 2³⁰ pixels (32768²): a sample's target and prediction are held
+    /// decoded (a byte per pixel), so a forged `size` must not trigger a huge allocation; COCO's
+    /// 32-bit counts would allow 2³² − 1.
+    public static let maximumPixels = 1 << 30
 
     /// A mask from uncompressed counts (COCO's `{"size": [h, w], "counts": [...]}`).
     public init(height: Int, width: Int, counts: [UInt32]) throws(COCOMaskError) {

@@ -104,8 +104,13 @@ public struct ReferringPredictionReader: Sendable {
             let map: LabelMap
             do {
                 map = try LabelMapReader.read(path: file, colors: nil)
+            } catch let error as LabelMapError where error.kind == .colorTableNeeded {
+                throw ReferringError(.predictions,
+                    "\(file): sample \"\(sample.id)\": an RGB PNG; prediction masks are gray or palette PNGs (non-zero = inside)")
+            } catch let error as LabelMapError {
+                throw ReferringError(.predictions, "\(error.description) (the prediction of sample \"\(sample.id)\")")
             } catch {
-                throw ReferringError(.predictions, "\(file): \(error)")
+                throw ReferringError(.predictions, "\(file): sample \"\(sample.id)\": \(error)")
             }
             guard map.width == sample.width, map.height == sample.height else {
                 throw ReferringError(.predictions,

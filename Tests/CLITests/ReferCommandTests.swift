@@ -152,5 +152,10 @@ struct ReferCommandTests {
         let wrong = try CLI.run(["refer", "score", "--gt", workspace.path + "/gt.json", "--pred", folder,
                                  "-o", workspace.path + "/run.ovseg.json"])
         expectRefusal(wrong, mentioning: ["b.png", "\"b\"", "4×5"], workspace)
+        // An RGB file is not a mask.
+        try LabelMapWriter.writeRGB(width: 4, height: 4, pixels: [UInt8](repeating: 9, count: 48), to: folder + "/b.png")
+        let rgb = try CLI.run(["refer", "score", "--gt", workspace.path + "/gt.json", "--pred", folder,
+                               "-o", workspace.path + "/run.ovseg.json"])
+        expectRefusal(rgb, mentioning: ["b.png", "\"b\"", "RGB PNG"], workspace)
     }
 }

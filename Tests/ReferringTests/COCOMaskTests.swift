@@ -80,6 +80,7 @@ import Testing
         #expect(try RunLengthMask(height: 2, width: 2, compressed: "4").counts == [4])
         #expect(throws: COCOMaskError.self) { try RunLengthMask(height: 2, width: 2, compressed: "P") }  // continuation, then nothing
         #expect(throws: COCOMaskError.self) { try RunLengthMask(height: 2, width: 2, compressed: "0L") }  // a negative count
+        #expect(throws: COCOMaskError.self) { try RunLengthMask(height: 40000, width: 40000, counts: [1_600_000_000]) }
         #expect(throws: COCOMaskError.self) { try PolygonRasterizer.rasterize([0, 0, 1, 1], height: 4, width: 4) }
         #expect(throws: COCOMaskError.self) { try PolygonRasterizer.rasterize([0, 0, 1, 1, 2], height: 4, width: 4) }
         #expect(throws: COCOMaskError.self) { try PolygonRasterizer.rasterize([0, 0, 1, .nan, 2, 2], height: 4, width: 4) }
