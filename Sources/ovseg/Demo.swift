@@ -18,7 +18,9 @@ struct Demo: ParsableCommand {
             does, on the RGB tiles with the bundled synthetic SGSeg checkpoint (Demo/sgseg-demo.safetensors: \
             a tiny model trained briefly on synthetic tiles, not a real SGSeg). Results files go to \
             <out>/results/, predictions to <out>/predictions/, the comparison report (Markdown, HTML, SVG \
-            charts) to <out>/report/.
+            charts) to <out>/report/. A synthetic referring set (instances of the scenes with template \
+            descriptions, answered by a simulated method) goes to <out>/referring/, its results file to \
+            <out>/results/refer-demo.ovseg.json and its report to <out>/report/referring/ (docs/referring.md).
 
             Examples:
               ovseg demo
