@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "TrainingFree", dependencies: ["CLIP", "Tensor", "SafeTensors", "CLIPTokenizer"]),
         .target(name: "CLIPTokenizer", resources: [.copy("Resources/bpe_merges_48894.txt.gz"), .copy("Resources/LICENSE-bpe-vocabulary.txt")]),
         .target(
-            name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics"],
+            name: "SyntheticData", dependencies: ["LabelMaps", "FileOutput", "Harness", "Metrics", "COCOMasks", "JSON"],
             resources: [.copy("../../Demo")]),
         .target(
             name: "Harness",
@@ -84,8 +84,12 @@ let package = Package(
             ]),
         // What label files hold and how they fit a vocabulary (`ovseg inspect`).
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
-        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
-        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
+        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps", "Referring"]),
+        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports", "Referring"]),
+        // COCO masks (RLE strings and counts, polygons) decoded exactly as pycocotools does.
+        .target(name: "COCOMasks"),
+        // Referring / instance mask scoring (`ovseg refer score`): annotations, predictions, cIoU/gIoU/Prec@τ.
+        .target(name: "Referring", dependencies: ["COCOMasks", "Harness", "JSON", "LabelMaps", "FileOutput", "Hashing", "Metrics"]),
         // The cross-dataset grid of a suite run (`ovseg suite report`) and the published baselines (bundles `Baselines/`).
         .target(
             name: "SuiteReports", dependencies: ["Harness", "Metrics", "Reports", "JSON", "FileOutput"],
@@ -95,7 +99,7 @@ let package = Package(
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
-                "TorchCheckpoint", "CheckpointConversion", "SuiteReports",
+                "TorchCheckpoint", "CheckpointConversion", "SuiteReports", "Referring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -143,6 +147,7 @@ let package = Package(
         .testTarget(name: "DocumentationTests"),
         .testTarget(
             name: "SuiteReportsTests", dependencies: ["SuiteReports", "Harness", "Metrics", "Reports", "JSON"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReferringTests", dependencies: ["Referring", "COCOMasks", "JSON", "Harness"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -275,7 +275,7 @@ extension Provenance {
     }
 
     /// The current time as ISO 8601 UTC, or the value of `OVSEG_FIXED_DATE` (for reproducible files).
-    static func now() -> String {
+    public static func now() -> String {
         if let fixed = ProcessInfo.processInfo.environment["OVSEG_FIXED_DATE"], !fixed.isEmpty { return fixed }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

@@ -350,6 +350,12 @@ public enum ResultsFile {
         let root = try reader.object(document, "the top level")
         let schema = try reader.string(root, "schema")
         guard schema == RunRecord.schema else {
+            if schema == "ovseg-refer-results/1" || root["kind"]?.stringValue == "referring" {
+                // docs/referring.md §6: referring runs have their own schema and commands.
+                throw HarnessError(.resultsFile,
+                    "\(source): this is a referring run (schema \"\(schema)\", written by `ovseg refer score`); "
+                        + "semantic-segmentation commands cannot read it — use `ovseg refer` commands")
+            }
             throw HarnessError(.resultsFile, "\(source): schema is \"\(schema)\"; this ovseg reads \"\(RunRecord.schema)\"")
         }
         let vocabularyObject = try reader.object(root, "vocabulary")

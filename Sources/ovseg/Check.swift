@@ -1,4 +1,5 @@
 import ArgumentParser
+import Referring
 import FileOutput
 import Foundation
 import Gate
@@ -122,6 +123,10 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        if isReferringResultsFile(baseline) || isReferringResultsFile(runFile) {
+            try runReferring()
+            return
+        }
         var result: CheckResult?
         try runReportingErrors {
             if let junit {
@@ -159,6 +164,39 @@ struct Check: ParsableCommand {
             result = outcome
         }
         if result?.passed == false { throw ExitCode(1) }
+    }
+
+    /// The gate for referring runs (docs/referring.md §9): --max-drop-miou bounds cIoU, gIoU and
+    /// each Prec@τ, --max-drop-class each class's gIoU, --exact compares per-sample counts.
+    private func runReferring() throws {
+        var passed = true
+        try runReportingErrors {
+            guard isReferringResultsFile(baseline), isReferringResultsFile(runFile) else {
+                throw ValidationError("one of \(baseline) and \(runFile) is a referring run and the other is not; they cannot be compared")
+            }
+            if numericNoise { throw ValidationError("--numeric-noise applies to semantic runs; referring runs are checked with tolerances or --exact") }
+            if maxDropHiou != nil { throw ValidationError("--max-drop-hiou applies to semantic runs with a split; referring runs have no hIoU") }
+            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not referring runs") }
+            if let junit {
+                try OutputGuard.check(output: junit, role: "JUnit file", inputs: [
+                    .init(baseline, role: "the baseline"), .init(runFile, role: "the run's results file"),
+                ])
+            }
+            let defaults = CheckThresholds()
+            let base = try ReferringResultsFile.read(path: baseline)
+            let current = try ReferringResultsFile.read(path: runFile)
+            let outcome = try ReferringCheck.compare(
+                baseline: base, run: current, maxDrop: maxDropMiou ?? defaults.maxDropMIoU,
+                maxDropClass: maxDropClass ?? defaults.maxDropClass, exact: exact)
+            print(outcome.text(), terminator: "")
+            if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
+            if updateBaseline && outcome.passed {
+                try ReferringResultsFile.write(current, to: baseline)
+                print("updated baseline \(baseline)")
+            }
+            passed = outcome.passed
+        }
+        if !passed { throw ExitCode(1) }
     }
 
     private func appendSummary(_ text: String, to path: String) throws {

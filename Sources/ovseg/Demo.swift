@@ -5,6 +5,7 @@ import Reports
 import Evaluation
 import FileOutput
 import SyntheticData
+import Referring
 import Vocabulary
 
 struct Demo: ParsableCommand {
@@ -17,7 +18,9 @@ struct Demo: ParsableCommand {
             does, on the RGB tiles with the bundled synthetic SGSeg checkpoint (Demo/sgseg-demo.safetensors: \
             a tiny model trained briefly on synthetic tiles, not a real SGSeg). Results files go to \
             <out>/results/, predictions to <out>/predictions/, the comparison report (Markdown, HTML, SVG \
-            charts) to <out>/report/.
+            charts) to <out>/report/. A synthetic referring set (instances of the scenes with template \
+            descriptions, answered by a simulated method) goes to <out>/referring/, its results file to \
+            <out>/results/refer-demo.ovseg.json and its report to <out>/report/referring/ (docs/referring.md).
 
             Examples:
               ovseg demo
@@ -99,6 +102,7 @@ struct Demo: ParsableCommand {
             let reportFolder = root + "/report"
             try ReportFiles.write(report, to: reportFolder)
             print("\nwrote the report to \(reportFolder)/report.md and report.html")
+            try referringDemo(root: root, results: resultsFolder, report: reportFolder + "/referring")
         }
     }
 
@@ -110,6 +114,31 @@ struct Demo: ParsableCommand {
         + "scene-bias cost aggregation, sliding windows with a global view) running the bundled synthetic checkpoint "
         + "Demo/sgseg-demo.safetensors, a tiny model trained for two CPU minutes on synthetic tiles with building, "
         + "tree and car as seen classes. Its numbers show the pipeline working end to end; they say nothing about SGSeg."
+
+    /// The synthetic referring set (docs/referring.md §10): instances of the scenes with template
+    /// descriptions, answered by a simulated method, scored as `ovseg refer score` does, with its
+    /// results file in `results/` and its report in `report/referring/`.
+    private func referringDemo(root: String, results: String, report: String) throws {
+        let set = SyntheticReferringSet(imageCount: images, width: size, height: size, seed: seed)
+        let files = try set.write(to: root + "/referring")
+        let annotations = try ReferringAnnotations.read(path: files.annotations)
+        let record = try ReferringScorer.score(
+            annotations: annotations, predictions: .json(path: files.predictions),
+            options: ReferringScoreOptions(method: SyntheticReferringSet.methodName))
+        let name = SyntheticReferringSet.methodName + ".ovseg.json"
+        try ReferringResultsFile.write(record, to: results + "/" + name)
+        print("\n" + ReferringSummary.render(record), terminator: "")
+        print("(referring: \(record.samples.count) instructions about instances of the synthetic scenes, "
+            + "answered by a simulated method with boundary errors, wrong instances and empty answers)")
+        print("wrote \(results)/\(name)")
+        let rendered = ReferringReport(
+            title: "ovseg demo: synthetic referring set", runs: [("results/" + name, record)], listed: 5)
+        try AtomicFile.createDirectory(report)
+        try AtomicFile.writeAll([
+            (report + "/report.md", Array(rendered.markdown.utf8)), (report + "/report.html", Array(rendered.html.utf8)),
+        ])
+        print("wrote the referring report to \(report)/report.md and report.html")
+    }
 
     /// Writes `results/<name>.ovseg.json`, prints its summary and returns it for the report.
     private func publish(_ record: RunRecord, name: String, summary: String, in folder: String) throws -> ReportInput {
@@ -158,7 +187,7 @@ extension Demo {
         if !contents.isEmpty, !contents.contains(marker) {
             throw HarnessError(.input, file: root,
                 "\(root) already holds files and is not an earlier demo's folder; the demo writes gt/, images/, "
-                    + "predictions/, results/ and report/ there, so give it a new or empty folder")
+                    + "predictions/, referring/, results/ and report/ there, so give it a new or empty folder")
         }
         try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
         try AtomicFile.write(text: "written by ovseg demo; a later `ovseg demo --out` may overwrite this folder\n",

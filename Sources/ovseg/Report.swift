@@ -1,5 +1,6 @@
 import FileOutput
 import ArgumentParser
+import Referring
 import Foundation
 import Harness
 import Metrics
@@ -94,6 +95,10 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if runs.contains(where: isReferringResultsFile) {
+            try runReferring()
+            return
+        }
         try runReportingErrors {
             var sources = runs.map { OutputGuard.Input($0, role: "the results file \($0)") }
             if let gt { sources.append(.init(gt, role: "the ground-truth folder")) }
@@ -139,6 +144,29 @@ struct ReportCommand: ParsableCommand {
                 "wrote \(written.count) files to \(out): report.md, report.html" + (latex ? ", report-tables.tex" : "")
                     + ", \(written.count - 2 - images - (latex ? 1 : 0)) charts and tables"
                     + (images > 0 ? ", \(images) full-resolution images in \(QualitativePanel.folder)/" : ""))
+        }
+    }
+
+    /// A report of referring runs (docs/referring.md §8): summary, per class, size buckets, best and
+    /// worst samples with their instructions, as report.md and report.html.
+    private func runReferring() throws {
+        try runReportingErrors {
+            guard runs.allSatisfy(isReferringResultsFile) else {
+                throw ValidationError("referring and semantic runs cannot share a report; give only referring results files")
+            }
+            if gt != nil || images != nil || !pred.isEmpty {
+                throw ValidationError("--gt, --images and --pred build the semantic qualitative panel; a referring report lists its best and worst samples itself")
+            }
+            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not referring runs") }
+            try OutputGuard.check(output: out, role: "report", inputs: runs.map { .init($0, role: "the results file \($0)") })
+            var records: [(path: String, record: ReferringRunRecord)] = []
+            for path in runs { records.append((path, try ReferringResultsFile.read(path: path))) }
+            let report = ReferringReport(title: title, runs: records, listed: worst)
+            try AtomicFile.createDirectory(out)
+            try AtomicFile.writeAll([
+                (out + "/report.md", Array(report.markdown.utf8)), (out + "/report.html", Array(report.html.utf8)),
+            ])
+            print("wrote 2 files to \(out): report.md, report.html")
         }
     }
 }
