@@ -86,12 +86,14 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
         .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps"]),
         .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports"]),
+        // Benchmark suites: suite files, seen/unseen by vocabulary overlap, running every cell (`ovseg suite`).
+        .target(name: "Suites", dependencies: ["Harness", "Vocabulary", "Metrics", "JSON", "FileOutput", "LabelMaps"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
-                "TorchCheckpoint", "CheckpointConversion",
+                "TorchCheckpoint", "CheckpointConversion", "Suites",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -137,6 +139,7 @@ let package = Package(
         .testTarget(name: "CLIPTokenizerTests", dependencies: ["CLIPTokenizer"], resources: [.copy("Fixtures")]),
         // Checks that every *.md the sources, scripts, reference, README and docs name exists.
         .testTarget(name: "DocumentationTests"),
+        .testTarget(name: "SuitesTests", dependencies: ["Suites", "Harness", "Vocabulary", "Metrics", "JSON", "SyntheticData"]),
     ],
     swiftLanguageModes: [.v6]
 )
