@@ -11,6 +11,8 @@ public struct SampleSuite: Sendable {
     public struct Dataset: Sendable {
         /// The bundled vocabulary key (also the dataset key).
         public let key: String
+        /// The column title.
+        public let title: String
         /// Class id in the vocabulary of each `SceneClass` (impervious, building, low vegetation,
         /// tree, car, clutter).
         let classIDs: [UInt16]
@@ -32,16 +34,16 @@ public struct SampleSuite: Sendable {
 
     /// The three datasets, with the class correspondences documented in docs/suites.md §6.
     public static let datasets: [Dataset] = [
-        Dataset(key: "potsdam", classIDs: [0, 1, 2, 3, 4, 5], colors: SampleDataset.classColors, groundTruth: .rgb, seedOffset: 0),
+        Dataset(key: "potsdam", title: "Potsdam (synthetic)", classIDs: [0, 1, 2, 3, 4, 5], colors: SampleDataset.classColors, groundTruth: .rgb, seedOffset: 0),
         // LoveDA: background, building, road, water, barren, forest, agricultural. Cars lie on the road.
         Dataset(
-            key: "loveda", classIDs: [2, 1, 6, 5, 2, 4],
+            key: "loveda", title: "LoveDA (synthetic)", classIDs: [2, 1, 6, 5, 2, 4],
             colors: [RGB(255, 255, 255), RGB(255, 0, 0), RGB(255, 255, 0), RGB(0, 0, 255), RGB(159, 129, 183), RGB(0, 255, 0), RGB(255, 195, 128)],
             groundTruth: .grayPlusOne, seedOffset: 1_000),
         // OpenEarthMap: background, bareland, rangeland, developed space, road, tree, water,
         // agriculture land, building. Cars count as developed space, clutter as bareland.
         Dataset(
-            key: "openearthmap", classIDs: [4, 8, 2, 5, 3, 1],
+            key: "openearthmap", title: "OpenEarthMap (synthetic)", classIDs: [4, 8, 2, 5, 3, 1],
             colors: [RGB(0, 0, 0), RGB(128, 0, 0), RGB(0, 255, 36), RGB(148, 148, 148), RGB(255, 255, 255), RGB(34, 97, 38),
                      RGB(0, 69, 255), RGB(75, 181, 73), RGB(222, 31, 7)],
             groundTruth: .gray, seedOffset: 2_000),

@@ -133,7 +133,7 @@ struct Demo: ParsableCommand {
     static var suiteJSON: JSONValue {
         let datasets: [JSONValue] = SampleSuite.datasets.map { dataset in
             .object(JSONObject([
-                ("key", .string(dataset.key)), ("title", .string("synthetic " + dataset.key)), ("vocabulary", .string(dataset.key)),
+                ("key", .string(dataset.key)), ("title", .string(dataset.title)), ("vocabulary", .string(dataset.key)),
                 ("gt", .string(SampleSuite.groundTruthDirectory(dataset.key))),
             ]))
         }
