@@ -139,6 +139,39 @@ struct SuiteRunTests {
         }
     }
 
+    /// An explicit split overrides the derived one in the results and the manifest; a changed
+    /// presence policy or split invalidates the cells it touches.
+    @Test func explicitSplitAndPolicyChangesAreInputs() throws {
+        let scratch = try SuiteScratch()
+        let file = try makeSuite(scratch)
+        let out = scratch.path + "/run"
+        _ = try SuiteRunner.run(try SuiteFile.load(path: file), options: SuiteRunOptions(outputDirectory: out, jobs: 1), evaluateCheckpoint: nil)
+        var text = try String(contentsOfFile: file, encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: #""gt": "data/potsdam/gt"}"#,
+            with: #""gt": "data/potsdam/gt", "split": {"seen": ["building", "tree", "car"], "unseen": ["impervious surfaces", "low vegetation"]}}"#)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let explicit = try SuiteFile.load(path: file)
+        let recorder = Recorder()
+        let manifest = try SuiteRunner.run(explicit, options: SuiteRunOptions(outputDirectory: out, jobs: 1), evaluateCheckpoint: nil, observer: recorder)
+        #expect(recorder.count(.computed) == 2 && recorder.outcomes["seen-collapse/potsdam"] == .computed)
+        #expect(manifest.datasets[0].splitOrigin == "suite")
+        #expect(manifest.datasets[0].seen == ["building", "tree", "car"])
+        #expect(manifest.datasets[0].matches == [
+            SuiteManifest.Match(test: "building", training: "buildings"), SuiteManifest.Match(test: "tree", training: "trees"),
+            SuiteManifest.Match(test: "car", training: "cars"),
+        ])
+        let record = try ResultsFile.read(path: out + "/cells/seen-collapse/potsdam.ovseg.json")
+        #expect(record.splitOrigin == .suiteSplit && record.split?.seenIDs == [1, 3, 4] && record.split?.unseenIDs == [0, 2])
+
+        text = text.replacingOccurrences(of: #""training_vocabulary": "dlrsd","#, with: #""training_vocabulary": "dlrsd", "presence_policy": "gt-present","#)
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let policy = Recorder()
+        _ = try SuiteRunner.run(try SuiteFile.load(path: file), options: SuiteRunOptions(outputDirectory: out, jobs: 1), evaluateCheckpoint: nil, observer: policy)
+        #expect(policy.count(.computed) == 6)
+        #expect(try ResultsFile.read(path: out + "/cells/boundary-drift/loveda.ovseg.json").policy.presence == .gtPresent)
+    }
+
     /// A cell's results equal scoring the same folders directly, with the split written out by
     /// hand (LoveDA against DLRSD: building, water and forest are seen).
     @Test func aCellEqualsADirectScore() throws {
