@@ -20,7 +20,11 @@ public enum CellInputs {
     public static let schema = "ovseg.suite-cell-inputs"
 
     /// The inputs of `method` on `dataset` as they are now.
-    public static func compute(method: SuiteMethod, dataset: SuiteDataset, presence: PresencePolicy) throws -> JSONValue {
+    /// `checkpointHashes` keeps each checkpoint's fingerprint for the rest of a run, so a
+    /// checkpoint of several gigabytes is hashed once per run, not once per dataset.
+    public static func compute(
+        method: SuiteMethod, dataset: SuiteDataset, presence: PresencePolicy, checkpointHashes: inout [String: String]
+    ) throws -> JSONValue {
         let ints = { (values: [Int]) in JSONValue.array(values.map { .int(Int64($0)) }) }
         let split = dataset.split
         var groundTruth = JSONObject()
@@ -64,8 +68,14 @@ public enum CellInputs {
                 ("listing", .string(try listingFingerprint(folder))),
             ]))))
         case .checkpoint(let path, let settings):
+            func hash(_ path: String) throws -> String {
+                if let known = checkpointHashes[path] { return known }
+                let computed = try checkpointFingerprint(path)
+                checkpointHashes[path] = computed
+                return computed
+            }
             entries.append(("checkpoint", .object(JSONObject([
-                ("path", .string(absolute(path))), ("sha256", .string(try checkpointFingerprint(path))), ("eval", settings.json),
+                ("path", .string(absolute(path))), ("sha256", .string(try hash(path))), ("eval", settings.json),
             ]))))
         }
         return .object(JSONObject(entries))

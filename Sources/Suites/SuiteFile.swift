@@ -35,6 +35,11 @@ public struct SuiteFile: Sendable {
 
     /// Reads and validates the suite file at `path`.
     public static func load(path: String) throws(SuiteError) -> SuiteFile {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw SuiteError(.invalidSuite, file: path, "no such file")
+        }
+        guard !isDirectory.boolValue else { throw SuiteError(.invalidSuite, file: path, "is a folder, not a suite file") }
         let bytes: [UInt8]
         do {
             bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -92,6 +92,7 @@ public enum SuiteRunner {
         try manifest.write(to: manifestPath)
         let total = suite.methods.count * suite.datasets.count
         var position = 0
+        var checkpointHashes: [String: String] = [:]
         for method in suite.methods {
             for dataset in suite.datasets {
                 position += 1
@@ -101,7 +102,7 @@ public enum SuiteRunner {
                 do {
                     outcome = try runCell(
                         method: method, dataset: dataset, suite: suite, options: options,
-                        evaluateCheckpoint: evaluateCheckpoint, observer: observer)
+                        evaluateCheckpoint: evaluateCheckpoint, observer: observer, checkpointHashes: &checkpointHashes)
                 } catch {
                     outcome = CellOutcome(kind: .failed, seconds: 0, message: oneLine(error))
                 }
@@ -161,12 +162,14 @@ public enum SuiteRunner {
 
     static func runCell(
         method: SuiteMethod, dataset: SuiteDataset, suite: SuiteFile, options: SuiteRunOptions,
-        evaluateCheckpoint: ((CheckpointCell) throws -> RunRecord)?, observer: (any SuiteRunObserver)?
+        evaluateCheckpoint: ((CheckpointCell) throws -> RunRecord)?, observer: (any SuiteRunObserver)?,
+        checkpointHashes: inout [String: String]
     ) throws -> CellOutcome {
         let folder = options.outputDirectory
         let results = (folder as NSString).appendingPathComponent(resultsPath(method: method, dataset: dataset))
         let inputsFile = (folder as NSString).appendingPathComponent(inputsPath(method: method, dataset: dataset))
-        let inputs = try CellInputs.compute(method: method, dataset: dataset, presence: suite.presence)
+        let inputs = try CellInputs.compute(
+            method: method, dataset: dataset, presence: suite.presence, checkpointHashes: &checkpointHashes)
         if !options.force, CellInputs.isUpToDate(results: results, inputsFile: inputsFile, inputs: inputs, method: method, dataset: dataset) {
             return CellOutcome(kind: .upToDate, seconds: 0)
         }
