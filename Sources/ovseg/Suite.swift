@@ -64,6 +64,15 @@ struct SuiteRun: ParsableCommand {
         try runReportingErrors {
             guard workers.jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
             let file = try SuiteFile.load(path: suite)
+            if !quiet {
+                Terminal.note("suite \(file.name): \(file.methods.count) methods × \(file.datasets.count) datasets, "
+                    + "training vocabulary \(file.trainingVocabulary.key)")
+                for dataset in file.datasets {
+                    let origin = dataset.explicitSplit == nil ? "derived from the overlap" : "given in the suite"
+                    Terminal.note("  \(dataset.key): seen \(SuiteSplit.list(dataset.split.seen)); unseen "
+                        + "\(SuiteSplit.list(dataset.split.unseen)) (\(origin))")
+                }
+            }
             let observer = SuiteProgress(quiet: quiet, imageProgress: !noProgress && !quiet)
             let manifest = try SuiteRunner.run(
                 file, options: SuiteRunOptions(outputDirectory: out, force: force, jobs: workers.jobs),
