@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Suites
 import Testing
 import Vocabulary
@@ -176,5 +177,46 @@ struct SuiteFileTests {
             .hasPrefix(#"methods[1] ("B").prediction_encoding: expected "class-ids""#))
         #expect(try error(#"{"name": "B", "checkpoint": "m", "eval": {"templates": ["a photo"]}}"#, gtOnly: false)
             .hasPrefix(#"methods[1] ("B").eval: template "a photo" must hold exactly one {}"#))
+    }
+}
+
+@Suite("Suite-run manifests")
+struct SuiteManifestTests {
+    static let valid = #"""
+        {"schema": "ovseg.suite-run", "schema_version": 1, "suite": {"name": "s", "file": "suite.json", "sha256": "ab"},
+         "training_vocabulary": "dlrsd", "presence_policy": "union-present",
+         "datasets": [{"key": "potsdam", "title": "Potsdam", "vocabulary": "potsdam",
+                       "split": {"origin": "derived", "seen": ["tree"], "unseen": ["car"], "matches": {"tree": "trees"}}}],
+         "methods": [{"name": "m", "kind": "predictions"}],
+         "cells": [{"method": "m", "dataset": "potsdam", "status": "done", "results": "cells/m/potsdam.ovseg.json"}]}
+        """#
+
+    func parse(_ text: String) throws -> SuiteManifest {
+        try SuiteManifest.parse(try JSONCodec.parse(text, source: "suite-run.json"), source: "suite-run.json")
+    }
+
+    @Test func roundTrips() throws {
+        let manifest = try parse(Self.valid)
+        #expect(manifest.datasets[0].matches == [SuiteManifest.Match(test: "tree", training: "trees")])
+        #expect(try parse(JSONCodec.serialize(manifest.json)) == manifest)
+    }
+
+    @Test func refusesBrokenManifests() throws {
+        func error(_ from: String, _ to: String) -> String {
+            do {
+                _ = try parse(Self.valid.replacingOccurrences(of: from, with: to))
+            } catch {
+                return "\(error)"
+            }
+            return "no error"
+        }
+        #expect(error(#""status": "done""#, #""status": "finished""#)
+            == #"suite-run.json: cells[0].status: "finished" is not done, failed or pending"#)
+        #expect(error(#", "results": "cells/m/potsdam.ovseg.json""#, "") == "suite-run.json: cells[0]: is done but names no results file")
+        #expect(error(#""method": "m", "dataset""#, #""method": "x", "dataset""#)
+            == "suite-run.json: cells[0]: names a method or dataset the manifest does not list")
+        #expect(error(#""schema_version": 1"#, #""schema_version": 2"#) == "suite-run.json: schema_version: this ovseg reads version 1")
+        #expect(error(#""origin": "derived""#, #""origin": "guessed""#)
+            == #"suite-run.json: datasets[0].split.origin: expected "derived" or "suite""#)
     }
 }
