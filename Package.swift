@@ -94,12 +94,14 @@ let package = Package(
         .target(
             name: "SuiteReports", dependencies: ["Harness", "Metrics", "Reports", "JSON", "FileOutput"],
             resources: [.copy("../../Baselines")]),
+        // Benchmark suites: suite files, seen/unseen by vocabulary overlap, running every cell (`ovseg suite`).
+        .target(name: "Suites", dependencies: ["Harness", "Vocabulary", "Metrics", "JSON", "FileOutput", "LabelMaps"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
-                "TorchCheckpoint", "CheckpointConversion", "SuiteReports", "Referring",
+                "TorchCheckpoint", "CheckpointConversion", "SuiteReports", "Referring", "Suites",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -148,6 +150,7 @@ let package = Package(
         .testTarget(
             name: "SuiteReportsTests", dependencies: ["SuiteReports", "Harness", "Metrics", "Reports", "JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "ReferringTests", dependencies: ["Referring", "COCOMasks", "JSON", "Harness"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SuitesTests", dependencies: ["Suites", "Harness", "Vocabulary", "Metrics", "JSON", "SyntheticData"]),
     ],
     swiftLanguageModes: [.v6]
 )

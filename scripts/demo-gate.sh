@@ -40,6 +40,24 @@ for run in "$work"/demo/results/*.ovseg.json; do
     read -r -a args <<<"${check_args[${name%.ovseg.json}]:-$default_check_args}"
     "$binary" check "${args[@]}" --baseline "$baselines/$name" "$run" || status=1
 done
+# The demo's synthetic suite (docs/suites.md §6): every cell against its baseline in
+# Reports/demo/suite-results/<method>/<dataset>.ovseg.json.
+suite_baselines=Reports/demo/suite-results
+for run in "$work"/demo/suite/run/cells/*/*.ovseg.json; do
+    name="$(basename "$(dirname "$run")")/$(basename "$run")"
+    if [ "${1:-}" = "--update" ]; then
+        mkdir -p "$(dirname "$suite_baselines/$name")"
+        cp "$run" "$suite_baselines/$name"
+        echo "updated $suite_baselines/$name"
+        continue
+    fi
+    if [ ! -f "$suite_baselines/$name" ]; then
+        echo "demo gate: no baseline $suite_baselines/$name (run scripts/demo-gate.sh --update)" >&2
+        status=2
+        continue
+    fi
+    "$binary" check --exact --baseline "$suite_baselines/$name" "$run" || status=1
+done
 # The demo's model run uses the reproducible arithmetic, whose bits are the same on every x86-64
 # CPU, so --exact holds for it like for the scoring runs. The same model with OpenBLAS's kernels
 # differs in the last bits from CPU to CPU (docs/reproducibility.md): it must stay within numerical
@@ -58,7 +76,7 @@ if [ "${1:-}" = "--update" ]; then
     rm -rf "$report_dir/qualitative"
     cp -R "$work"/demo/report/. "$report_dir/"
     echo "updated the report in $report_dir"
-elif ! diff -rq --exclude=results "$work/demo/report" "$report_dir" >&2; then
+elif ! diff -rq --exclude=results --exclude=suite-results "$work/demo/report" "$report_dir" >&2; then
     echo "demo gate: $report_dir differs from the demo's report (run scripts/demo-gate.sh --update)" >&2
     status=1
 fi

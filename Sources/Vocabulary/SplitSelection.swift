@@ -69,6 +69,11 @@ public enum SplitOrigin: String, Sendable, Hashable, CaseIterable {
     case seenUnseen = "seen-unseen"
     /// `--split-file FILE`.
     case splitFile = "split-file"
+    /// A benchmark suite's split derived from vocabulary overlap with its training vocabulary
+    /// (docs/suites.md §3).
+    case suiteOverlap = "suite-overlap"
+    /// A split written in a benchmark suite file (docs/suites.md §2).
+    case suiteSplit = "suite-split"
 
     /// How the choice is said in summaries: "--split-file", "the vocabulary's default_split", ….
     public var explanation: String {
@@ -79,6 +84,8 @@ public enum SplitOrigin: String, Sendable, Hashable, CaseIterable {
         case .splitName: "--split, a split defined in the vocabulary"
         case .seenUnseen: "--seen/--unseen on the command line"
         case .splitFile: "--split-file"
+        case .suiteOverlap: "the suite's overlap with its training vocabulary (seen = classes the training vocabulary names)"
+        case .suiteSplit: "the split written in the suite file"
         }
     }
 }

@@ -4,6 +4,9 @@ import Harness
 import Reports
 import Evaluation
 import FileOutput
+import JSON
+import SuiteReports
+import Suites
 import SyntheticData
 import Referring
 import Vocabulary
@@ -20,7 +23,9 @@ struct Demo: ParsableCommand {
             <out>/results/, predictions to <out>/predictions/, the comparison report (Markdown, HTML, SVG \
             charts) to <out>/report/. A synthetic referring set (instances of the scenes with template \
             descriptions, answered by a simulated method) goes to <out>/referring/, its results file to \
-            <out>/results/refer-demo.ovseg.json and its report to <out>/report/referring/ (docs/referring.md).
+            <out>/results/refer-demo.ovseg.json and its report to <out>/report/referring/ (docs/referring.md). \
+            Last, a small synthetic benchmark suite (docs/suites.md §6: the simulated methods on synthetic \
+            Potsdam, LoveDA and OpenEarthMap tiles, trained on DLRSD's vocabulary) is written to <out>/suite/ and run into <out>/suite/run/.
 
             Examples:
               ovseg demo
@@ -103,7 +108,59 @@ struct Demo: ParsableCommand {
             try ReportFiles.write(report, to: reportFolder)
             print("\nwrote the report to \(reportFolder)/report.md and report.html")
             try referringDemo(root: root, results: resultsFolder, report: reportFolder + "/referring")
+            try runSuite(root: root, report: reportFolder + "/suite")
         }
+    }
+
+    /// Writes the synthetic suite under `<root>/suite/` and runs it into `<root>/suite/run/`.
+    private func runSuite(root: String, report: String) throws {
+        let folder = root + "/suite"
+        let side = min(size, 128)
+        let sample = SampleSuite(imageCount: min(images, 6), width: side, height: side, seed: seed)
+        Terminal.note("\ngenerating the synthetic suite (\(sample.imageCount) tiles of \(side)×\(side) in each of "
+            + "\(SampleSuite.datasets.count) vocabularies) into \(folder) …")
+        try? FileManager.default.removeItem(atPath: folder)
+        try sample.write(to: folder)
+        let suiteFile = folder + "/suite.json"
+        try JSONCodec.write(Self.suiteJSON, to: suiteFile)
+        let suite = try SuiteFile.load(path: suiteFile)
+        let manifest = try SuiteRunner.run(
+            suite, options: SuiteRunOptions(outputDirectory: folder + "/run", jobs: jobs), evaluateCheckpoint: nil,
+            observer: SuiteProgress(quiet: false, imageProgress: false))
+        if let failed = manifest.cells.first(where: { $0.status == .failed }) {
+            throw HarnessError(.input, "the demo suite's cell \(failed.method) × \(failed.dataset) failed: \(failed.error ?? "")")
+        }
+        print("wrote the suite run to \(folder)/run/\(SuiteManifest.fileName) (see ovseg suite split \(suiteFile))")
+        // The grid as `ovseg suite report --grids miou,hiou,seen,unseen --latex` renders it.
+        let options = SuiteGridOptions(metrics: [.miou, .hiou, .seen, .unseen], latex: true)
+        let document = try SuiteGridDocument(run: try SuiteRun.load(directory: folder + "/run"), options: options)
+        try SuiteGridReport.write(document, to: report, options: options)
+        print("wrote the suite's grid report to \(report)/suite.md and suite.html")
+    }
+
+    /// The demo's suite file: DLRSD as the training vocabulary, three synthetic test datasets,
+    /// the simulated methods' prediction folders. Paths are relative to the suite file.
+    static var suiteJSON: JSONValue {
+        let datasets: [JSONValue] = SampleSuite.datasets.map { dataset in
+            .object(JSONObject([
+                ("key", .string(dataset.key)), ("title", .string(dataset.title)), ("vocabulary", .string(dataset.key)),
+                ("gt", .string(SampleSuite.groundTruthDirectory(dataset.key))),
+            ]))
+        }
+        let methods: [JSONValue] = SimulatedMethod.allCases.map { method in
+            .object(JSONObject([
+                ("name", .string(method.rawValue)),
+                ("predictions", .object(JSONObject(SampleSuite.datasets.map {
+                    ($0.key, JSONValue.string(SampleSuite.predictionDirectory($0.key, method: method)))
+                }))),
+            ]))
+        }
+        return .object(JSONObject([
+            ("schema", .string(SuiteFile.schemaTag)), ("schema_version", .int(Int64(SuiteFile.schemaVersion))),
+            ("name", .string("ovseg demo: synthetic cross-dataset suite (DLRSD vocabulary → Potsdam, LoveDA, OpenEarthMap)")),
+            ("training_vocabulary", .string("dlrsd")), ("presence_policy", .string("union-present")),
+            ("datasets", .array(datasets)), ("methods", .array(methods)),
+        ]))
     }
 
     static let dataNote =
@@ -176,7 +233,7 @@ extension Demo {
     static let marker = ".ovseg-demo"
 
     /// Refuses a folder that holds something other than an earlier demo: the demo writes `gt/`,
-    /// `images/`, `predictions/`, `results/` and `report/`, and must never overwrite a user's data.
+    /// `images/`, `predictions/`, `results/`, `report/` and `suite/`, and must never overwrite a user's data.
     static func claim(_ root: String) throws {
         let manager = FileManager.default
         let contents = (try? manager.contentsOfDirectory(atPath: root)) ?? []
@@ -187,7 +244,7 @@ extension Demo {
         if !contents.isEmpty, !contents.contains(marker) {
             throw HarnessError(.input, file: root,
                 "\(root) already holds files and is not an earlier demo's folder; the demo writes gt/, images/, "
-                    + "predictions/, referring/, results/ and report/ there, so give it a new or empty folder")
+                    + "predictions/, referring/, results/, report/ and suite/ there, so give it a new or empty folder")
         }
         try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
         try AtomicFile.write(text: "written by ovseg demo; a later `ovseg demo --out` may overwrite this folder\n",
