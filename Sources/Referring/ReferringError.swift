@@ -12,6 +12,8 @@ public struct ReferringError: Error, Sendable, Equatable, CustomStringConvertibl
         case missingPrediction
         /// A setting out of range (size thresholds, …).
         case setting
+        /// Shard files that cannot be merged into one run.
+        case shard
     }
 
     public let kind: Kind

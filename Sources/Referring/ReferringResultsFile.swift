@@ -76,6 +76,14 @@ public enum ReferringResultsFile {
             ("empty_target", .string(ReferringPolicy.emptyTargetConvention)),
             ("pooling", .string("cIoU: intersections and unions summed over samples before dividing; gIoU: mean of per-sample IoU")),
         ]))
+        if let shard = record.shard {
+            root["shard"] = .object(JSONObject([
+                ("indices", .array(shard.indices.map { .int(Int64($0)) })), ("count", .int(Int64(shard.count))),
+                ("partial", .bool(shard.partial)),
+            ]))
+        } else {
+            root["shard"] = .null
+        }
         root["metrics"] = .object(JSONObject(encode(scores)))
         root["display"] = .object(JSONObject([
             ("scale", .string("percent, 2 decimals, numpy rounding (np.round(x * 100, 2))")),
@@ -199,6 +207,22 @@ public enum ReferringResultsFile {
                 targetSHA256: try string(item["target_sha256"], key + ".target_sha256"),
                 predictionSHA256: try string(item["prediction_sha256"], key + ".prediction_sha256")))
         }
+        var shard: ShardInfo?
+        if let value = root["shard"], !value.isNull {
+            let shardObject = try object(value, "shard")
+            guard let count = shardObject["count"]?.intValue, (1...Shard.maximumCount).contains(count),
+                let indexValues = shardObject["indices"]?.arrayValue, !indexValues.isEmpty,
+                let partial = shardObject["partial"]?.boolValue
+            else { throw fail("shard is not {\"indices\": [1…count], \"count\": 1…\(Shard.maximumCount), \"partial\": true|false}") }
+            var indices: [Int] = []
+            for value in indexValues {
+                guard let index = value.intValue, (1...count).contains(index), !indices.contains(index) else {
+                    throw fail("shard.indices holds \(JSONCodec.serialize(value, pretty: false)), not a new index in 1…\(count)")
+                }
+                indices.append(index)
+            }
+            shard = ShardInfo(indices: indices, count: count, partial: partial)
+        }
         let provenanceObject = try object(root["provenance"], "provenance")
         let provenance = Provenance(
             tool: try string(provenanceObject["tool"], "provenance.tool"),
@@ -226,6 +250,6 @@ public enum ReferringResultsFile {
                 precisionThresholds: thresholds, sizeBuckets: SizeBuckets(smallBelow: small, mediumBelow: medium),
                 missingAsEmpty: missingAsEmpty),
             missingPredictions: try strings(predictions["missing_predictions"], "predictions.missing_predictions"),
-            samples: samples, provenance: provenance)
+            samples: samples, shard: shard, provenance: provenance)
     }
 }

@@ -71,12 +71,15 @@ public struct ReferringRunRecord: Sendable, Equatable {
     public var missingPredictions: [String]
     /// Sorted by id.
     public var samples: [ReferringSampleRecord]
+    /// The part of a sharded run this file holds (`refer score --shard k/N`, or a merge); nil
+    /// for a whole run.
+    public var shard: ShardInfo?
     public var provenance: Provenance
 
     public init(
         method: String, annotationPaths: [String], annotationFormat: String, annotationFileSHA256: [String],
         predictionPath: String, predictionFormat: String, predictionFileSHA256: String?, policy: ReferringPolicy,
-        missingPredictions: [String], samples: [ReferringSampleRecord], provenance: Provenance
+        missingPredictions: [String], samples: [ReferringSampleRecord], shard: ShardInfo? = nil, provenance: Provenance
     ) {
         self.method = method
         self.annotationPaths = annotationPaths
@@ -88,6 +91,7 @@ public struct ReferringRunRecord: Sendable, Equatable {
         self.policy = policy
         self.missingPredictions = missingPredictions
         self.samples = samples.sorted { $0.id < $1.id }
+        self.shard = shard
         self.provenance = provenance
     }
 

@@ -25,16 +25,20 @@ public struct ReferringScoreOptions: Sendable {
     public var precisionThresholds: [Int]
     public var sizeBuckets: SizeBuckets
     public var missingAsEmpty: Bool
+    /// Score only the samples whose id hashes to this shard (docs/referring.md §6.4).
+    public var shard: Shard?
     public var command: [String]
 
     public init(
         method: String, precisionThresholds: [Int] = ReferringScores.defaultThresholds,
-        sizeBuckets: SizeBuckets = .remoteSensing, missingAsEmpty: Bool = false, command: [String] = Provenance.invocation
+        sizeBuckets: SizeBuckets = .remoteSensing, missingAsEmpty: Bool = false, shard: Shard? = nil,
+        command: [String] = Provenance.invocation
     ) {
         self.method = method
         self.precisionThresholds = precisionThresholds
         self.sizeBuckets = sizeBuckets
         self.missingAsEmpty = missingAsEmpty
+        self.shard = shard
         self.command = command
     }
 }
@@ -52,7 +56,12 @@ public enum ReferringScorer {
         var records: [ReferringSampleRecord] = []
         records.reserveCapacity(annotations.samples.count)
         var missing: [String] = []
-        for sample in annotations.samples {
+        let selected = options.shard.map { shard in annotations.samples.filter { shard.contains($0.id) } } ?? annotations.samples
+        guard !selected.isEmpty else {
+            throw ReferringError(.setting,
+                "shard \(options.shard.map(\.description) ?? "") holds none of the \(annotations.samples.count) samples; use fewer shards")
+        }
+        for sample in selected {
             let target = sample.target.decoded()
             let prediction: BinaryMask
             if let mask = try reader.mask(for: sample) {
@@ -82,6 +91,7 @@ public enum ReferringScorer {
                 precisionThresholds: options.precisionThresholds, sizeBuckets: options.sizeBuckets,
                 missingAsEmpty: options.missingAsEmpty),
             missingPredictions: missing, samples: records,
+            shard: options.shard.map { ShardInfo(indices: [$0.index], count: $0.count, partial: false) },
             provenance: Provenance(
                 version: OVSegVersion.current, command: options.command, date: Provenance.now(),
                 host: ProcessInfo.processInfo.hostName, seconds: Date().timeIntervalSince(start), threads: 1))

@@ -236,6 +236,17 @@ struct Merge: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard !shards.isEmpty else { throw HarnessError("give at least one shard results file") }
+            if isReferringResultsFile(shards[0]) {
+                var inputs: [(path: String, record: ReferringRunRecord)] = []
+                for path in shards { inputs.append((path, try ReferringResultsFile.read(path: path))) }
+                let merged = try ReferringShardMerger.merge(inputs, allowPartial: allowPartial, command: Provenance.invocation)
+                try ReferringResultsFile.write(merged, to: output)
+                if !quiet {
+                    print(ReferringSummary.render(merged), terminator: "")
+                    print("merged \(inputs.count) file(s), \(merged.samples.count) samples\(merged.shard?.partial == true ? " (partial)" : "") → \(output)")
+                }
+                return
+            }
             var inputs: [(path: String, record: RunRecord)] = []
             for path in shards { inputs.append((path, try ResultsFile.read(path: path))) }
             let merged = try ShardMerger.merge(inputs, allowPartial: allowPartial, command: Provenance.invocation)

@@ -29,6 +29,8 @@ struct ReferScore: ParsableCommand {
               ovseg refer score --gt ann.json --pred pred.json -o run.ovseg.json
               ovseg refer score --gt refs.json --instances instances.json --refer-split testA \\
                   --pred masks/ -o run.ovseg.json
+              ovseg refer score --gt ann.json --pred masks/ --shard 2/8 -o shard2.ovseg.json
+              ovseg merge shard*.ovseg.json -o run.ovseg.json
             """)
 
     @Option(help: "Annotations JSON (the samples form, or RefCOCO-style refs with --instances).")
@@ -58,6 +60,9 @@ struct ReferScore: ParsableCommand {
     @Option(help: "Precision@τ thresholds as fractions, comma-separated (default 0.5,0.6,0.7,0.8,0.9).")
     var precisionThresholds: String = "0.5,0.6,0.7,0.8,0.9"
 
+    @Option(help: "Score only the samples of shard K of N (e.g. 3/8; ids are assigned by hash, as for ovseg score); merge the files with ovseg merge.")
+    var shard: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -67,6 +72,7 @@ struct ReferScore: ParsableCommand {
                 throw ValidationError("--refer-split applies to RefCOCO-style refs: give the COCO instances file with --instances")
             }
             let buckets = try SizeBuckets(parsing: sizeThresholds)
+            let part = try shard.map { try Shard(parsing: $0) }
             let thresholds = try Self.parseThresholds(precisionThresholds)
             let annotations = try instances.map { instances in
                 try ReferringAnnotations.readRefCOCO(refs: gt, instances: instances, split: referSplit)
@@ -81,7 +87,8 @@ struct ReferScore: ParsableCommand {
                 record = try ReferringScorer.score(
                     annotations: annotations, predictions: source,
                     options: ReferringScoreOptions(
-                        method: name, precisionThresholds: thresholds, sizeBuckets: buckets, missingAsEmpty: missingAsEmpty))
+                        method: name, precisionThresholds: thresholds, sizeBuckets: buckets, missingAsEmpty: missingAsEmpty,
+                        shard: part))
             } catch let error as ReferringError where error.kind == .missingPrediction {
                 throw ReferringError(.missingPrediction,
                     error.description + " (--missing-as-empty counts missing predictions as empty masks)")

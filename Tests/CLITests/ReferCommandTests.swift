@@ -74,10 +74,16 @@ struct ReferCommandTests {
         let regression = try CLI.run(["check", "--baseline", workspace.path + "/run.ovseg.json", workspace.path + "/worse.ovseg.json"])
         #expect(regression.status == 1, "\(regression.stdout)\(regression.stderr)")
         #expect(regression.stdout.contains("FAIL cIoU"))
-        // Semantic commands refuse a referring run with a sentence.
-        let merge = try CLI.run(["merge", workspace.path + "/run.ovseg.json", "-o", workspace.path + "/m.ovseg.json"])
+        // A referring run and a semantic run are never merged together (the semantic reader
+        // refuses the referring file with a sentence saying what it is).
+        let pngPairs = try TIFFScoreTests.fixtures()
+        let semantic = try CLI.run(["score", "--vocab", "potsdam", "--gt", pngPairs + "/gt_png", "--pred", pngPairs + "/pred_png",
+                                    "-o", workspace.path + "/semantic.ovseg.json", "--quiet"])
+        #expect(semantic.status == 0, "\(semantic.stderr)")
+        let merge = try CLI.run(["merge", workspace.path + "/semantic.ovseg.json", workspace.path + "/run.ovseg.json",
+                                 "-o", workspace.path + "/m.ovseg.json"])
         #expect(merge.status == 2)
-        #expect(merge.stderr.contains("referring run"))
+        #expect(merge.stderr.contains("referring run"), "\(merge.stderr)")
     }
 
     func expectRefusal(_ outcome: CLI.Outcome, mentioning parts: [String], _ workspace: Workspace) {
@@ -157,5 +163,49 @@ struct ReferCommandTests {
         let rgb = try CLI.run(["refer", "score", "--gt", workspace.path + "/gt.json", "--pred", folder,
                                "-o", workspace.path + "/run.ovseg.json"])
         expectRefusal(rgb, mentioning: ["b.png", "\"b\"", "RGB PNG"], workspace)
+    }
+
+    /// `refer score --shard K/2` twice, then `ovseg merge`: the merged file holds every sample with
+    /// the counts of the unsharded run; a missing shard is refused.
+    @Test func shardsMergeIntoTheWholeRun() throws {
+        let workspace = try Workspace()
+        // Twelve 2×2 samples: target = the first column; prediction = the first (k even) or the last pixel.
+        let ids = (0..<12).map { "s\($0)" }
+        let gt = "{\"samples\": [" + ids.map {
+            "{\"id\": \"\($0)\", \"image_id\": \"i\", \"text\": \"t\", \"height\": 2, \"width\": 2, "
+                + "\"segmentation\": {\"size\": [2, 2], \"counts\": [0, 2, 2]}}"
+        }.joined(separator: ", ") + "]}"
+        let pred = "{\"samples\": [" + ids.enumerated().map { index, id in
+            "{\"id\": \"\(id)\", \"segmentation\": {\"size\": [2, 2], \"counts\": \(index % 2 == 0 ? "[0, 1, 3]" : "[3, 1]")}}"
+        }.joined(separator: ", ") + "]}"
+        let whole = try score(workspace, gt: gt, pred: pred)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        var parts: [String] = []
+        for index in 1...2 {
+            let path = workspace.path + "/shard\(index).ovseg.json"
+            let outcome = try CLI.run(["refer", "score", "--gt", workspace.path + "/gt.json", "--pred", workspace.path + "/pred.json",
+                                       "--shard", "\(index)/2", "-o", path])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            parts.append(path)
+        }
+        let partial = try CLI.run(["merge", parts[0], "-o", workspace.path + "/merged.ovseg.json"])
+        #expect(partial.status == 2)
+        #expect(partial.stderr.contains("2/2 are missing"), "\(partial.stderr)")
+        let merged = try CLI.run(["merge"] + parts + ["-o", workspace.path + "/merged.ovseg.json"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        func samples(_ path: String) throws -> [[String: Int]] {
+            let document = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            let rows = try #require(document["samples"] as? [[String: Any]])
+            return rows.map { row in
+                ["intersection", "union", "target", "prediction"].reduce(into: [:]) { $0[$1] = row[$1] as? Int }
+            }
+        }
+        let expected = try samples(workspace.path + "/run.ovseg.json")
+        #expect(expected.count == 12)
+        #expect(try samples(workspace.path + "/merged.ovseg.json") == expected)
+        // cIoU = ΣI / ΣU = 6 / (6·2 + 6·3) = 20 %; the merge prints the same figure.
+        #expect(whole.stdout.contains("20.00"))
+        #expect(merged.stdout.contains("20.00"))
     }
 }
