@@ -104,8 +104,8 @@ static size_t read_header(png_structp png, png_infop info, uint64_t max_pixels, 
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
     if (max_pixels > 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
         char message[160];
-        snprintf(message, sizeof message, "image is %lux%lu pixels, more than the allowed %llu",
-                 (unsigned long)width, (unsigned long)height, (unsigned long long)max_pixels);
+        snprintf(message, sizeof message, "%lu×%lu = %llu pixels", (unsigned long)width, (unsigned long)height,
+                 (unsigned long long)width * (unsigned long long)height);
         *failure_code = OVPNG_ERROR_TOO_LARGE;
         png_error(png, message);
     }
@@ -334,6 +334,36 @@ int ovpng_stream_read_rows(ovpng_stream *stream, uint32_t rows, uint8_t *out, ch
 
 /* ---------------------------------------------------------------- writing */
 
+/* The FILE a writer writes to and the errno of its first failed write: libpng's own write
+   function reports only "Write Error", and a full disk must be named as such. */
+typedef struct {
+    FILE *file;
+    int failed_errno;
+} write_target;
+
+static void write_bytes(png_structp png, png_bytep data, png_size_t length) {
+    write_target *target = (write_target *)png_get_io_ptr(png);
+    if (fwrite(data, 1, length, target->file) != length) {
+        target->failed_errno = errno ? errno : EIO;
+        png_error(png, "Write Error");
+    }
+}
+
+static void flush_bytes(png_structp png) {
+    write_target *target = (write_target *)png_get_io_ptr(png);
+    if (fflush(target->file) != 0 && target->failed_errno == 0) target->failed_errno = errno ? errno : EIO;
+}
+
+/* On a failed write the message names the system error, and errno holds it on return (the
+   Swift side turns ENOSPC/EFBIG into "the disk is full" / "the file-size limit"). */
+static int write_failed(char *error, size_t error_size, int code) {
+    char message[160];
+    snprintf(message, sizeof message, "error writing file (%s)", strerror(code));
+    set_error(error, error_size, message);
+    errno = code;
+    return OVPNG_ERROR_WRITE;
+}
+
 static int write_any(const char *path, uint32_t width, uint32_t height, int color_type, int bit_depth,
                      const uint8_t *samples, size_t row_bytes, const uint8_t *palette, int palette_count,
                      int compression_level, int swap16, char *error, size_t error_size) {
@@ -363,14 +393,17 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
         set_error(error, error_size, "libpng could not allocate an info struct");
         return OVPNG_ERROR_MEMORY;
     }
-    /* Nothing read in this branch changes after setjmp. */
+    /* Nothing read in this branch changes after setjmp (target is written through a pointer). */
+    write_target target = {file, 0};
     if (setjmp(context.jump)) {
         png_destroy_write_struct(&png, &info);
         fclose(file);
+        if (target.failed_errno != 0) return write_failed(error, error_size, target.failed_errno);
+        errno = 0;
         return OVPNG_ERROR_WRITE;
     }
     context.armed = 1;
-    png_init_io(png, file);
+    png_set_write_fn(png, &target, write_bytes, flush_bytes);
     if (compression_level >= 0 && compression_level <= 9) png_set_compression_level(png, compression_level);
     png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -392,14 +425,9 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     /* fflush + fclose both report deferred write errors (e.g. disk full). */
-    int flush_failed = fflush(file) != 0;
-    int close_failed = fclose(file) != 0;
-    if (flush_failed || close_failed) {
-        char message[160];
-        snprintf(message, sizeof message, "error writing file (%s)", strerror(errno));
-        set_error(error, error_size, message);
-        return OVPNG_ERROR_WRITE;
-    }
+    if (fflush(file) != 0 && target.failed_errno == 0) target.failed_errno = errno ? errno : EIO;
+    if (fclose(file) != 0 && target.failed_errno == 0) target.failed_errno = errno ? errno : EIO;
+    if (target.failed_errno != 0) return write_failed(error, error_size, target.failed_errno);
     return OVPNG_OK;
 }
 

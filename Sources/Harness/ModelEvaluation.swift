@@ -122,6 +122,7 @@ public enum ModelEvaluation {
         resume: Bool = false, resumed: ((ResumeSummary) -> Void)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
+        try ClassCountLimit.check(options.vocabulary)
         guard options.predictionEncoding.isClassIDs else {
             throw HarnessError(.evaluation,
                 "\(setting: .predictionEncoding(options.predictionEncoding)) reads prediction files; a model's predictions are class ids already")

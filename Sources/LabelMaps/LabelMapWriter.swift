@@ -1,3 +1,7 @@
+import FileOutput
+#if canImport(Glibc)
+import Glibc
+#endif
 import CPNGRaw
 
 /// Writes label maps and RGB images as PNG. Every write is atomic: a temporary
@@ -107,10 +111,18 @@ public enum LabelMapWriter {
     private static func callWriter(path: String,
                                    _ write: (UnsafeMutablePointer<CChar>?, Int) -> Int32) throws {
         var message = [CChar](repeating: 0, count: RawPNG.errorCapacity)
-        let status = message.withUnsafeMutableBufferPointer { write($0.baseAddress, $0.count) }
+        var code: Int32 = 0
+        let status = message.withUnsafeMutableBufferPointer { buffer in
+            let status = write(buffer.baseAddress, buffer.count)
+            code = errno
+            return status
+        }
         guard status == Int32(OVPNG_OK) else {
             let kind: LabelMapError.Kind = status == Int32(OVPNG_ERROR_ARGUMENT) ? .invalidArgument : .writeFailed
-            throw LabelMapError(kind, file: path, detail: "cannot write PNG: \(RawPNG.cString(message))")
+            // A failed write (a full disk, a file-size limit) is named as such (docs/robustness.md §4).
+            let detail = status == Int32(OVPNG_ERROR_WRITE) && code != 0
+                ? "cannot write PNG: \(AtomicFile.writeFailure(code))" : "cannot write PNG: \(RawPNG.cString(message))"
+            throw LabelMapError(kind, file: path, detail: detail)
         }
     }
 }
