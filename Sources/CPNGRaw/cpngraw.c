@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* open_memstream */
 #include "CPNGRaw.h"
 
 #include <errno.h>
@@ -364,14 +365,25 @@ static int write_failed(char *error, size_t error_size, int code) {
     return OVPNG_ERROR_WRITE;
 }
 
+static void discard_memory(char **memory) {
+    if (memory && *memory) {
+        free(*memory);
+        *memory = NULL;
+    }
+}
+
+/* Writes to the file at `path`, or with path NULL into a malloc'ed buffer returned in
+   *memory / *memory_length (the caller frees it; NULL after a failure). */
 static int write_any(const char *path, uint32_t width, uint32_t height, int color_type, int bit_depth,
                      const uint8_t *samples, size_t row_bytes, const uint8_t *palette, int palette_count,
-                     int compression_level, int swap16, char *error, size_t error_size) {
+                     int compression_level, int swap16, char *error, size_t error_size,
+                     char **memory, size_t *memory_length) {
     if (!samples && width > 0 && height > 0) {
         set_error(error, error_size, "no sample buffer given");
         return OVPNG_ERROR_ARGUMENT;
     }
-    FILE *file = fopen(path, "wb");
+    if (memory) *memory = NULL;
+    FILE *file = path ? fopen(path, "wb") : open_memstream(memory, memory_length);
     if (!file) {
         char message[160];
         snprintf(message, sizeof message, "cannot create file (%s)", strerror(errno));
@@ -383,6 +395,7 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
     if (!png) {
         fclose(file);
+        discard_memory(memory);
         set_error(error, error_size, "libpng could not allocate a writer");
         return OVPNG_ERROR_MEMORY;
     }
@@ -390,6 +403,7 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     if (!info) {
         png_destroy_write_struct(&png, NULL);
         fclose(file);
+        discard_memory(memory);
         set_error(error, error_size, "libpng could not allocate an info struct");
         return OVPNG_ERROR_MEMORY;
     }
@@ -398,6 +412,7 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     if (setjmp(context.jump)) {
         png_destroy_write_struct(&png, &info);
         fclose(file);
+        discard_memory(memory);
         if (target.failed_errno != 0) return write_failed(error, error_size, target.failed_errno);
         errno = 0;
         return OVPNG_ERROR_WRITE;
@@ -427,7 +442,10 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     /* fflush + fclose both report deferred write errors (e.g. disk full). */
     if (fflush(file) != 0 && target.failed_errno == 0) target.failed_errno = errno ? errno : EIO;
     if (fclose(file) != 0 && target.failed_errno == 0) target.failed_errno = errno ? errno : EIO;
-    if (target.failed_errno != 0) return write_failed(error, error_size, target.failed_errno);
+    if (target.failed_errno != 0) {
+        discard_memory(memory);
+        return write_failed(error, error_size, target.failed_errno);
+    }
     return OVPNG_OK;
 }
 
@@ -440,11 +458,22 @@ int ovpng_write8(const char *path, uint32_t width, uint32_t height, int color_ty
     }
     size_t channels = color_type == PNG_COLOR_TYPE_RGB ? 3 : 1;
     return write_any(path, width, height, color_type, 8, samples, (size_t)width * channels, palette, palette_count,
-                     compression_level, 0, error, error_size);
+                     compression_level, 0, error, error_size, NULL, NULL);
+}
+
+int ovpng_encode_rgb8(uint32_t width, uint32_t height, const uint8_t *samples, int compression_level,
+                      uint8_t **bytes, size_t *length, char *error, size_t error_size) {
+    char *memory = NULL;
+    size_t size = 0;
+    int status = write_any(NULL, width, height, PNG_COLOR_TYPE_RGB, 8, samples, (size_t)width * 3, NULL, 0,
+                           compression_level, 0, error, error_size, &memory, &size);
+    *bytes = (uint8_t *)memory;
+    *length = status == OVPNG_OK ? size : 0;
+    return status;
 }
 
 int ovpng_write_gray16(const char *path, uint32_t width, uint32_t height,
                        const uint16_t *samples, char *error, size_t error_size) {
     return write_any(path, width, height, PNG_COLOR_TYPE_GRAY, 16, (const uint8_t *)samples, (size_t)width * 2,
-                     NULL, 0, -1, 1, error, error_size);
+                     NULL, 0, -1, 1, error, error_size, NULL, NULL);
 }

@@ -33,7 +33,7 @@ public enum LabelMapWriter {
     public static func writeGray16(_ map: LabelMap, to path: String) throws {
         try checkCount(map, path: path)
         let (width, height) = try checkedSize(map.width, map.height, path: path)
-        try AtomicFile.write(to: path) { temporary in
+        try atomically(path) { temporary in
             try callWriter(path: path) { message, capacity in
                 map.values.withUnsafeBufferPointer { values in
                     ovpng_write_gray16(temporary, width, height, values.baseAddress, message, capacity)
@@ -53,6 +53,26 @@ public enum LabelMapWriter {
         }
         try write8(path: path, width: width, height: height, colorType: RawPNG.colorTypeRGB,
                    samples: pixels, palette: [], compressionLevel: compressionLevel)
+    }
+
+    /// Encodes an 8-bit RGB image (`width * height * 3` interleaved bytes) as PNG in memory,
+    /// for outputs that embed or stage it themselves (report tiles): no file is written.
+    public static func encodeRGB(width: Int, height: Int, pixels: [UInt8], compressionLevel: Int? = nil) throws -> [UInt8] {
+        guard width >= 0, height >= 0, pixels.count == width * height * 3 else {
+            throw LabelMapError(.invalidArgument, file: "(PNG in memory)",
+                                detail: "an RGB image of \(width)x\(height) needs \(max(width * height * 3, 0)) bytes, got \(pixels.count)")
+        }
+        let (width32, height32) = try checkedSize(width, height, path: "(PNG in memory)")
+        var bytes: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        defer { free(bytes) }
+        try callWriter(path: "(PNG in memory)") { message, capacity in
+            pixels.withUnsafeBufferPointer { samples in
+                ovpng_encode_rgb8(width32, height32, samples.baseAddress, Int32(compressionLevel ?? -1), &bytes, &length, message, capacity)
+            }
+        }
+        guard let bytes else { return [] }
+        return Array(UnsafeBufferPointer(start: bytes, count: length))
     }
 
     // MARK: helpers
@@ -95,7 +115,7 @@ public enum LabelMapWriter {
                                 detail: "the zlib compression level must be 0...9, got \(compressionLevel)")
         }
         let level = Int32(compressionLevel ?? -1)
-        try AtomicFile.write(to: path) { temporary in
+        try atomically(path) { temporary in
             try callWriter(path: path) { message, capacity in
                 samples.withUnsafeBufferPointer { sampleBuffer in
                     palette.withUnsafeBufferPointer { paletteBuffer in
@@ -104,6 +124,16 @@ public enum LabelMapWriter {
                     }
                 }
             }
+        }
+    }
+
+    /// `AtomicFile.write(to:)` with its own failures (creating, flushing or renaming the
+    /// temporary file) reported as `LabelMapError.writeFailed` naming `path`.
+    private static func atomically(_ path: String, _ body: (String) throws -> Void) throws {
+        do {
+            try AtomicFile.write(to: path, body)
+        } catch let error as FileOutputError {
+            throw LabelMapError(.writeFailed, file: path, detail: error.reason)
         }
     }
 

@@ -259,11 +259,9 @@ public struct QualitativePanel: Sendable {
     }
 
     static func encodePNG(_ rgb: [UInt8], width: Int, height: Int) throws -> [UInt8] {
-        let temporary = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ovseg-tile-\(UUID().uuidString).png").path
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        try LabelMapWriter.writeRGB(width: width, height: height, pixels: rgb, to: temporary)
-        return try FileBytes.read(path: temporary)
+        // In memory: the report stages its files itself, and a scratch file would fail on a
+        // full /tmp with a message naming a file the user never asked for.
+        try LabelMapWriter.encodeRGB(width: width, height: height, pixels: rgb)
     }
 
     /// A file-name stem for an image id: ASCII letters, digits, `.`, `_` and `-` kept, `/` (ids
