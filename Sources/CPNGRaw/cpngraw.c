@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* open_memstream */
 #include "CPNGRaw.h"
 
 #include <errno.h>
@@ -104,8 +105,8 @@ static size_t read_header(png_structp png, png_infop info, uint64_t max_pixels, 
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, NULL, NULL);
     if (max_pixels > 0 && (uint64_t)width * (uint64_t)height > max_pixels) {
         char message[160];
-        snprintf(message, sizeof message, "image is %lux%lu pixels, more than the allowed %llu",
-                 (unsigned long)width, (unsigned long)height, (unsigned long long)max_pixels);
+        snprintf(message, sizeof message, "%lu×%lu = %llu pixels", (unsigned long)width, (unsigned long)height,
+                 (unsigned long long)width * (unsigned long long)height);
         *failure_code = OVPNG_ERROR_TOO_LARGE;
         png_error(png, message);
     }
@@ -334,14 +335,55 @@ int ovpng_stream_read_rows(ovpng_stream *stream, uint32_t rows, uint8_t *out, ch
 
 /* ---------------------------------------------------------------- writing */
 
+/* The FILE a writer writes to and the errno of its first failed write: libpng's own write
+   function reports only "Write Error", and a full disk must be named as such. */
+typedef struct {
+    FILE *file;
+    int failed_errno;
+} write_target;
+
+static void write_bytes(png_structp png, png_bytep data, png_size_t length) {
+    write_target *target = (write_target *)png_get_io_ptr(png);
+    if (fwrite(data, 1, length, target->file) != length) {
+        target->failed_errno = errno ? errno : EIO;
+        png_error(png, "Write Error");
+    }
+}
+
+static void flush_bytes(png_structp png) {
+    write_target *target = (write_target *)png_get_io_ptr(png);
+    if (fflush(target->file) != 0 && target->failed_errno == 0) target->failed_errno = errno ? errno : EIO;
+}
+
+/* On a failed write the message names the system error, and errno holds it on return (the
+   Swift side turns ENOSPC/EFBIG into "the disk is full" / "the file-size limit"). */
+static int write_failed(char *error, size_t error_size, int code) {
+    char message[160];
+    snprintf(message, sizeof message, "error writing file (%s)", strerror(code));
+    set_error(error, error_size, message);
+    errno = code;
+    return OVPNG_ERROR_WRITE;
+}
+
+static void discard_memory(char **memory) {
+    if (memory && *memory) {
+        free(*memory);
+        *memory = NULL;
+    }
+}
+
+/* Writes to the file at `path`, or with path NULL into a malloc'ed buffer returned in
+   *memory / *memory_length (the caller frees it; NULL after a failure). */
 static int write_any(const char *path, uint32_t width, uint32_t height, int color_type, int bit_depth,
                      const uint8_t *samples, size_t row_bytes, const uint8_t *palette, int palette_count,
-                     int compression_level, int swap16, char *error, size_t error_size) {
+                     int compression_level, int swap16, char *error, size_t error_size,
+                     char **memory, size_t *memory_length) {
     if (!samples && width > 0 && height > 0) {
         set_error(error, error_size, "no sample buffer given");
         return OVPNG_ERROR_ARGUMENT;
     }
-    FILE *file = fopen(path, "wb");
+    if (memory) *memory = NULL;
+    FILE *file = path ? fopen(path, "wb") : open_memstream(memory, memory_length);
     if (!file) {
         char message[160];
         snprintf(message, sizeof message, "cannot create file (%s)", strerror(errno));
@@ -353,6 +395,7 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
     if (!png) {
         fclose(file);
+        discard_memory(memory);
         set_error(error, error_size, "libpng could not allocate a writer");
         return OVPNG_ERROR_MEMORY;
     }
@@ -360,17 +403,22 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     if (!info) {
         png_destroy_write_struct(&png, NULL);
         fclose(file);
+        discard_memory(memory);
         set_error(error, error_size, "libpng could not allocate an info struct");
         return OVPNG_ERROR_MEMORY;
     }
-    /* Nothing read in this branch changes after setjmp. */
+    /* Nothing read in this branch changes after setjmp (target is written through a pointer). */
+    write_target target = {file, 0};
     if (setjmp(context.jump)) {
         png_destroy_write_struct(&png, &info);
         fclose(file);
+        discard_memory(memory);
+        if (target.failed_errno != 0) return write_failed(error, error_size, target.failed_errno);
+        errno = 0;
         return OVPNG_ERROR_WRITE;
     }
     context.armed = 1;
-    png_init_io(png, file);
+    png_set_write_fn(png, &target, write_bytes, flush_bytes);
     if (compression_level >= 0 && compression_level <= 9) png_set_compression_level(png, compression_level);
     png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
@@ -392,13 +440,11 @@ static int write_any(const char *path, uint32_t width, uint32_t height, int colo
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
     /* fflush + fclose both report deferred write errors (e.g. disk full). */
-    int flush_failed = fflush(file) != 0;
-    int close_failed = fclose(file) != 0;
-    if (flush_failed || close_failed) {
-        char message[160];
-        snprintf(message, sizeof message, "error writing file (%s)", strerror(errno));
-        set_error(error, error_size, message);
-        return OVPNG_ERROR_WRITE;
+    if (fflush(file) != 0 && target.failed_errno == 0) target.failed_errno = errno ? errno : EIO;
+    if (fclose(file) != 0 && target.failed_errno == 0) target.failed_errno = errno ? errno : EIO;
+    if (target.failed_errno != 0) {
+        discard_memory(memory);
+        return write_failed(error, error_size, target.failed_errno);
     }
     return OVPNG_OK;
 }
@@ -412,11 +458,22 @@ int ovpng_write8(const char *path, uint32_t width, uint32_t height, int color_ty
     }
     size_t channels = color_type == PNG_COLOR_TYPE_RGB ? 3 : 1;
     return write_any(path, width, height, color_type, 8, samples, (size_t)width * channels, palette, palette_count,
-                     compression_level, 0, error, error_size);
+                     compression_level, 0, error, error_size, NULL, NULL);
+}
+
+int ovpng_encode_rgb8(uint32_t width, uint32_t height, const uint8_t *samples, int compression_level,
+                      uint8_t **bytes, size_t *length, char *error, size_t error_size) {
+    char *memory = NULL;
+    size_t size = 0;
+    int status = write_any(NULL, width, height, PNG_COLOR_TYPE_RGB, 8, samples, (size_t)width * 3, NULL, 0,
+                           compression_level, 0, error, error_size, &memory, &size);
+    *bytes = (uint8_t *)memory;
+    *length = status == OVPNG_OK ? size : 0;
+    return status;
 }
 
 int ovpng_write_gray16(const char *path, uint32_t width, uint32_t height,
                        const uint16_t *samples, char *error, size_t error_size) {
     return write_any(path, width, height, PNG_COLOR_TYPE_GRAY, 16, (const uint8_t *)samples, (size_t)width * 2,
-                     NULL, 0, -1, 1, error, error_size);
+                     NULL, 0, -1, 1, error, error_size, NULL, NULL);
 }

@@ -8,7 +8,8 @@ import Glibc
 /// remove them: no half-written `.ovseg-tmp-*` file is left beside the outputs.
 ///
 /// Only a kill that cannot be caught (SIGKILL, a power cut) can leave one behind; it is a hidden
-/// file that no ovseg command reads, and the destination it was meant for is unchanged.
+/// file that no ovseg command reads, the destination it was meant for is unchanged, and the next
+/// ovseg that writes into the folder removes it (`AtomicFile.removeAbandoned`).
 public final class InFlightFiles: Sendable {
     public static let shared = InFlightFiles()
 
@@ -21,12 +22,6 @@ public final class InFlightFiles: Sendable {
     /// Forgets a temporary file once it was renamed into place or removed.
     public func remove(_ path: String) { paths.withLock { _ = $0.remove(path) } }
 
-    /// Deletes a staged file that will not be committed.
-    func discard(_ path: String) {
-        unlink(path)
-        remove(path)
-    }
-
     /// Deletes every temporary file still being written; returns how many there were.
     @discardableResult
     public func discardAll() -> Int {
@@ -37,4 +32,12 @@ public final class InFlightFiles: Sendable {
         for path in pending { unlink(path) }
         return pending.count
     }
+}
+
+/// The folders a process has already swept for abandoned temporary files (once each is enough).
+final class SweptFolders: Sendable {
+    private let folders = Mutex<Set<String>>([])
+
+    /// Records `folder`; true if it was not recorded before.
+    func insert(_ folder: String) -> Bool { folders.withLock { $0.insert(folder).inserted } }
 }

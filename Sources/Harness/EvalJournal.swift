@@ -1,3 +1,4 @@
+import FileOutput
 import Foundation
 import LabelMaps
 
@@ -142,13 +143,32 @@ public final class EvalJournal {
 
     /// Appends one finished image as a line and flushes it to the disk.
     public func append(_ entry: Entry) throws(HarnessError) {
+        var line: [UInt8]
         do {
-            var data = try encoder.encode(entry)
-            data.append(UInt8(ascii: "\n"))
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
+            line = Array(try encoder.encode(entry))
         } catch {
-            throw HarnessError(.journal, "\(path): cannot append to the eval journal (\(error.localizedDescription))")
+            throw HarnessError(.journal, "\(path): cannot encode a journal entry (\(error))")
+        }
+        line.append(UInt8(ascii: "\n"))
+        // POSIX calls, so that a full disk or a file-size limit is named (Foundation's error
+        // text for them is "Unknown error"); a partial last line is cut off by `--resume`.
+        let descriptor = handle.fileDescriptor
+        var offset = 0
+        var failure: Int32 = 0
+        line.withUnsafeBytes { buffer in
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == 0, fsync(descriptor) != 0 { failure = errno }
+        guard failure == 0 else {
+            throw HarnessError(.journal, file: path, "\(path): cannot append to the eval journal: \(AtomicFile.writeFailure(failure))")
         }
     }
 }

@@ -12,8 +12,21 @@ public struct PredictionRequest: Sendable {
     public let imagePath: String
     public let width: Int
     public let height: Int
-    /// Evaluation class id per pixel (row-major), −1 where the pixel is not evaluated.
-    public let groundTruthIDs: [Int32]
+    /// Made only when a diagnostic asks (`--drift`): 4 bytes per pixel held through the whole
+    /// prediction otherwise (docs/robustness.md §9).
+    private let makeGroundTruthIDs: @Sendable () -> [Int32]
+
+    /// Evaluation class id per pixel (row-major), −1 where the pixel is not evaluated; computed on
+    /// each access.
+    public var groundTruthIDs: [Int32] { makeGroundTruthIDs() }
+
+    public init(id: String, imagePath: String, width: Int, height: Int, groundTruthIDs: @escaping @Sendable () -> [Int32]) {
+        self.id = id
+        self.imagePath = imagePath
+        self.width = width
+        self.height = height
+        self.makeGroundTruthIDs = groundTruthIDs
+    }
 }
 
 /// Anything that turns an image into a label map of evaluation ids (a segmentation model).
@@ -122,6 +135,7 @@ public enum ModelEvaluation {
         resume: Bool = false, resumed: ((ResumeSummary) -> Void)? = nil
     ) throws(HarnessError) -> RunRecord {
         let start = DispatchTime.now()
+        try ClassCountLimit.check(options.vocabulary)
         guard options.predictionEncoding.isClassIDs else {
             throw HarnessError(.evaluation,
                 "\(setting: .predictionEncoding(options.predictionEncoding)) reads prediction files; a model's predictions are class ids already")
@@ -205,7 +219,7 @@ public enum ModelEvaluation {
             } else {
                 let request = PredictionRequest(
                     id: pair.id, imagePath: pair.predictionPath, width: groundTruth.width, height: groundTruth.height,
-                    groundTruthIDs: reader.evaluationIDs(groundTruth))
+                    groundTruthIDs: { reader.evaluationIDs(groundTruth) })
                 do {
                     prediction = try predictor.predict(request)
                 } catch let error as HarnessError {

@@ -116,6 +116,7 @@ public enum Scorer {
         pairing: DatasetPairing, groundTruthSource: String, predictionSource: String, origin: DatasetOrigin?,
         options: ScoreOptions, command: [String], progress: (any ScoringProgress)?, start: DispatchTime
     ) throws(HarnessError) -> RunRecord {
+        try ClassCountLimit.check(options.vocabulary)
         var pairing = pairing
         let groundTruthDirectory = groundTruthSource, predictionDirectory = predictionSource
         if let shard = options.shard {

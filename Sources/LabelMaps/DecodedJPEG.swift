@@ -58,7 +58,7 @@ public struct DecodedJPEG: Sendable, Equatable {
         let pixelCount = Int(width) * Int(height)
         guard pixelCount <= maxPixels else {
             throw LabelMapError(.tooLarge, file: name,
-                                detail: "too large: \(width)×\(height) = \(pixelCount) pixels exceeds the limit of \(maxPixels)")
+                                detail: "too large: \(width)×\(height) = \(pixelCount) pixels; \(PixelLimit.hint(maxPixels))")
         }
         var rgb = [UInt8](repeating: 0, count: pixelCount * 3)
         let status = bytes.withUnsafeBufferPointer { source in

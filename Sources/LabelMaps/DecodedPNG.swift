@@ -105,7 +105,7 @@ enum RawPNG {
         }
         defer { ovpng_free(&image) }
         guard status == Int32(OVPNG_OK) else {
-            throw LabelMapError(kind(ofStatus: status), file: name, detail: describe(status: status, message: message))
+            throw LabelMapError(kind(ofStatus: status), file: name, detail: describe(status: status, message: message, maxPixels: maxPixels))
         }
         return try body(image, layout(of: image))
     }
@@ -121,11 +121,11 @@ enum RawPNG {
         }
     }
 
-    static func describe(status: Int32, message: [CChar]) -> String {
+    static func describe(status: Int32, message: [CChar], maxPixels: Int? = nil) -> String {
         let text = cString(message)
         switch Int(status) {
         case Int(OVPNG_ERROR_DECODE): return "truncated or corrupt PNG (libpng: \(text))"
-        case Int(OVPNG_ERROR_TOO_LARGE): return "too large: \(text)"
+        case Int(OVPNG_ERROR_TOO_LARGE): return "too large: \(text)" + (maxPixels.map { "; " + PixelLimit.hint($0) } ?? "")
         case Int(OVPNG_ERROR_MEMORY): return "out of memory: \(text)"
         default: return text
         }

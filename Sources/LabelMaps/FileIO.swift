@@ -93,35 +93,3 @@ public enum FileBytes {
         return LabelMapError(kind, file: path, detail: "\(what) (\(reason))")
     }
 }
-
-/// Writes files atomically: into a temporary file in the same directory, then
-/// `rename` over the destination. On failure the temporary file is removed and
-/// whatever was at the destination is untouched.
-enum AtomicFile {
-    static func write(to path: String, _ writeTemporary: (String) throws -> Void) throws {
-        let temporary = temporaryPath(for: path)
-        // Registered so an interrupted run (SIGINT, SIGTERM) removes it.
-        InFlightFiles.shared.add(temporary)
-        defer { InFlightFiles.shared.remove(temporary) }
-        do {
-            try writeTemporary(temporary)
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            let failure = FileBytes.systemError(.writeFailed, path, "cannot move the written file into place")
-            unlink(temporary)
-            throw failure
-        }
-    }
-
-    /// `dir/.name.tmp-<pid>-<random>`: hidden, unique, and on the same file system as `path`.
-    static func temporaryPath(for path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        return "\(directory).\(name).tmp-\(getpid())-\(suffix)"
-    }
-}

@@ -17,8 +17,9 @@ import CPNGRaw
 /// A `LabelFormat` replaces that decision for runs that insist on one reading
 /// (`--label-format`; see `LabelFormat` for the contract).
 public enum LabelMapReader {
-    /// Default bound on width × height, so a forged header cannot trigger a huge allocation.
-    public static let defaultMaxPixels = 1 << 31
+    /// Default bound on width × height, so a forged header cannot trigger a huge allocation:
+    /// 2^31 pixels, or the value of `OVSEG_MAX_PIXELS` (`PixelLimit`, docs/robustness.md §3).
+    public static let defaultMaxPixels = PixelLimit.current
 
     /// Reads and decodes the label map at `path` (the file is read once, then decoded from memory).
     public static func read(path: String, colors: ColorTable?, format: LabelFormat? = nil,

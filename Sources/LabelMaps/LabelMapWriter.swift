@@ -1,3 +1,7 @@
+import FileOutput
+#if canImport(Glibc)
+import Glibc
+#endif
 import CPNGRaw
 
 /// Writes label maps and RGB images as PNG. Every write is atomic: a temporary
@@ -29,7 +33,7 @@ public enum LabelMapWriter {
     public static func writeGray16(_ map: LabelMap, to path: String) throws {
         try checkCount(map, path: path)
         let (width, height) = try checkedSize(map.width, map.height, path: path)
-        try AtomicFile.write(to: path) { temporary in
+        try atomically(path) { temporary in
             try callWriter(path: path) { message, capacity in
                 map.values.withUnsafeBufferPointer { values in
                     ovpng_write_gray16(temporary, width, height, values.baseAddress, message, capacity)
@@ -49,6 +53,26 @@ public enum LabelMapWriter {
         }
         try write8(path: path, width: width, height: height, colorType: RawPNG.colorTypeRGB,
                    samples: pixels, palette: [], compressionLevel: compressionLevel)
+    }
+
+    /// Encodes an 8-bit RGB image (`width * height * 3` interleaved bytes) as PNG in memory,
+    /// for outputs that embed or stage it themselves (report tiles): no file is written.
+    public static func encodeRGB(width: Int, height: Int, pixels: [UInt8], compressionLevel: Int? = nil) throws -> [UInt8] {
+        guard width >= 0, height >= 0, pixels.count == width * height * 3 else {
+            throw LabelMapError(.invalidArgument, file: "(PNG in memory)",
+                                detail: "an RGB image of \(width)x\(height) needs \(max(width * height * 3, 0)) bytes, got \(pixels.count)")
+        }
+        let (width32, height32) = try checkedSize(width, height, path: "(PNG in memory)")
+        var bytes: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        defer { free(bytes) }
+        try callWriter(path: "(PNG in memory)") { message, capacity in
+            pixels.withUnsafeBufferPointer { samples in
+                ovpng_encode_rgb8(width32, height32, samples.baseAddress, Int32(compressionLevel ?? -1), &bytes, &length, message, capacity)
+            }
+        }
+        guard let bytes else { return [] }
+        return Array(UnsafeBufferPointer(start: bytes, count: length))
     }
 
     // MARK: helpers
@@ -91,7 +115,7 @@ public enum LabelMapWriter {
                                 detail: "the zlib compression level must be 0...9, got \(compressionLevel)")
         }
         let level = Int32(compressionLevel ?? -1)
-        try AtomicFile.write(to: path) { temporary in
+        try atomically(path) { temporary in
             try callWriter(path: path) { message, capacity in
                 samples.withUnsafeBufferPointer { sampleBuffer in
                     palette.withUnsafeBufferPointer { paletteBuffer in
@@ -103,14 +127,32 @@ public enum LabelMapWriter {
         }
     }
 
+    /// `AtomicFile.write(to:)` with its own failures (creating, flushing or renaming the
+    /// temporary file) reported as `LabelMapError.writeFailed` naming `path`.
+    private static func atomically(_ path: String, _ body: (String) throws -> Void) throws {
+        do {
+            try AtomicFile.write(to: path, body)
+        } catch let error as FileOutputError {
+            throw LabelMapError(.writeFailed, file: path, detail: error.reason)
+        }
+    }
+
     /// Runs a C writer with an error buffer and turns a failure into a `LabelMapError`.
     private static func callWriter(path: String,
                                    _ write: (UnsafeMutablePointer<CChar>?, Int) -> Int32) throws {
         var message = [CChar](repeating: 0, count: RawPNG.errorCapacity)
-        let status = message.withUnsafeMutableBufferPointer { write($0.baseAddress, $0.count) }
+        var code: Int32 = 0
+        let status = message.withUnsafeMutableBufferPointer { buffer in
+            let status = write(buffer.baseAddress, buffer.count)
+            code = errno
+            return status
+        }
         guard status == Int32(OVPNG_OK) else {
             let kind: LabelMapError.Kind = status == Int32(OVPNG_ERROR_ARGUMENT) ? .invalidArgument : .writeFailed
-            throw LabelMapError(kind, file: path, detail: "cannot write PNG: \(RawPNG.cString(message))")
+            // A failed write (a full disk, a file-size limit) is named as such (docs/robustness.md §4).
+            let detail = status == Int32(OVPNG_ERROR_WRITE) && code != 0
+                ? "cannot write PNG: \(AtomicFile.writeFailure(code))" : "cannot write PNG: \(RawPNG.cString(message))"
+            throw LabelMapError(kind, file: path, detail: detail)
         }
     }
 }

@@ -35,7 +35,7 @@ public final class PNGBandReader: LabelBandReader {
             ovpng_stream_open(path, &opened, &image, UInt64(max(maxPixels, 1)), text.baseAddress, text.count)
         }
         guard status == Int32(OVPNG_OK), let opened else {
-            throw LabelMapError(RawPNG.kind(ofStatus: status), file: path, detail: RawPNG.describe(status: status, message: message))
+            throw LabelMapError(RawPNG.kind(ofStatus: status), file: path, detail: RawPNG.describe(status: status, message: message, maxPixels: maxPixels))
         }
         if image.interlaced != 0 {
             ovpng_stream_close(opened)

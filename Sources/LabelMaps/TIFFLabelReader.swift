@@ -230,7 +230,7 @@ public final class TIFFLabelReader: LabelBandReader {
         }
         guard !pixels.overflow, pixels.partialValue <= maxPixels else {
             throw LabelMapError(.tooLarge, file: name,
-                detail: "too large: \(info.width)×\(info.height) exceeds the limit of \(maxPixels) pixels")
+                detail: "too large: \(info.width)×\(info.height) = \(Int(info.width) * Int(info.height)) pixels; \(PixelLimit.hint(maxPixels))")
         }
         if info.is_tiled != 0 {
             guard info.tile_width > 0, info.tile_length > 0, info.tile_size > 0,

@@ -61,6 +61,11 @@ public struct ConfusionMatrix: Sendable, Equatable, Hashable {
         set { counts[groundTruth * classCount + predicted] = newValue }
     }
 
+    /// The K×K cells for counting in place (`PixelCounter`); the caller keeps them exact.
+    mutating func withUnsafeMutableCells<Result>(_ body: (UnsafeMutableBufferPointer<UInt64>) -> Result) -> Result {
+        counts.withUnsafeMutableBufferPointer { body($0) }
+    }
+
     /// Records a void prediction on a pixel of ground-truth class `groundTruth`.
     public mutating func addVoidPrediction(groundTruth: Int, count: UInt64 = 1) {
         voidPredictions[groundTruth] += count

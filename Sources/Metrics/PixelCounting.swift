@@ -157,7 +157,9 @@ public struct PixelCounter: Sendable {
         precondition(groundTruth.count == prediction.count, "label maps must have the same number of pixels")
         precondition(matrix.classCount == policy.classCount, "matrix and policy disagree on the class count")
         let k = policy.classCount
-        var cells = [UInt64](repeating: 0, count: k * k)
+        // Counted straight into `matrix` (a K×K scratch copy would cost 800 MB per band at
+        // K = 10 000, docs/robustness.md §3); on an out-of-range value the pixels already counted
+        // are taken out again, so nothing is added.
         var void = [UInt64](repeating: 0, count: k)
         var unlabeled = [UInt64](repeating: 0, count: k)
         let keepVoid = policy.outOfRangePrediction == .void
@@ -165,7 +167,8 @@ public struct PixelCounter: Sendable {
         var failure: OutOfRangeValue?
         groundTruthTable.withUnsafeBufferPointer { table in
             predictionTable.withUnsafeBufferPointer { predictionTable in
-                cells.withUnsafeMutableBufferPointer { cells in
+                matrix.withUnsafeMutableCells { cells in
+                    var counted = groundTruth.count
                     for i in 0..<groundTruth.count {
                         let g = table[Int(groundTruth[i])]
                         let p = Int(predictionTable[Int(prediction[i])])
@@ -176,7 +179,8 @@ public struct PixelCounter: Sendable {
                                 void[Int(g)] &+= 1
                             } else {
                                 failure = OutOfRangeValue(side: .prediction, value: Int(prediction[i]), pixelIndex: i)
-                                return
+                                counted = i
+                                break
                             }
                         } else if g == Self.ignoredCode {
                             if p < 0 { outOfRangeOnIgnored &+= 1 }
@@ -185,23 +189,28 @@ public struct PixelCounter: Sendable {
                                 unlabeled[p] &+= 1
                             } else if !keepVoid {
                                 failure = OutOfRangeValue(side: .prediction, value: Int(prediction[i]), pixelIndex: i)
-                                return
+                                counted = i
+                                break
                             }
                         } else {
                             failure = OutOfRangeValue(side: .groundTruth, value: Int(groundTruth[i]), pixelIndex: i)
-                            return
+                            counted = i
+                            break
                         }
+                    }
+                    guard failure != nil else { return }
+                    for i in 0..<counted {
+                        let g = table[Int(groundTruth[i])]
+                        let p = Int(predictionTable[Int(prediction[i])])
+                        if g >= 0 && p >= 0 { cells[Int(g) * k + p] &-= 1 }
                     }
                 }
             }
         }
         if let failure { throw failure }
-        for g in 0..<k {
-            for p in 0..<k where cells[g * k + p] != 0 {
-                matrix[g, p] += cells[g * k + p]
-            }
-            if void[g] != 0 { matrix.addVoidPrediction(groundTruth: g, count: void[g]) }
-            if unlabeled[g] != 0 { matrix.addPredictionOnUnlabeled(predicted: g, count: unlabeled[g]) }
+        for c in 0..<k {
+            if void[c] != 0 { matrix.addVoidPrediction(groundTruth: c, count: void[c]) }
+            if unlabeled[c] != 0 { matrix.addPredictionOnUnlabeled(predicted: c, count: unlabeled[c]) }
         }
         matrix.outOfRangePredictionsOnIgnored += outOfRangeOnIgnored
     }

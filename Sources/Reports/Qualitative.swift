@@ -210,13 +210,19 @@ public struct QualitativePanel: Sendable {
     /// A label map in the vocabulary's colours: colour-coded files as they are, ids (after the
     /// ground truth's reduce_zero_label or the predictions' encoding) looked up, anything else black.
     static func labelColors(_ decoded: DecodedPNG, role: Role, colors: [RGB]) -> [UInt8] {
+        // Read in place: a widened copy of the samples took 8 bytes per sample, 24 per pixel of
+        // an RGB label map (docs/robustness.md §9).
+        switch decoded.samples {
+        case .uint8(let values): labelColors(values, decoded, role: role, colors: colors)
+        case .uint16(let values): labelColors(values, decoded, role: role, colors: colors)
+        }
+    }
+
+    private static func labelColors<Sample: BinaryInteger>(
+        _ stored: [Sample], _ decoded: DecodedPNG, role: Role, colors: [RGB]
+    ) -> [UInt8] {
         let channels = decoded.layout.channels
         let n = decoded.width * decoded.height
-        let samples: [Int]
-        switch decoded.samples {
-        case .uint8(let values): samples = values.map(Int.init)
-        case .uint16(let values): samples = values.map(Int.init)
-        }
         // The run's label format, where it reads the file otherwise than its colour type: RGB with
         // equal channels as ids (`index`), a palette's entry colours (`color`).
         var idsFromRGB = false
@@ -229,17 +235,17 @@ public struct QualitativePanel: Sendable {
         for i in 0..<n {
             let base = i * channels
             if let paletteColors {
-                let color = samples[base] < paletteColors.count ? paletteColors[samples[base]] : RGB(0, 0, 0)
+                let color = Int(stored[base]) < paletteColors.count ? paletteColors[Int(stored[base])] : RGB(0, 0, 0)
                 rgb[i * 3] = color.r
                 rgb[i * 3 + 1] = color.g
                 rgb[i * 3 + 2] = color.b
                 continue
             }
             if channels >= 3 && !idsFromRGB {
-                for j in 0..<3 { rgb[i * 3 + j] = UInt8(clamping: samples[base + j]) }
+                for j in 0..<3 { rgb[i * 3 + j] = UInt8(clamping: Int(stored[base + j])) }
                 continue
             }
-            var value = samples[base]
+            var value = Int(stored[base])
             let id: Int
             switch role {
             case .groundTruth(let reduceZeroLabel, _):
@@ -259,11 +265,9 @@ public struct QualitativePanel: Sendable {
     }
 
     static func encodePNG(_ rgb: [UInt8], width: Int, height: Int) throws -> [UInt8] {
-        let temporary = FileManager.default.temporaryDirectory
-            .appendingPathComponent("ovseg-tile-\(UUID().uuidString).png").path
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        try LabelMapWriter.writeRGB(width: width, height: height, pixels: rgb, to: temporary)
-        return try FileBytes.read(path: temporary)
+        // In memory: the report stages its files itself, and a scratch file would fail on a
+        // full /tmp with a message naming a file the user never asked for.
+        try LabelMapWriter.encodeRGB(width: width, height: height, pixels: rgb)
     }
 
     /// A file-name stem for an image id: ASCII letters, digits, `.`, `_` and `-` kept, `/` (ids

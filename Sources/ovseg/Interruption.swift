@@ -13,6 +13,10 @@ enum Interruption {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     static func install(command: String) {
+        // Past a file-size limit (`ulimit -f`, RLIMIT_FSIZE) the kernel would kill the process with
+        // SIGXFSZ before it could say which file; ignored, the write fails with EFBIG and the
+        // command reports it like a full disk and leaves the earlier file (docs/robustness.md §4).
+        signal(SIGXFSZ, SIG_IGN)
         let queue = DispatchQueue(label: "ovseg.signals")
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
             signal(number, SIG_IGN)

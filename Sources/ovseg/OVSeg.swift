@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import LabelMaps
 import Tensor
 import Vocabulary
 
@@ -26,6 +27,10 @@ struct OVSeg: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            if let problem = PixelLimit.validateEnvironment() {
+                Terminal.error(problem)
+                Foundation.exit(2)
+            }
             Interruption.install(command: type(of: command)._commandName)
             // Only commands that run encoders keep freed activation buffers (up to 512 MB):
             // scoring, reports and checks leave the allocator as glibc sets it.

@@ -134,7 +134,7 @@ import Testing
             + pngChunk("IEND", [])
         let error = labelMapError { _ = try LabelMapReader.decode(bytes: forged, name: "forged.png", colors: nil) }
         #expect(error?.kind == .tooLarge)
-        #expect(error?.description.contains("1000000x1000000") == true)
+        #expect(error?.description.contains("1000000×1000000 = 1000000000000 pixels; the limit is") == true)
 
         // Without any IDAT libpng stops first: still an error, never an allocation.
         let headerOnly = pngSignature + pngChunk("IHDR", header) + pngChunk("IEND", [])

@@ -82,7 +82,7 @@ struct JPEGDecodingTests {
         let path = try fixture("photo444.jpg")
         let error = labelMapError { _ = try RasterImage.readRGB(path: path, maxPixels: 37 * 29 - 1) }
         #expect(error?.kind == .tooLarge)
-        #expect(error?.description == "\(path): too large: 37×29 = 1073 pixels exceeds the limit of 1072")
+        #expect(error?.description == "\(path): too large: 37×29 = 1073 pixels; the limit is 1072 pixels per image; raise it with the environment variable OVSEG_MAX_PIXELS (docs/robustness.md §3)")
         #expect((try? RasterImage.readRGB(path: path, maxPixels: 37 * 29)) != nil)
     }
 

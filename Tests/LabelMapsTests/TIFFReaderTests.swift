@@ -199,7 +199,7 @@ import Testing
             Issue.record("the pixel bound was not applied")
         } catch {
             #expect(error.kind == .tooLarge)
-            #expect(error.detail.contains("40×37 exceeds the limit of 100 pixels"), "\(error)")
+            #expect(error.detail.contains("40×37 = 1480 pixels; the limit is 100 pixels per image; raise it with the environment variable OVSEG_MAX_PIXELS"), "\(error)")
         }
     }
 

@@ -73,6 +73,11 @@ int ovpng_write8(const char *path, uint32_t width, uint32_t height, int color_ty
                  const uint8_t *samples, const uint8_t *palette, int palette_count,
                  int compression_level, char *error, size_t error_size);
 
+/// Encodes an 8-bit RGB image into memory: on OVPNG_OK `*bytes` holds `*length` bytes of PNG
+/// that the caller releases with `free`; on failure `*bytes` is NULL and `error` is filled.
+int ovpng_encode_rgb8(uint32_t width, uint32_t height, const uint8_t *samples, int compression_level,
+                      uint8_t **bytes, size_t *length, char *error, size_t error_size);
+
 /// Writes a 16-bit grayscale image from host-order samples. Same contract as `ovpng_write8`.
 int ovpng_write_gray16(const char *path, uint32_t width, uint32_t height,
                        const uint16_t *samples, char *error, size_t error_size);
