@@ -27,7 +27,11 @@ enum Interruption {
                 FileHandle.standardError.write(Data(
                     ("\novseg: interrupted by \(name): `ovseg \(command)` did not finish; files it had already "
                         + "finished are complete, the rest were not written\(partial)\n").utf8))
-                exit(128 + number)
+                // `_exit`, not `exit`: worker threads may still be running, and `exit` would run
+                // atexit handlers and library destructors (OpenBLAS frees its buffers) under them,
+                // which crashed an interrupted `eval` with SIGSEGV now and then.
+                fflush(stdout)
+                _exit(128 + number)
             }
             source.resume()
             sources.append(source)
