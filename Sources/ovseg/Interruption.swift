@@ -30,7 +30,7 @@ enum Interruption {
                 // `_exit`, not `exit`: worker threads may still be running, and `exit` would run
                 // atexit handlers and library destructors (OpenBLAS frees its buffers) under them,
                 // which crashed an interrupted `eval` with SIGSEGV now and then.
-                fflush(stdout)
+                fflush(nil)
                 _exit(128 + number)
             }
             source.resume()
