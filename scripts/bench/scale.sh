@@ -27,23 +27,23 @@ measure() {  # runs the command; prints "seconds peak_MiB"
         echo "failed: $*" >&2; cat "$work/err" >&2; exit 1; }
     awk '{ printf "%s %.1f\n", $1, $2 / 1024 }' "$work/time"
 }
-score() {  # DATA OUT [extra options]
+score() {  # DATA OUT [extra options]: the command line of `ovseg score`
     local data="$1" out="$2"; shift 2
-    "$OVSEG" score --vocab isaid --gt "$data/gt" --pred "$data/pred" -o "$out" --quiet --no-progress "$@"
+    echo "$OVSEG" score --vocab isaid --gt "$data/gt" --pred "$data/pred" -o "$out" --quiet --no-progress "$@"
 }
 mib() { "$python" -c "import os; print('%.1f' % (os.path.getsize('$1') / 2**20))"; }
 
 "$python" scripts/bench/scale_data.py pairs "$work/small" "$small"
 "$python" scripts/bench/scale_data.py pairs "$work/large" "$large"
 
-read -r s_time s_mem < <(measure score "$work/small" "$work/small.json")
-read -r l_time l_mem < <(measure score "$work/large" "$work/large.json")
+read -r s_time s_mem < <(measure $(score "$work/small" "$work/small.json"))
+read -r l_time l_mem < <(measure $(score "$work/large" "$work/large.json"))
 slope="$("$python" -c "print('%.2f' % (($l_mem - $s_mem) * 1024 / ($large - $small)))")"
 read -r c_time c_mem < <(measure "$OVSEG" check --baseline "$work/large.json" "$work/large.json" --exact)
 read -r r_time r_mem < <(measure "$OVSEG" report "$work/large.json" -o "$work/report" --bootstrap 0)
 
 for k in $(seq 1 "$shards"); do
-    score "$work/large" "$work/shard-$k.json" --shard "$k/$shards"
+    $(score "$work/large" "$work/shard-$k.json" --shard "$k/$shards")
 done
 read -r m_time m_mem < <(measure "$OVSEG" merge "$work"/shard-*.json -o "$work/merged.json" --quiet)
 "$python" scripts/bench/scale_data.py same "$work/large.json" "$work/merged.json" >/dev/null
