@@ -12,7 +12,7 @@ import Metrics
 @Suite("Streaming results files")
 struct StreamingResultsTests {
     static func scored(in scratch: Scratch, images: Int = 5, shard: Shard? = nil) throws -> RunRecord {
-        let data = try SmallDataset(in: scratch, images: images, size: 32)
+        let data = try SmallDataset(in: scratch, images: images, size: 48)
         return try Scorer.score(
             groundTruthDirectory: data.gt, predictionDirectory: data.pred(.classConfusion), options: data.options(shard: shard))
     }
