@@ -30,7 +30,7 @@ public enum Fingerprint {
     /// Two runs share it exactly when they scored the same ground-truth files under the same ids;
     /// the same labels saved with another PNG encoding give another value (see `labels(_:)`).
     public static func dataset(_ entries: [(id: String, groundTruthSHA256: String)]) -> String {
-        "sha256:" + sha256(Array(lines(entries).utf8))
+        "sha256:" + hashLines(entries.map { ($0.id, $0.groundTruthSHA256) })
     }
 
     /// The prefix of the label-based dataset fingerprint, which tells it apart from the
@@ -42,11 +42,17 @@ public enum Fingerprint {
     /// Two runs share it exactly when they scored the same decoded labels under the same ids,
     /// whatever the files' colour type or compression.
     public static func labels(_ entries: [(id: String, labelsSHA256: String)]) -> String {
-        labelsPrefix + sha256(Array(lines(entries.map { ($0.id, $0.labelsSHA256) }).utf8))
+        labelsPrefix + hashLines(entries.map { ($0.id, $0.labelsSHA256) })
     }
 
-    private static func lines(_ entries: [(String, String)]) -> String {
-        entries.sorted { $0.0 < $1.0 }.map { "\($0.0)\t\($0.1)\n" }.joined()
+    /// SHA-256 over the lines `first<TAB>second\n` sorted by `first`, hashed line by line so a
+    /// run of a million images does not build the whole text (docs/robustness.md §10).
+    private static func hashLines(_ entries: [(String, String)]) -> String {
+        var hasher = SHA256Hasher()
+        for (first, second) in entries.sorted(by: { $0.0 < $1.0 }) {
+            hasher.update(Array("\(first)\t\(second)\n".utf8))
+        }
+        return SHA256.hexString(hasher.finalize())
     }
 }
 

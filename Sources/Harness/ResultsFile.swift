@@ -10,17 +10,26 @@ import Vocabulary
 /// strings) so that a reader in any language can use it directly; ovseg itself always
 /// recomputes them from the counts when it reads a file back.
 public enum ResultsFile {
-    /// Writes `record` to `path` atomically.
+    /// Writes `record` to `path` atomically, one image at a time (docs/robustness.md §10): the
+    /// bytes are those of `JSONCodec.serialize(encode(record))` without building that tree.
     public static func write(_ record: RunRecord, to path: String) throws(HarnessError) {
         do {
-            try JSONCodec.write(encode(record), to: path)
+            try AtomicFile.write(to: path) { (file: inout StreamingFileWriter) throws(Never) in
+                stream(record, into: &file)
+            }
         } catch {
+            // The producer cannot fail: every error is the file's (StreamingWriteError.output).
+            if case .output(let failure) = error { throw HarnessError(.resultsFile, wrapping: failure) }
             throw HarnessError(.resultsFile, wrapping: error)
         }
     }
 
     /// Reads and validates a results file.
+    ///
+    /// The `images` list is parsed one element at a time (docs/robustness.md §10); a file that
+    /// fails any check is read again whole, so what is reported does not depend on that path.
     public static func read(path: String) throws(HarnessError) -> RunRecord {
+        if let record = readSpliced(path: path) { return record }
         let document: JSONValue
         do {
             document = try JSONCodec.read(path: path)
@@ -33,6 +42,11 @@ public enum ResultsFile {
     // MARK: - Encoding
 
     public static func encode(_ record: RunRecord) -> JSONValue {
+        encode(record, includeImages: true)
+    }
+
+    /// The document; without `includeImages`, `images` holds an empty string in place of the list.
+    static func encode(_ record: RunRecord, includeImages: Bool) -> JSONValue {
         let scores = record.scores
         let splitScores = record.splitScores
         let k = record.matrix.classCount
@@ -171,19 +185,8 @@ public enum ResultsFile {
             ("predictions_on_unlabeled", .array(record.matrix.predictionsOnUnlabeled.map { .count($0) })),
             ("out_of_range_predictions_on_ignored", .count(record.matrix.outOfRangePredictionsOnIgnored)),
         ]))
-        root["images"] = .array(record.images.map { image in
-            .object(JSONObject([
-                ("id", .string(image.id)),
-                ("ground_truth_sha256", .string(image.groundTruthSHA256)),
-            ] + (image.groundTruthLabelsSHA256.map { [("ground_truth_labels_sha256", JSONValue.string($0))] } ?? []) + [
-                ("prediction_sha256", .string(image.predictionSHA256)),
-                ("width", .int(Int64(image.width))),
-                ("height", .int(Int64(image.height))),
-                ("tp", .array(image.counts.map { .count($0.truePositives) })),
-                ("gt", .array(image.counts.map { .count($0.groundTruth) })),
-                ("pred", .array(image.counts.map { .count($0.predicted) })),
-            ] + (image.georeferencing.map { [("georeferencing", encodeGeoreferencing($0))] } ?? [])))
-        })
+        // Written one at a time by `write(_:to:)` (docs/robustness.md §7); the marker keeps the key's place.
+        root["images"] = includeImages ? .array(record.images.map { encode($0) }) : .string("")
         let p = record.provenance
         root["provenance"] = .object(JSONObject([
             ("tool", .string(p.tool)),
@@ -198,6 +201,21 @@ public enum ResultsFile {
             ("threads", .int(Int64(p.threads))),
         ] + (p.numerics.map { [("numerics", encode($0))] } ?? [])))
         return .object(root)
+    }
+
+    /// One element of `images` (docs/results-file.md §2.11).
+    static func encode(_ image: ImageRecord) -> JSONValue {
+        .object(JSONObject([
+            ("id", .string(image.id)),
+            ("ground_truth_sha256", .string(image.groundTruthSHA256)),
+        ] + (image.groundTruthLabelsSHA256.map { [("ground_truth_labels_sha256", JSONValue.string($0))] } ?? []) + [
+            ("prediction_sha256", .string(image.predictionSHA256)),
+            ("width", .int(Int64(image.width))),
+            ("height", .int(Int64(image.height))),
+            ("tp", .array(image.counts.map { .count($0.truePositives) })),
+            ("gt", .array(image.counts.map { .count($0.groundTruth) })),
+            ("pred", .array(image.counts.map { .count($0.predicted) })),
+        ] + (image.georeferencing.map { [("georeferencing", encodeGeoreferencing($0))] } ?? [])))
     }
 
     static func encode(_ numerics: NumericEnvironment) -> JSONValue {
@@ -346,6 +364,11 @@ public enum ResultsFile {
     // MARK: - Decoding
 
     public static func decode(_ document: JSONValue, source: String) throws(HarnessError) -> RunRecord {
+        try decode(document, source: source, spliced: nil)
+    }
+
+    /// `spliced`: the images, when `document` holds `[]` in their place (`readSpliced`).
+    static func decode(_ document: JSONValue, source: String, spliced: SplicedImages?) throws(HarnessError) -> RunRecord {
         let reader = FieldReader(source: source)
         let root = try reader.object(document, "the top level")
         let schema = try reader.string(root, "schema")
@@ -498,29 +521,15 @@ public enum ResultsFile {
         }
 
         var images: [ImageRecord] = []
-        for (index, value) in try reader.array(root, "images").enumerated() {
-            let where_ = "images[\(index)]"
-            let object = try reader.object(value, where_)
-            let tp = try reader.counts(try reader.value(object, "tp", where_), where_ + ".tp")
-            let gt = try reader.counts(try reader.value(object, "gt", where_), where_ + ".gt")
-            let pred = try reader.counts(try reader.value(object, "pred", where_), where_ + ".pred")
-            guard tp.count == k, gt.count == k, pred.count == k else {
-                throw HarnessError(.resultsFile, "\(source): \(where_) must have \(k) entries in tp, gt and pred")
+        if let spliced {
+            images.reserveCapacity(spliced.count)
+            for index in 0..<spliced.count {
+                images.append(try decodeImage(try spliced.element(index), index: index, classNames: classNames, reader: reader))
             }
-            for c in 0..<k where tp[c] > gt[c] || tp[c] > pred[c] {
-                throw HarnessError(.resultsFile, "\(source): \(where_) has more true positives than pixels for class \(classNames[c])")
+        } else {
+            for (index, value) in try reader.array(root, "images").enumerated() {
+                images.append(try decodeImage(value, index: index, classNames: classNames, reader: reader))
             }
-            let image = ImageRecord(
-                id: try reader.string(object, where_ + ".id"),
-                groundTruthSHA256: try reader.string(object, where_ + ".ground_truth_sha256"),
-                predictionSHA256: try reader.string(object, where_ + ".prediction_sha256"),
-                width: try reader.int(object, where_ + ".width"),
-                height: try reader.int(object, where_ + ".height"),
-                counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) },
-                groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256"),
-                georeferencing: try decodeGeoreferencing(object["georeferencing"], reader: reader, where_ + ".georeferencing"))
-            try ResultsValidation.checkImage(image, at: where_, source: source)
-            images.append(image)
         }
         try ResultsValidation.checkUniqueIDs(images, source: source)
         try checkConsistency(matrix: matrix, images: images, source: source)
@@ -547,6 +556,36 @@ public enum ResultsFile {
             method: try reader.string(root, "method"), vocabulary: vocabulary, split: split, policy: policy,
             dataset: dataset, shard: shard, matrix: matrix, images: images, provenance: provenance,
             featureDrift: try decodeDrift(root["feature_drift"], reader: reader), splitOrigin: splitOrigin)
+    }
+
+    /// One element of `images`, checked on its own (counts, size, id); sums are checked later.
+    static func decodeImage(
+        _ value: JSONValue, index: Int, classNames: [String], reader: FieldReader
+    ) throws(HarnessError) -> ImageRecord {
+        let source = reader.source
+        let k = classNames.count
+        let where_ = "images[\(index)]"
+        let object = try reader.object(value, where_)
+        let tp = try reader.counts(try reader.value(object, "tp", where_), where_ + ".tp")
+        let gt = try reader.counts(try reader.value(object, "gt", where_), where_ + ".gt")
+        let pred = try reader.counts(try reader.value(object, "pred", where_), where_ + ".pred")
+        guard tp.count == k, gt.count == k, pred.count == k else {
+            throw HarnessError(.resultsFile, "\(source): \(where_) must have \(k) entries in tp, gt and pred")
+        }
+        for c in 0..<k where tp[c] > gt[c] || tp[c] > pred[c] {
+            throw HarnessError(.resultsFile, "\(source): \(where_) has more true positives than pixels for class \(classNames[c])")
+        }
+        let image = ImageRecord(
+            id: try reader.string(object, where_ + ".id"),
+            groundTruthSHA256: try reader.string(object, where_ + ".ground_truth_sha256"),
+            predictionSHA256: try reader.string(object, where_ + ".prediction_sha256"),
+            width: try reader.int(object, where_ + ".width"),
+            height: try reader.int(object, where_ + ".height"),
+            counts: (0..<k).map { ClassCounts(truePositives: tp[$0], groundTruth: gt[$0], predicted: pred[$0]) },
+            groundTruthLabelsSHA256: try reader.optionalString(object, where_ + ".ground_truth_labels_sha256"),
+            georeferencing: try decodeGeoreferencing(object["georeferencing"], reader: reader, where_ + ".georeferencing"))
+        try ResultsValidation.checkImage(image, at: where_, source: source)
+        return image
     }
 
     /// The summed per-image counts must equal the matrix's, or the file was edited or damaged.
