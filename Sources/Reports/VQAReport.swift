@@ -65,7 +65,7 @@ public struct VQAReport: Sendable {
                 }
                 tables.append(Table(
                     caption: caption, header: ["reference"] + confusion.labels + ["other or missing"],
-                    rows: zip(confusion.labels, confusion.counts).map { [$0] + $1.map(String.init) }))
+                    rows: zip(confusion.labels, confusion.counts).map { label, row in [label] + row.map { String($0) } }))
             }
             let wrong = record.questions.filter { !$0.correct }
             if !wrong.isEmpty {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Upper edges of numeric answer buckets (docs/vqa.md §3): with edges e1 < e2 < … < ek the buckets
 /// are 0, (0, e1], (e1, e2], …, (e(k-1), ek] and more than ek, labelled the way the RSVQA release
 /// labels them ("0", "between 0 and 10", …, "more than 1000"; "m2" appended to every number for
@@ -69,7 +71,6 @@ public struct BucketEdges: Sendable, Equatable {
     public var text: String { edges.map(String.init).joined(separator: ",") }
 }
 
-import Foundation
 
 /// How answers are compared (docs/vqa.md §3). Both the ground-truth answer and the prediction go
 /// through the same steps, then must be equal:

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small CSV reader for the VQA inputs (docs/vqa.md §2): comma-separated, a header row, fields
 /// optionally in double quotes ("" inside quotes is one quote), blank lines skipped, a UTF-8 BOM
 /// ignored. Rows are numbered from 1 for the header, as a spreadsheet shows them.
@@ -79,4 +81,3 @@ struct CSVTable {
     }
 }
 
-import Foundation

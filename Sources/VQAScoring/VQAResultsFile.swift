@@ -73,7 +73,7 @@ public enum VQAResultsFile {
             ("overall_accuracy", .string(Percent.format(scores.overallAccuracy))),
             ("average_accuracy", .string(Percent.format(scores.averageAccuracy))),
         ] + scores.types.map { ("accuracy[\($0.type)]", JSONValue.string(Percent.format($0.accuracy))) }))
-        root["types"] = .array(scores.types.map { item in
+        root["types"] = .array(scores.types.map { item -> JSONValue in
             var entries: [(String, JSONValue)] = [
                 ("type", .string(item.type)), ("questions", .int(Int64(item.questions))),
                 ("correct", .int(Int64(item.correct))), ("accuracy", .number(item.accuracy)),
@@ -83,13 +83,13 @@ public enum VQAResultsFile {
                     ("rows", .string("reference answer")),
                     ("columns", .string("predicted answer; the last column: any other or missing prediction")),
                     ("labels", .array(confusion.labels.map { .string($0) })),
-                    ("counts", .array(confusion.counts.map { row in .array(row.map { .int(Int64($0)) }) })),
+                    ("counts", .array(confusion.counts.map { row -> JSONValue in .array(row.map { JSONValue.int(Int64($0)) }) })),
                     ("other_references", .int(Int64(confusion.otherReferences))),
                 ]))))
             }
             return .object(JSONObject(entries))
         })
-        root["questions"] = .array(record.questions.map { item in
+        root["questions"] = .array(record.questions.map { item -> JSONValue in
             .object(JSONObject([
                 ("id", .string(item.id)),
                 ("image", .string(item.image)),
