@@ -24,7 +24,9 @@ public struct SyntheticVQASet: Sendable {
     /// Components smaller than this are not counted (as in the referring set).
     public static let minimumArea = SyntheticReferringSet.minimumArea
     /// A tile is urban when buildings cover at least this share of it (in percent).
-    public static let urbanBuildingPercent = 20
+    public static let urbanBuildingPercent = 10
+    /// A building is large from this area on, in m².
+    public static let largeBuildingSquareMetres = 100
 
     public var questions: [Question]
 
@@ -53,21 +55,25 @@ public struct SyntheticVQASet: Sendable {
                 id: "\(scene.id)-\(result.count + 1)", image: scene.id, type: type, question: question, answer: answer,
                 predicted: predicted))
         }
-        let buildings = count(.building)
-        let trees = count(.tree)
+        let buildingComponents = SyntheticReferringSet.components(of: SceneClass.building.rawValue, in: labels)
+        let buildings = buildingComponents.filter { $0.area >= minimumArea }.count
         let cars = count(.car)
-        // Presence: right, in varied spellings, except cars on every third tile (the answerer misses them).
-        add("presence", "Is there a building?", yesNo(buildings > 0), buildings > 0 ? "Yes." : "No.")
+        let largest = buildingComponents.map(\.area).max() ?? 0
+        let buildingArea = pixels(.building) / pixelsPerSquareMetre
+        // Presence: a large building (judged by the answerer from all buildings' area instead of the
+        // largest one's, in varied spellings), and cars (missed on every third tile).
+        let large = largest / pixelsPerSquareMetre >= largeBuildingSquareMetres
+        let saidLarge = buildingArea >= largeBuildingSquareMetres * 3 / 2
+        add("presence", "Is there a building larger than \(largeBuildingSquareMetres) m²?", yesNo(large), saidLarge ? "Yes." : "No.")
         let carsSeen = index % 3 == 2 ? cars == 0 : cars > 0
         add("presence", "Is there a car?", yesNo(cars > 0), yesNo(carsSeen))
         // Count: buildings right (as words up to ten), cars one too many on odd tiles.
         add("count", "How many buildings are there?", String(buildings), buildings <= 10 ? words[buildings] : String(buildings))
         add("count", "How many cars are there?", String(cars), String(index % 2 == 1 ? cars + 1 : cars))
         // Comparison: the answerer always says yes.
-        add("comp", "Are there more trees than buildings?", yesNo(trees > buildings), "yes")
+        add("comp", "Are there more cars than buildings?", yesNo(cars > buildings), "yes")
         // Area: overestimated by 30 %, so it lands in the next bucket near the edges.
-        let area = pixels(.building) / pixelsPerSquareMetre
-        add("area", "What is the area covered by buildings?", "\(area)m2", "\(area * 13 / 10) m2")
+        add("area", "What is the area covered by buildings?", "\(buildingArea)m2", "\(buildingArea * 13 / 10) m2")
         // Rural/urban: flipped on every fourth tile.
         let urban = pixels(.building) * 100 >= urbanBuildingPercent * labels.values.count
         let saidUrban = index % 4 == 3 ? !urban : urban
