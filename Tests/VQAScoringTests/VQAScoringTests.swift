@@ -1,5 +1,6 @@
 import Foundation
 import Gate
+import Harness
 import JSON
 import Reports
 import Testing
@@ -287,6 +288,13 @@ private let predictionsCSV = """
         #expect(document["display"]?["overall_accuracy"]?.stringValue == "70.00")
         // presence 2/4, comp 0/1, rural_urban 5/5 → (0.5 + 0 + 1) / 3 = 50.00 %.
         #expect(document["display"]?["average_accuracy"]?.stringValue == "50.00")
+        // The semantic reader refuses it with a sentence naming the kind.
+        do {
+            _ = try ResultsFile.read(path: dir + "/run.ovseg.json")
+            Issue.record("the semantic reader read a VQA run")
+        } catch {
+            #expect("\(error)".contains("this is a VQA run"))
+        }
     }
 
     @Test func tamperedFilesAreRefused() throws {
