@@ -379,6 +379,12 @@ public enum ResultsFile {
                     "\(source): this is a referring run (schema \"\(schema)\", written by `ovseg refer score`); "
                         + "semantic-segmentation commands cannot read it — use `ovseg refer` commands")
             }
+            if schema == "ovseg-vqa-results/1" || root["kind"]?.stringValue == "vqa" {
+                // docs/vqa.md §5: VQA runs have their own schema; `report` and `check` read them.
+                throw HarnessError(.resultsFile,
+                    "\(source): this is a VQA run (schema \"\(schema)\", written by `ovseg vqa score`); "
+                        + "semantic-segmentation commands cannot read it — `ovseg report` and `ovseg check` take VQA runs")
+            }
             throw HarnessError(.resultsFile, "\(source): schema is \"\(schema)\"; this ovseg reads \"\(RunRecord.schema)\"")
         }
         let vocabularyObject = try reader.object(root, "vocabulary")

@@ -6,6 +6,7 @@ import Gate
 import Harness
 import Reports
 import Vocabulary
+import VQAScoring
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -123,6 +124,10 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
+        if isVQAResultsFile(baseline) || isVQAResultsFile(runFile) {
+            try runVQA()
+            return
+        }
         if isReferringResultsFile(baseline) || isReferringResultsFile(runFile) {
             try runReferring()
             return
@@ -192,6 +197,39 @@ struct Check: ParsableCommand {
             if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
             if updateBaseline && outcome.passed {
                 try ReferringResultsFile.write(current, to: baseline)
+                print("updated baseline \(baseline)")
+            }
+            passed = outcome.passed
+        }
+        if !passed { throw ExitCode(1) }
+    }
+
+    /// The gate for VQA runs (docs/vqa.md §7): --max-drop-miou bounds overall and average accuracy,
+    /// --max-drop-class each question type's accuracy, --exact compares every normalised answer.
+    private func runVQA() throws {
+        var passed = true
+        try runReportingErrors {
+            guard isVQAResultsFile(baseline), isVQAResultsFile(runFile) else {
+                throw ValidationError("one of \(baseline) and \(runFile) is a VQA run and the other is not; they cannot be compared")
+            }
+            if numericNoise { throw ValidationError("--numeric-noise applies to semantic runs; VQA runs are checked with tolerances or --exact") }
+            if maxDropHiou != nil { throw ValidationError("--max-drop-hiou applies to semantic runs with a split; VQA runs have no hIoU") }
+            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not VQA runs") }
+            if let junit {
+                try OutputGuard.check(output: junit, role: "JUnit file", inputs: [
+                    .init(baseline, role: "the baseline"), .init(runFile, role: "the run's results file"),
+                ])
+            }
+            let defaults = CheckThresholds()
+            let base = try VQAResultsFile.read(path: baseline)
+            let current = try VQAResultsFile.read(path: runFile)
+            let outcome = try VQACheck.compare(
+                baseline: base, run: current, maxDrop: maxDropMiou ?? defaults.maxDropMIoU,
+                maxDropType: maxDropClass ?? defaults.maxDropClass, exact: exact)
+            print(outcome.text(), terminator: "")
+            if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
+            if updateBaseline && outcome.passed {
+                try VQAResultsFile.write(current, to: baseline)
                 print("updated baseline \(baseline)")
             }
             passed = outcome.passed

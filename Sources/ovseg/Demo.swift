@@ -9,6 +9,7 @@ import SuiteReports
 import Suites
 import SyntheticData
 import Referring
+import VQAScoring
 import Vocabulary
 
 struct Demo: ParsableCommand {
@@ -24,6 +25,9 @@ struct Demo: ParsableCommand {
             charts) to <out>/report/. A synthetic referring set (instances of the scenes with template \
             descriptions, answered by a simulated method) goes to <out>/referring/, its results file to \
             <out>/results/refer-demo.ovseg.json and its report to <out>/report/referring/ (docs/referring.md). \
+            A synthetic VQA set (RSVQA-style questions about the scenes, answered by a simulated answerer) goes \
+            to <out>/vqa/, its results file to <out>/results/vqa-demo.ovseg.json and its report to \
+            <out>/report/vqa/ (docs/vqa.md). \
             Last, a small synthetic benchmark suite (docs/suites.md §6: the simulated methods on synthetic \
             Potsdam, LoveDA and OpenEarthMap tiles, trained on DLRSD's vocabulary) is written to <out>/suite/ and run into <out>/suite/run/.
 
@@ -108,6 +112,7 @@ struct Demo: ParsableCommand {
             try ReportFiles.write(report, to: reportFolder)
             print("\nwrote the report to \(reportFolder)/report.md and report.html")
             try referringDemo(root: root, results: resultsFolder, report: reportFolder + "/referring")
+            try vqaDemo(root: root, results: resultsFolder, report: reportFolder + "/vqa")
             try runSuite(root: root, report: reportFolder + "/suite")
         }
     }
@@ -197,6 +202,29 @@ struct Demo: ParsableCommand {
         print("wrote the referring report to \(report)/report.md and report.html")
     }
 
+    /// The synthetic VQA set (docs/vqa.md §9): questions about the scenes answered by a simulated
+    /// answerer, scored as `ovseg vqa score` does with the default buckets, with its results file in
+    /// `results/` and its report in `report/vqa/`.
+    private func vqaDemo(root: String, results: String, report: String) throws {
+        let set = SyntheticVQASet(imageCount: images, width: size, height: size, seed: seed)
+        let files = try set.write(to: root + "/vqa")
+        let record = try VQAScorer.score(
+            groundTruth: try VQAGroundTruth.read(path: files.questions), predictions: try VQAPredictions.read(path: files.predictions),
+            policy: VQAPolicy(normalizer: AnswerNormalizer(), missingAsWrong: false), method: SyntheticVQASet.methodName)
+        let name = SyntheticVQASet.methodName + ".ovseg.json"
+        try VQAResultsFile.write(record, to: results + "/" + name)
+        print("\n" + VQASummary.render(record), terminator: "")
+        print("(VQA: \(record.questions.count) questions about the synthetic scenes, answered by a simulated answerer "
+            + "that misses cars, over-counts and over-estimates areas)")
+        print("wrote \(results)/\(name)")
+        let rendered = VQAReport(title: "ovseg demo: synthetic VQA set", runs: [("results/" + name, record)], listed: 8)
+        try AtomicFile.createDirectory(report)
+        try AtomicFile.writeAll([
+            (report + "/report.md", Array(rendered.markdown.utf8)), (report + "/report.html", Array(rendered.html.utf8)),
+        ])
+        print("wrote the VQA report to \(report)/report.md and report.html")
+    }
+
     /// Writes `results/<name>.ovseg.json`, prints its summary and returns it for the report.
     private func publish(_ record: RunRecord, name: String, summary: String, in folder: String) throws -> ReportInput {
         let path = folder + "/\(name).ovseg.json"
@@ -244,7 +272,7 @@ extension Demo {
         if !contents.isEmpty, !contents.contains(marker) {
             throw HarnessError(.input, file: root,
                 "\(root) already holds files and is not an earlier demo's folder; the demo writes gt/, images/, "
-                    + "predictions/, referring/, results/, report/ and suite/ there, so give it a new or empty folder")
+                    + "predictions/, referring/, results/, report/, suite/ and vqa/ there, so give it a new or empty folder")
         }
         try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
         try AtomicFile.write(text: "written by ovseg demo; a later `ovseg demo --out` may overwrite this folder\n",

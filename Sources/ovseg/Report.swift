@@ -2,6 +2,7 @@ import FileOutput
 import ArgumentParser
 import Referring
 import Foundation
+import VQAScoring
 import Harness
 import Metrics
 import Reports
@@ -95,6 +96,10 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if runs.contains(where: isVQAResultsFile) {
+            try runVQA()
+            return
+        }
         if runs.contains(where: isReferringResultsFile) {
             try runReferring()
             return
@@ -162,6 +167,29 @@ struct ReportCommand: ParsableCommand {
             var records: [(path: String, record: ReferringRunRecord)] = []
             for path in runs { records.append((path, try ReferringResultsFile.read(path: path))) }
             let report = ReferringReport(title: title, runs: records, listed: worst)
+            try AtomicFile.createDirectory(out)
+            try AtomicFile.writeAll([
+                (out + "/report.md", Array(report.markdown.utf8)), (out + "/report.html", Array(report.html.utf8)),
+            ])
+            print("wrote 2 files to \(out): report.md, report.html")
+        }
+    }
+
+    /// A report of VQA runs (docs/vqa.md §6): accuracy per question type, overall and average,
+    /// confusions of the closed-answer types and wrong answers, as report.md and report.html.
+    private func runVQA() throws {
+        try runReportingErrors {
+            guard runs.allSatisfy(isVQAResultsFile) else {
+                throw ValidationError("VQA runs cannot share a report with other runs; give only VQA results files")
+            }
+            if gt != nil || images != nil || !pred.isEmpty {
+                throw ValidationError("--gt, --images and --pred build the semantic qualitative panel; a VQA report lists its wrong answers itself")
+            }
+            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not VQA runs") }
+            try OutputGuard.check(output: out, role: "report", inputs: runs.map { .init($0, role: "the results file \($0)") })
+            var records: [(path: String, record: VQARunRecord)] = []
+            for path in runs { records.append((path, try VQAResultsFile.read(path: path))) }
+            let report = VQAReport(title: title == "ovseg report" ? nil : title, runs: records, listed: worst)
             try AtomicFile.createDirectory(out)
             try AtomicFile.writeAll([
                 (out + "/report.md", Array(report.markdown.utf8)), (out + "/report.html", Array(report.html.utf8)),
