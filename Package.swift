@@ -84,8 +84,8 @@ let package = Package(
             ]),
         // What label files hold and how they fit a vocabulary (`ovseg inspect`).
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
-        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps", "Referring"]),
-        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports", "Referring"]),
+        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps", "Referring", "SceneClassification"]),
+        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports", "Referring", "SceneClassification"]),
         // COCO masks (RLE strings and counts, polygons) decoded exactly as pycocotools does.
         .target(name: "COCOMasks"),
         // Referring / instance mask scoring (`ovseg refer score`): annotations, predictions, cIoU/gIoU/Prec@τ.
@@ -96,12 +96,14 @@ let package = Package(
             resources: [.copy("../../Baselines")]),
         // Benchmark suites: suite files, seen/unseen by vocabulary overlap, running every cell (`ovseg suite`).
         .target(name: "Suites", dependencies: ["Harness", "Vocabulary", "Metrics", "JSON", "FileOutput", "LabelMaps"]),
+        // Scene classification scoring (`ovseg classify score`): labels, predictions, accuracy/top-5/P/R/F1, results files.
+        .target(name: "SceneClassification", dependencies: ["Vocabulary", "Harness", "Metrics", "JSON", "FileOutput", "Hashing"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
-                "TorchCheckpoint", "CheckpointConversion", "SuiteReports", "Referring", "Suites",
+                "TorchCheckpoint", "CheckpointConversion", "SuiteReports", "Referring", "Suites", "SceneClassification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -151,6 +153,9 @@ let package = Package(
             name: "SuiteReportsTests", dependencies: ["SuiteReports", "Harness", "Metrics", "Reports", "JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "ReferringTests", dependencies: ["Referring", "COCOMasks", "JSON", "Harness"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SuitesTests", dependencies: ["Suites", "Harness", "Vocabulary", "Metrics", "JSON", "SyntheticData"]),
+        .testTarget(
+            name: "SceneClassificationTests", dependencies: ["SceneClassification", "Vocabulary", "Metrics", "JSON", "Gate", "Reports"],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
