@@ -100,7 +100,8 @@ struct SceneOracleTests {
         let range = try #require(text.range(of: marker))
         // The first cell of the matrix, one more than the images give.
         let afterMarker = text[range.upperBound...]
-        let digitsStart = try #require(afterMarker.firstIndex(where: \.isNumber))
+        let firstDigit = afterMarker.firstIndex { $0.isNumber }
+        let digitsStart = try #require(firstDigit)
         let digitsEnd = afterMarker[digitsStart...].firstIndex(where: { !$0.isNumber }) ?? afterMarker.endIndex
         let value = try #require(Int(afterMarker[digitsStart..<digitsEnd]))
         text.replaceSubrange(digitsStart..<digitsEnd, with: String(value + 1))
