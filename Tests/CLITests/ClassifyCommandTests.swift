@@ -37,7 +37,7 @@ struct ClassifyCommandTests {
         let report = try CLI.run(["report", workspace.path + "/run.ovseg.json", "-o", workspace.path + "/report", "--bootstrap", "50"])
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOfFile: workspace.path + "/report/report.md", encoding: .utf8)
-        #expect(markdown.contains("75.00 ["))
+        #expect(markdown.contains("75.00 \\["))
         #expect(markdown.contains("confusion matrix"))
 
         let same = try CLI.run(["check", "--exact", "--baseline", workspace.path + "/run.ovseg.json", workspace.path + "/run.ovseg.json"])
