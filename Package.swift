@@ -84,8 +84,8 @@ let package = Package(
             ]),
         // What label files hold and how they fit a vocabulary (`ovseg inspect`).
         .target(name: "Inspection", dependencies: ["Harness", "LabelMaps", "Vocabulary", "Metrics", "JSON"]),
-        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps", "Referring", "VQAScoring"]),
-        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports", "Referring", "VQAScoring"]),
+        .target(name: "Reports", dependencies: ["Harness", "Metrics", "FileOutput", "LabelMaps", "Referring", "VQAScoring", "SceneClassification"]),
+        .target(name: "Gate", dependencies: ["Harness", "Metrics", "Reports", "Referring", "VQAScoring", "SceneClassification"]),
         // COCO masks (RLE strings and counts, polygons) decoded exactly as pycocotools does.
         .target(name: "COCOMasks"),
         // Referring / instance mask scoring (`ovseg refer score`): annotations, predictions, cIoU/gIoU/Prec@τ.
@@ -98,12 +98,14 @@ let package = Package(
         .target(name: "Suites", dependencies: ["Harness", "Vocabulary", "Metrics", "JSON", "FileOutput", "LabelMaps"]),
         // RSVQA-style visual question answering scoring (`ovseg vqa score`): answers normalised, accuracy per question type.
         .target(name: "VQAScoring", dependencies: ["Harness", "JSON", "Hashing", "Metrics", "FileOutput"]),
+        // Scene classification scoring (`ovseg classify score`): labels, predictions, accuracy/top-5/P/R/F1, results files.
+        .target(name: "SceneClassification", dependencies: ["Vocabulary", "Harness", "Metrics", "JSON", "FileOutput", "Hashing"]),
         .executableTarget(
             name: "ovseg",
             dependencies: [
                 "Harness", "Inspection", "Reports", "Gate", "SyntheticData", "Vocabulary", "Metrics", "LabelMaps", "JSON",
                 "CLIP", "CLIPTokenizer", "SafeTensors", "Tensor", "FileOutput", "Segmenter", "TrainingFree", "Evaluation",
-                "TorchCheckpoint", "CheckpointConversion", "SuiteReports", "Referring", "Suites", "VQAScoring",
+                "TorchCheckpoint", "CheckpointConversion", "SuiteReports", "Referring", "Suites", "VQAScoring", "SceneClassification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -154,6 +156,9 @@ let package = Package(
         .testTarget(name: "ReferringTests", dependencies: ["Referring", "COCOMasks", "JSON", "Harness"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SuitesTests", dependencies: ["Suites", "Harness", "Vocabulary", "Metrics", "JSON", "SyntheticData"]),
         .testTarget(name: "VQAScoringTests", dependencies: ["VQAScoring", "Harness", "JSON", "Gate", "Reports"]),
+        .testTarget(
+            name: "SceneClassificationTests", dependencies: ["SceneClassification", "Vocabulary", "Metrics", "JSON", "Gate", "Reports"],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -385,6 +385,12 @@ public enum ResultsFile {
                     "\(source): this is a VQA run (schema \"\(schema)\", written by `ovseg vqa score`); "
                         + "semantic-segmentation commands cannot read it — `ovseg report` and `ovseg check` take VQA runs")
             }
+            if schema == "ovseg-scene-results/1" || root["kind"]?.stringValue == "scene-classification" {
+                // docs/scene-classification.md §4: scene runs have their own schema and commands.
+                throw HarnessError(.resultsFile,
+                    "\(source): this is a scene-classification run (schema \"\(schema)\", written by `ovseg classify score`); "
+                        + "semantic-segmentation commands cannot read it — use `ovseg classify`, `ovseg report` or `ovseg check`")
+            }
             throw HarnessError(.resultsFile, "\(source): schema is \"\(schema)\"; this ovseg reads \"\(RunRecord.schema)\"")
         }
         let vocabularyObject = try reader.object(root, "vocabulary")

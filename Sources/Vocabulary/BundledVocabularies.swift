@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 extension Vocabulary {
     /// The directory of the vocabularies shipped with ovseg: the top-level
@@ -7,9 +8,29 @@ extension Vocabulary {
         Bundle.module.url(forResource: "Vocabularies", withExtension: nil)
     }
 
-    /// Keys of the bundled vocabularies (file stems), sorted.
+    /// Keys of the bundled semantic vocabularies (file stems), sorted; scene vocabularies
+    /// (`SceneVocabulary.bundledKeys`) are left out.
     public static var bundledKeys: [String] {
-        jsonFiles(in: bundledDirectory).map { $0.deletingPathExtension().lastPathComponent }
+        bundledFiles().filter { $0.task == nil }.map(\.key)
+    }
+
+    /// Every bundled file's key and `task` (nil for semantic vocabularies), sorted by key.
+    static func bundledFiles() -> [(key: String, task: String?)] {
+        jsonFiles(in: bundledDirectory).map { ($0.deletingPathExtension().lastPathComponent, fileTask(atPath: $0.path)) }
+    }
+
+    /// The `task` key of the vocabulary file at `path`; nil when absent or the file does not parse
+    /// (the semantic checks then report what is wrong).
+    static func fileTask(atPath path: String) -> String? {
+        guard let document = try? JSONCodec.read(path: path) else { return nil }
+        return document["task"]?.stringValue
+    }
+
+    /// The error for a semantic command given a bundled scene vocabulary's key.
+    static func sceneKeyError(_ key: String) -> VocabularyError {
+        VocabularyError(.wrongTask, file: "Vocabularies/\(key).json",
+            "'\(key)' is a scene-classification vocabulary: it has no pixel classes, so semantic commands (score, eval, suite, "
+                + "inspect, …) cannot use it; score scene labels with `ovseg classify score --vocab \(key)`")
     }
 
     /// The bundled key that `key` names, compared without regard to case (`Potsdam` is
@@ -39,6 +60,7 @@ extension Vocabulary {
     /// Loads a bundled vocabulary by key, e.g. `potsdam` (case-insensitive: `Potsdam` works too).
     public static func load(key requested: String) throws -> Vocabulary {
         guard let key = bundledKey(matching: requested), let directory = bundledDirectory else {
+            if let scene = SceneVocabulary.bundledKey(matching: requested) { throw sceneKeyError(scene) }
             throw VocabularyError(.unknownVocabulary, file: "Vocabularies/\(requested).json",
                                   unknownKeyMessage(requested, prefix: "no bundled vocabulary '\(requested)'"))
         }
@@ -58,6 +80,7 @@ extension Vocabulary {
             return try load(path: keyOrPath)
         }
         if bundledKey(matching: keyOrPath) != nil { return try load(key: keyOrPath) }
+        if let scene = SceneVocabulary.bundledKey(matching: keyOrPath) { throw sceneKeyError(scene) }
         let looksLikePath = keyOrPath.contains("/") || keyOrPath.hasSuffix(".json")
         if looksLikePath {
             let available = bundledKeys.joined(separator: ", ")
@@ -69,12 +92,22 @@ extension Vocabulary {
 
     /// Validates every `*.json` in `directory` (default: the bundled ones) and
     /// reports per file. Used by `ovseg vocab validate`. A bundled-style file
-    /// must also carry its own file stem as `key`.
+    /// reports per file, scene vocabularies checked as such. Used by `ovseg vocab validate`. A bundled-style file
     public static func validateAll(directory: String? = nil) -> [VocabularyFileReport] {
         let folder = directory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? bundledDirectory
         return jsonFiles(in: folder).map { url in
             let stem = url.deletingPathExtension().lastPathComponent
             let displayName = directory == nil ? "Vocabularies/\(url.lastPathComponent)" : url.path
+            if fileTask(atPath: url.path) == SceneVocabulary.task {
+                switch SceneVocabulary.check(fileAt: url.path, displayName: displayName) {
+                case .success(let vocabulary):
+                    let mismatch = vocabulary.key == stem ? [] : [VocabularyError(.keyMismatch, file: displayName, entry: "key",
+                        "key '\(vocabulary.key)' differs from the file name '\(stem)'")]
+                    return VocabularyFileReport(file: displayName, key: vocabulary.key, fingerprint: vocabulary.fingerprint, problems: mismatch)
+                case .failure(let problems):
+                    return VocabularyFileReport(file: displayName, key: nil, fingerprint: nil, problems: problems.errors)
+                }
+            }
             switch check(fileAt: url.path, displayName: displayName) {
             case .success(let vocabulary):
                 var problems: [VocabularyError] = []

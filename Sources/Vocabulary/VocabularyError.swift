@@ -29,6 +29,8 @@ public struct VocabularyError: Error, CustomStringConvertible, Sendable, Equatab
         case keyMismatch
         case unknownVocabulary
         case unknownSplit
+        /// A scene-classification vocabulary where a semantic one is needed, or the reverse.
+        case wrongTask
     }
 
     public var kind: Kind

@@ -33,6 +33,8 @@ func rejectUnknownKeys(_ decoder: Decoder, allowed: [String]) throws {
 /// Only the schema tag, read first so a foreign file gets one clear message.
 struct SchemaProbe: Decodable {
     var schema: String?
+    /// Absent for semantic vocabularies; `scene-classification` for scene ones (docs/scene-classification.md §1).
+    var task: String?
 }
 
 struct RawVocabularyFile: Decodable {

@@ -21,7 +21,14 @@ extension Vocabulary {
     }
 
     /// Every problem in the file at `path` (empty when it is valid).
+    /// A scene vocabulary (`"task": "scene-classification"`) is checked as one.
     public static func problems(inFileAt path: String) -> [VocabularyError] {
+        if fileTask(atPath: path) == SceneVocabulary.task {
+            switch SceneVocabulary.check(fileAt: path, displayName: path) {
+            case .success: return []
+            case .failure(let problems): return problems.errors
+            }
+        }
         switch check(fileAt: path, displayName: path) {
         case .success: return []
         case .failure(let problems): return problems.errors
@@ -68,6 +75,13 @@ extension Vocabulary {
                 return .failure(Problems(errors: [VocabularyError(.wrongSchema, file: file, entry: "schema",
                     "schema is \"\(schema)\", expected \"\(schemaTag)\"")]))
             }
+            if let task = probe.task {
+                let message = task == SceneVocabulary.task
+                    ? "a scene-classification vocabulary (task \"\(task)\"): it has no pixel classes, so semantic commands "
+                        + "(score, eval, suite, inspect, …) cannot use it; score scene labels with `ovseg classify score`"
+                    : "task is \"\(task)\"; a semantic vocabulary has no task key and a scene vocabulary has \"\(SceneVocabulary.task)\""
+                return .failure(Problems(errors: [VocabularyError(.wrongTask, file: file, entry: "task", message)]))
+            }
         } catch {
             return .failure(Problems(errors: [vocabularyError(fromDecoding: error, file: file)]))
         }
@@ -85,7 +99,7 @@ extension Vocabulary {
 }
 
 /// Checks the meaning of a decoded file and builds the `Vocabulary`.
-private struct SemanticChecker {
+struct SemanticChecker {
     let file: String
     var problems: [VocabularyError] = []
 

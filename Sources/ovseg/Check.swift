@@ -1,5 +1,6 @@
 import ArgumentParser
 import Referring
+import SceneClassification
 import FileOutput
 import Foundation
 import Gate
@@ -128,6 +129,10 @@ struct Check: ParsableCommand {
             try runVQA()
             return
         }
+        if isSceneResultsFile(baseline) || isSceneResultsFile(runFile) {
+            try runSceneClassification()
+            return
+        }
         if isReferringResultsFile(baseline) || isReferringResultsFile(runFile) {
             try runReferring()
             return
@@ -230,6 +235,39 @@ struct Check: ParsableCommand {
             if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
             if updateBaseline && outcome.passed {
                 try VQAResultsFile.write(current, to: baseline)
+                print("updated baseline \(baseline)")
+            }
+            passed = outcome.passed
+        }
+        if !passed { throw ExitCode(1) }
+    }
+
+    /// The gate for scene-classification runs (docs/scene-classification.md §5): --max-drop-miou bounds
+    /// top-1, top-5, macro F1 (and seen/unseen/H), --max-drop-class each class's recall, --exact the confusion matrix.
+    private func runSceneClassification() throws {
+        var passed = true
+        try runReportingErrors {
+            guard isSceneResultsFile(baseline), isSceneResultsFile(runFile) else {
+                throw ValidationError("one of \(baseline) and \(runFile) is a scene-classification run and the other is not; they cannot be compared")
+            }
+            if numericNoise { throw ValidationError("--numeric-noise applies to semantic runs; scene runs are checked with tolerances or --exact") }
+            if maxDropHiou != nil { throw ValidationError("--max-drop-hiou applies to semantic runs; a scene run's harmonic mean is bounded by --max-drop-miou") }
+            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not scene-classification runs") }
+            if let junit {
+                try OutputGuard.check(output: junit, role: "JUnit file", inputs: [
+                    .init(baseline, role: "the baseline"), .init(runFile, role: "the run's results file"),
+                ])
+            }
+            let defaults = CheckThresholds()
+            let base = try SceneResultsFile.read(path: baseline)
+            let current = try SceneResultsFile.read(path: runFile)
+            let outcome = try SceneClassificationCheck.compare(
+                baseline: base, run: current, maxDrop: maxDropMiou ?? defaults.maxDropMIoU,
+                maxDropClass: maxDropClass ?? defaults.maxDropClass, exact: exact)
+            print(outcome.text(), terminator: "")
+            if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
+            if updateBaseline && outcome.passed {
+                try SceneResultsFile.write(current, to: baseline)
                 print("updated baseline \(baseline)")
             }
             passed = outcome.passed

@@ -5,10 +5,12 @@ import Reports
 import Evaluation
 import FileOutput
 import JSON
+import Metrics
 import SuiteReports
 import Suites
 import SyntheticData
 import Referring
+import SceneClassification
 import VQAScoring
 import Vocabulary
 
@@ -25,6 +27,9 @@ struct Demo: ParsableCommand {
             charts) to <out>/report/. A synthetic referring set (instances of the scenes with template \
             descriptions, answered by a simulated method) goes to <out>/referring/, its results file to \
             <out>/results/refer-demo.ovseg.json and its report to <out>/report/referring/ (docs/referring.md). \
+            A synthetic scene-classification set (UC Merced labels, a simulated classifier's scores) goes to \
+            <out>/scene/, its results file to <out>/results/scene-demo.ovseg.json and its report to \
+            <out>/report/scene/ (docs/scene-classification.md). \
             A synthetic VQA set (RSVQA-style questions about the scenes, answered by a simulated answerer) goes \
             to <out>/vqa/, its results file to <out>/results/vqa-demo.ovseg.json and its report to \
             <out>/report/vqa/ (docs/vqa.md). \
@@ -113,6 +118,7 @@ struct Demo: ParsableCommand {
             print("\nwrote the report to \(reportFolder)/report.md and report.html")
             try referringDemo(root: root, results: resultsFolder, report: reportFolder + "/referring")
             try vqaDemo(root: root, results: resultsFolder, report: reportFolder + "/vqa")
+            try sceneDemo(root: root, results: resultsFolder, report: reportFolder + "/scene")
             try runSuite(root: root, report: reportFolder + "/suite")
         }
     }
@@ -202,6 +208,39 @@ struct Demo: ParsableCommand {
         print("wrote the referring report to \(report)/report.md and report.html")
     }
 
+    /// The synthetic scene-classification set (docs/scene-classification.md §7): UC Merced labels and
+    /// a simulated zero-shot classifier's scores, scored as `ovseg classify score` does with five classes
+    /// as unseen, with its results file in `results/` and its report in `report/scene/`.
+    private func sceneDemo(root: String, results: String, report: String) throws {
+        let vocabulary = try SceneVocabulary.load(key: "ucmerced")
+        let unseenNames = ["buildings", "golf course", "harbor", "overpass", "storage tanks"]
+        let unseenIDs = unseenNames.compactMap { vocabulary.classID(named: $0) }
+        let set = SyntheticSceneSet(
+            vocabularyKey: vocabulary.key, classNames: vocabulary.classes.map(\.name), perClass: max(4, min(images, 12)),
+            unseen: unseenIDs, seed: seed)
+        let files = try set.write(to: root + "/scene")
+        let split = try vocabulary.split(
+            seen: vocabulary.classes.map(\.name).filter { !unseenNames.contains($0) }, unseen: unseenNames)
+        let record = try SceneScorer.score(
+            labels: try SceneLabels.read(path: files.labels, vocabulary: vocabulary),
+            predictions: try ScenePredictions.read(path: files.predictions, vocabulary: vocabulary), vocabulary: vocabulary,
+            split: split, method: SyntheticSceneSet.methodName, command: Provenance.invocation, date: Provenance.now(),
+            host: ProcessInfo.processInfo.hostName, seconds: 0)
+        let name = SyntheticSceneSet.methodName + ".ovseg.json"
+        try SceneResultsFile.write(record, to: results + "/" + name)
+        print("\n" + SceneSummary.render(record), terminator: "")
+        print("(scene classification: synthetic UC Merced labels, a simulated zero-shot classifier weaker on five unseen classes)")
+        print("wrote \(results)/\(name)")
+        let rendered = try SceneClassificationReport(
+            title: "ovseg demo: synthetic scene classification", runs: [("results/" + name, record)],
+            bootstrap: BootstrapConfiguration(resamples: 200, level: 0.95, seed: seed))
+        try AtomicFile.createDirectory(report)
+        try AtomicFile.writeAll([
+            (report + "/report.md", Array(rendered.markdown.utf8)), (report + "/report.html", Array(rendered.html.utf8)),
+        ])
+        print("wrote the scene-classification report to \(report)/report.md and report.html")
+    }
+
     /// The synthetic VQA set (docs/vqa.md §9): questions about the scenes answered by a simulated
     /// answerer, scored as `ovseg vqa score` does with the default buckets, with its results file in
     /// `results/` and its report in `report/vqa/`.
@@ -272,7 +311,7 @@ extension Demo {
         if !contents.isEmpty, !contents.contains(marker) {
             throw HarnessError(.input, file: root,
                 "\(root) already holds files and is not an earlier demo's folder; the demo writes gt/, images/, "
-                    + "predictions/, referring/, results/, report/, suite/ and vqa/ there, so give it a new or empty folder")
+                    + "predictions/, referring/, scene/, results/, report/, suite/ and vqa/ there, so give it a new or empty folder")
         }
         try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
         try AtomicFile.write(text: "written by ovseg demo; a later `ovseg demo --out` may overwrite this folder\n",

@@ -18,7 +18,7 @@ struct OVSeg: ParsableCommand {
         version: OVSegVersion.current,
         subcommands: [
             Demo.self, Inspect.self, Score.self, ReportCommand.self, Vocab.self, Check.self, Merge.self, ShardCommand.self,
-            Embed.self, Eval.self, Convert.self, SuiteCommand.self, Refer.self, VQACommand.self,
+            Embed.self, Eval.self, Convert.self, SuiteCommand.self, Refer.self, VQACommand.self, ClassifyCommand.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import FileOutput
 import ArgumentParser
 import Referring
+import SceneClassification
 import Foundation
 import VQAScoring
 import Harness
@@ -100,6 +101,10 @@ struct ReportCommand: ParsableCommand {
             try runVQA()
             return
         }
+        if runs.contains(where: isSceneResultsFile) {
+            try runSceneClassification()
+            return
+        }
         if runs.contains(where: isReferringResultsFile) {
             try runReferring()
             return
@@ -167,6 +172,31 @@ struct ReportCommand: ParsableCommand {
             var records: [(path: String, record: ReferringRunRecord)] = []
             for path in runs { records.append((path, try ReferringResultsFile.read(path: path))) }
             let report = ReferringReport(title: title, runs: records, listed: worst)
+            try AtomicFile.createDirectory(out)
+            try AtomicFile.writeAll([
+                (out + "/report.md", Array(report.markdown.utf8)), (out + "/report.html", Array(report.html.utf8)),
+            ])
+            print("wrote 2 files to \(out): report.md, report.html")
+        }
+    }
+
+    /// A report of scene-classification runs (docs/scene-classification.md §5): summary with bootstrap
+    /// intervals, per-class tables and confusion matrices, as report.md and report.html.
+    private func runSceneClassification() throws {
+        try runReportingErrors {
+            guard runs.allSatisfy(isSceneResultsFile) else {
+                throw ValidationError("scene-classification runs cannot share a report with other runs; give only scene results files")
+            }
+            if gt != nil || images != nil || !pred.isEmpty {
+                throw ValidationError("--gt, --images and --pred build the semantic qualitative panel; a scene report has no image panel")
+            }
+            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs; score scene runs with --split instead") }
+            try OutputGuard.check(output: out, role: "report", inputs: runs.map { .init($0, role: "the results file \($0)") })
+            var records: [(path: String, record: SceneRunRecord)] = []
+            for path in runs { records.append((path, try SceneResultsFile.read(path: path))) }
+            let report = try SceneClassificationReport(
+                title: title == "ovseg report" ? nil : title, runs: records,
+                bootstrap: bootstrap > 0 ? BootstrapConfiguration(resamples: bootstrap, level: level, seed: seed) : nil)
             try AtomicFile.createDirectory(out)
             try AtomicFile.writeAll([
                 (out + "/report.md", Array(report.markdown.utf8)), (out + "/report.html", Array(report.html.utf8)),

@@ -61,6 +61,11 @@ struct Vocab: ParsableCommand {
                     let splits = vocabulary.splits.map(\.name).joined(separator: ", ")
                     print("\(key.padding(toLength: 14, withPad: " ", startingAt: 0)) \(vocabulary.name) — \(vocabulary.classCount) classes; splits: \(splits)")
                 }
+                print("\nScene classification (ovseg classify score):")
+                for key in SceneVocabulary.bundledKeys {
+                    let vocabulary = try SceneVocabulary.load(key: key)
+                    print("\(key.padding(toLength: 14, withPad: " ", startingAt: 0)) \(vocabulary.name) — \(vocabulary.classCount) scene classes")
+                }
             }
         }
     }
@@ -73,7 +78,12 @@ struct Vocab: ParsableCommand {
 
         func run() throws {
             try runReportingErrors {
-                print(try Vocabulary.resolve(vocabulary).summary(), terminator: "")
+                do {
+                    print(try Vocabulary.resolve(vocabulary).summary(), terminator: "")
+                } catch let error as VocabularyError where error.kind == .wrongTask {
+                    // A scene-classification vocabulary (docs/scene-classification.md §1).
+                    print(try SceneVocabulary.resolve(vocabulary).summary(), terminator: "")
+                }
             }
         }
     }
