@@ -17,7 +17,7 @@ struct OVSeg: ParsableCommand {
         version: OVSegVersion.current,
         subcommands: [
             Demo.self, Inspect.self, Score.self, ReportCommand.self, Vocab.self, Check.self, Merge.self, ShardCommand.self,
-            Embed.self, Eval.self, Convert.self, SuiteCommand.self, Refer.self,
+            Embed.self, Eval.self, Convert.self, SuiteCommand.self, Refer.self, ClassifyCommand.self,
         ]
     )
 
@@ -60,3 +60,4 @@ protocol RunsModels {}
 extension Eval: RunsModels {}
 extension Embed: RunsModels {}
 extension Demo: RunsModels {}
+extension ClassifyRunCommand: RunsModels {}
