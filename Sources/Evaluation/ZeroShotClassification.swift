@@ -24,6 +24,11 @@ public struct ZeroShotPrediction: Sendable, Equatable {
     public let image: String
     public let scores: [Double]
 
+    public init(image: String, scores: [Double]) {
+        self.image = image
+        self.scores = scores
+    }
+
     /// Class indices from the highest score to the lowest, ties to the lower index.
     public var ranking: [Int] {
         scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
