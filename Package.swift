@@ -116,7 +116,8 @@ let package = Package(
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "Harness", "SafeTensors", "Vocabulary", "SyntheticData", "CheckpointConversion", "ParityTestSupport", "Segmenter"]),
+            dependencies: ["Evaluation", "Harness", "SafeTensors", "Vocabulary", "SyntheticData", "CheckpointConversion", "ParityTestSupport", "Segmenter", "CLIP", "Tensor", "LabelMaps"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "LabelMapsTests", dependencies: ["LabelMaps"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary", "LabelMaps"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),

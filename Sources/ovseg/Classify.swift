@@ -11,8 +11,8 @@ import Vocabulary
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Score scene-classification predictions: top-1/top-5 accuracy, per-class P/R/F1, confusion matrix.",
-        subcommands: [ClassifyScoreCommand.self])
+        abstract: "Scene classification: score predictions (top-1/top-5 accuracy, per-class P/R/F1, confusion matrix) or classify images zero-shot with a CLIP checkpoint.",
+        subcommands: [ClassifyScoreCommand.self, ClassifyRunCommand.self])
 }
 
 struct ClassifyScoreCommand: ParsableCommand {

@@ -65,3 +65,4 @@ protocol RunsModels {}
 extension Eval: RunsModels {}
 extension Embed: RunsModels {}
 extension Demo: RunsModels {}
+extension ClassifyRunCommand: RunsModels {}
