@@ -116,16 +116,7 @@ public enum ReferringResultsFile {
                 ("prediction_sha256", .string(sample.predictionSHA256)),
             ]))
         })
-        let p = record.provenance
-        root["provenance"] = .object(JSONObject([
-            ("tool", .string(p.tool)),
-            ("version", .string(p.version)),
-            ("command", .array(p.command.map { .string($0) })),
-            ("date", .string(p.date)),
-            ("host", .string(p.host)),
-            ("seconds", .double(p.seconds)),
-            ("threads", .int(Int64(p.threads))),
-        ]))
+        root["provenance"] = record.provenance.taskJSON
         return .object(root)
     }
 
@@ -223,15 +214,12 @@ public enum ReferringResultsFile {
             }
             shard = ShardInfo(indices: indices, count: count, partial: partial)
         }
-        let provenanceObject = try object(root["provenance"], "provenance")
-        let provenance = Provenance(
-            tool: try string(provenanceObject["tool"], "provenance.tool"),
-            version: try string(provenanceObject["version"], "provenance.version"),
-            command: try strings(provenanceObject["command"], "provenance.command"),
-            date: try string(provenanceObject["date"], "provenance.date"),
-            host: try string(provenanceObject["host"], "provenance.host"),
-            seconds: provenanceObject["seconds"]?.doubleValue ?? 0,
-            threads: provenanceObject["threads"]?.intValue ?? 1)
+        let provenance: Provenance
+        do {
+            provenance = try Provenance(taskJSON: root["provenance"])
+        } catch {
+            throw fail(error.description)
+        }
         let fileSHA: String?
         if let value = predictions["file_sha256"], !value.isNull {
             fileSHA = try string(value, "predictions.file_sha256")

@@ -102,11 +102,7 @@ public enum SceneResultsFile {
                 ("ranked", .int(Int64(sample.rankedCount))), ("top", .array(sample.top.map { .string(names[$0]) })),
             ]))
         })
-        let p = record.provenance
-        root["provenance"] = .object(JSONObject([
-            ("tool", .string(p.tool)), ("version", .string(p.version)), ("command", .array(p.command.map { .string($0) })),
-            ("date", .string(p.date)), ("host", .string(p.host)), ("seconds", .double(p.seconds)), ("threads", .int(Int64(p.threads))),
-        ]))
+        root["provenance"] = record.provenance.taskJSON
         return .object(root)
     }
 
@@ -182,7 +178,12 @@ public enum SceneResultsFile {
             }
             samples.append(SceneSample(image: image, truth: truth, prediction: prediction, rank: rank, rankedCount: ranked, top: top))
         }
-        let provenanceObject = try object(root["provenance"], "provenance")
+        let provenance: Provenance
+        do {
+            provenance = try Provenance(taskJSON: root["provenance"])
+        } catch {
+            throw fail(error.description)
+        }
         let record = SceneRunRecord(
             method: try string(root["method"], "method"), vocabularyKey: try string(vocabulary["key"], "vocabulary.key"),
             vocabularyName: try string(vocabulary["name"], "vocabulary.name"),
@@ -192,11 +193,7 @@ public enum SceneResultsFile {
             predictionsPath: try string(predictions["path"], "predictions.path"),
             predictionsFormat: try string(predictions["format"], "predictions.format"),
             predictionsFileSHA256: try string(predictions["file_sha256"], "predictions.file_sha256"), samples: samples,
-            provenance: Provenance(
-                tool: try string(provenanceObject["tool"], "provenance.tool"), version: try string(provenanceObject["version"], "provenance.version"),
-                command: try strings(provenanceObject["command"], "provenance.command"), date: try string(provenanceObject["date"], "provenance.date"),
-                host: try string(provenanceObject["host"], "provenance.host"), seconds: provenanceObject["seconds"]?.doubleValue ?? 0,
-                threads: provenanceObject["threads"]?.intValue ?? 1))
+            provenance: provenance)
         // The stored matrix must be the one the images give (a hand-edited file is refused).
         if let rows = root["confusion_matrix"]?["counts"]?.arrayValue {
             let scores = record.scores

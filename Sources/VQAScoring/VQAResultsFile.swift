@@ -102,16 +102,7 @@ public enum VQAResultsFile {
                 ("correct", .bool(item.correct)),
             ]))
         })
-        let p = record.provenance
-        root["provenance"] = .object(JSONObject([
-            ("tool", .string(p.tool)),
-            ("version", .string(p.version)),
-            ("command", .array(p.command.map { .string($0) })),
-            ("date", .string(p.date)),
-            ("host", .string(p.host)),
-            ("seconds", .double(p.seconds)),
-            ("threads", .int(Int64(p.threads))),
-        ]))
+        root["provenance"] = record.provenance.taskJSON
         return .object(root)
     }
 
@@ -196,15 +187,12 @@ public enum VQAResultsFile {
         if !missing.isEmpty && !missingAsWrong {
             throw fail("predictions.missing_predictions lists \(missing.count) questions but policy.missing_as_wrong is false")
         }
-        let provenanceObject = try object(root["provenance"], "provenance")
-        let provenance = Provenance(
-            tool: try string(provenanceObject["tool"], "provenance.tool"),
-            version: try string(provenanceObject["version"], "provenance.version"),
-            command: try strings(provenanceObject["command"], "provenance.command"),
-            date: try string(provenanceObject["date"], "provenance.date"),
-            host: try string(provenanceObject["host"], "provenance.host"),
-            seconds: provenanceObject["seconds"]?.doubleValue ?? 0,
-            threads: provenanceObject["threads"]?.intValue ?? 1)
+        let provenance: Provenance
+        do {
+            provenance = try Provenance(taskJSON: root["provenance"])
+        } catch {
+            throw fail(error.description)
+        }
         return VQARunRecord(
             method: try string(root["method"], "method"),
             groundTruthPaths: try strings(groundTruth["paths"], "ground_truth.paths"),

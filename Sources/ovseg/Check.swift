@@ -176,98 +176,79 @@ struct Check: ParsableCommand {
         if result?.passed == false { throw ExitCode(1) }
     }
 
+    /// What a non-semantic run kind (referring, VQA, scene classification) gives the shared gate:
+    /// how to recognise its files, and how to compare a baseline with a run of that kind.
+    private struct TaskGate {
+        /// The kind as messages name it ("referring", "VQA", "scene-classification").
+        let kind: String
+        let isResultsFile: (String) -> Bool
+        /// Why --max-drop-hiou does not apply to this kind.
+        let hiouNote: String
+        /// Reads both files and compares them with --max-drop-miou, --max-drop-class and --exact;
+        /// `rewrite` writes the run over the baseline (--update-baseline).
+        let compare: (_ baseline: String, _ run: String, _ maxDrop: Double, _ maxDropClass: Double, _ exact: Bool) throws
+            -> (text: String, junitXML: String, passed: Bool, rewrite: () throws -> Void)
+    }
+
     /// The gate for referring runs (docs/referring.md §9): --max-drop-miou bounds cIoU, gIoU and
     /// each Prec@τ, --max-drop-class each class's gIoU, --exact compares per-sample counts.
     private func runReferring() throws {
-        var passed = true
-        try runReportingErrors {
-            guard isReferringResultsFile(baseline), isReferringResultsFile(runFile) else {
-                throw ValidationError("one of \(baseline) and \(runFile) is a referring run and the other is not; they cannot be compared")
-            }
-            if numericNoise { throw ValidationError("--numeric-noise applies to semantic runs; referring runs are checked with tolerances or --exact") }
-            if maxDropHiou != nil { throw ValidationError("--max-drop-hiou applies to semantic runs with a split; referring runs have no hIoU") }
-            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not referring runs") }
-            if let junit {
-                try OutputGuard.check(output: junit, role: "JUnit file", inputs: [
-                    .init(baseline, role: "the baseline"), .init(runFile, role: "the run's results file"),
-                ])
-            }
-            let defaults = CheckThresholds()
-            let base = try ReferringResultsFile.read(path: baseline)
-            let current = try ReferringResultsFile.read(path: runFile)
-            let outcome = try ReferringCheck.compare(
-                baseline: base, run: current, maxDrop: maxDropMiou ?? defaults.maxDropMIoU,
-                maxDropClass: maxDropClass ?? defaults.maxDropClass, exact: exact)
-            print(outcome.text(), terminator: "")
-            if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
-            if updateBaseline && outcome.passed {
-                try ReferringResultsFile.write(current, to: baseline)
-                print("updated baseline \(baseline)")
-            }
-            passed = outcome.passed
-        }
-        if !passed { throw ExitCode(1) }
+        try runTaskGate(TaskGate(kind: "referring", isResultsFile: isReferringResultsFile, hiouNote: "referring runs have no hIoU") {
+            baseline, run, maxDrop, maxDropClass, exact in
+            let base = try ReferringResultsFile.read(path: baseline), current = try ReferringResultsFile.read(path: run)
+            let outcome = try ReferringCheck.compare(baseline: base, run: current, maxDrop: maxDrop, maxDropClass: maxDropClass, exact: exact)
+            return (outcome.text(), outcome.junitXML(), outcome.passed, { try ReferringResultsFile.write(current, to: baseline) })
+        })
     }
 
     /// The gate for VQA runs (docs/vqa.md §7): --max-drop-miou bounds overall and average accuracy,
     /// --max-drop-class each question type's accuracy, --exact compares every normalised answer.
     private func runVQA() throws {
-        var passed = true
-        try runReportingErrors {
-            guard isVQAResultsFile(baseline), isVQAResultsFile(runFile) else {
-                throw ValidationError("one of \(baseline) and \(runFile) is a VQA run and the other is not; they cannot be compared")
-            }
-            if numericNoise { throw ValidationError("--numeric-noise applies to semantic runs; VQA runs are checked with tolerances or --exact") }
-            if maxDropHiou != nil { throw ValidationError("--max-drop-hiou applies to semantic runs with a split; VQA runs have no hIoU") }
-            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not VQA runs") }
-            if let junit {
-                try OutputGuard.check(output: junit, role: "JUnit file", inputs: [
-                    .init(baseline, role: "the baseline"), .init(runFile, role: "the run's results file"),
-                ])
-            }
-            let defaults = CheckThresholds()
-            let base = try VQAResultsFile.read(path: baseline)
-            let current = try VQAResultsFile.read(path: runFile)
-            let outcome = try VQACheck.compare(
-                baseline: base, run: current, maxDrop: maxDropMiou ?? defaults.maxDropMIoU,
-                maxDropType: maxDropClass ?? defaults.maxDropClass, exact: exact)
-            print(outcome.text(), terminator: "")
-            if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
-            if updateBaseline && outcome.passed {
-                try VQAResultsFile.write(current, to: baseline)
-                print("updated baseline \(baseline)")
-            }
-            passed = outcome.passed
-        }
-        if !passed { throw ExitCode(1) }
+        try runTaskGate(TaskGate(kind: "VQA", isResultsFile: isVQAResultsFile, hiouNote: "VQA runs have no hIoU") {
+            baseline, run, maxDrop, maxDropClass, exact in
+            let base = try VQAResultsFile.read(path: baseline), current = try VQAResultsFile.read(path: run)
+            let outcome = try VQACheck.compare(baseline: base, run: current, maxDrop: maxDrop, maxDropType: maxDropClass, exact: exact)
+            return (outcome.text(), outcome.junitXML(), outcome.passed, { try VQAResultsFile.write(current, to: baseline) })
+        })
     }
 
     /// The gate for scene-classification runs (docs/scene-classification.md §5): --max-drop-miou bounds
     /// top-1, top-5, macro F1 (and seen/unseen/H), --max-drop-class each class's recall, --exact the confusion matrix.
     private func runSceneClassification() throws {
+        try runTaskGate(TaskGate(
+            kind: "scene-classification", isResultsFile: isSceneResultsFile,
+            hiouNote: "a scene run's harmonic mean is bounded by --max-drop-miou"
+        ) { baseline, run, maxDrop, maxDropClass, exact in
+            let base = try SceneResultsFile.read(path: baseline), current = try SceneResultsFile.read(path: run)
+            let outcome = try SceneClassificationCheck.compare(
+                baseline: base, run: current, maxDrop: maxDrop, maxDropClass: maxDropClass, exact: exact)
+            return (outcome.text(), outcome.junitXML(), outcome.passed, { try SceneResultsFile.write(current, to: baseline) })
+        })
+    }
+
+    /// The options every non-semantic gate shares: semantic-only options refused, the JUnit file
+    /// guarded, the comparison printed, the baseline updated on a pass; exit 1 on a regression.
+    private func runTaskGate(_ gate: TaskGate) throws {
         var passed = true
         try runReportingErrors {
-            guard isSceneResultsFile(baseline), isSceneResultsFile(runFile) else {
-                throw ValidationError("one of \(baseline) and \(runFile) is a scene-classification run and the other is not; they cannot be compared")
+            guard gate.isResultsFile(baseline), gate.isResultsFile(runFile) else {
+                throw ValidationError("one of \(baseline) and \(runFile) is a \(gate.kind) run and the other is not; they cannot be compared")
             }
-            if numericNoise { throw ValidationError("--numeric-noise applies to semantic runs; scene runs are checked with tolerances or --exact") }
-            if maxDropHiou != nil { throw ValidationError("--max-drop-hiou applies to semantic runs; a scene run's harmonic mean is bounded by --max-drop-miou") }
-            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not scene-classification runs") }
+            if numericNoise { throw ValidationError("--numeric-noise applies to semantic runs; \(gate.kind) runs are checked with tolerances or --exact") }
+            if maxDropHiou != nil { throw ValidationError("--max-drop-hiou applies to semantic runs with a split; \(gate.hiouNote)") }
+            if try resplit.selection() != nil { throw ValidationError("--split and its variants apply to semantic runs, not \(gate.kind) runs") }
             if let junit {
                 try OutputGuard.check(output: junit, role: "JUnit file", inputs: [
                     .init(baseline, role: "the baseline"), .init(runFile, role: "the run's results file"),
                 ])
             }
             let defaults = CheckThresholds()
-            let base = try SceneResultsFile.read(path: baseline)
-            let current = try SceneResultsFile.read(path: runFile)
-            let outcome = try SceneClassificationCheck.compare(
-                baseline: base, run: current, maxDrop: maxDropMiou ?? defaults.maxDropMIoU,
-                maxDropClass: maxDropClass ?? defaults.maxDropClass, exact: exact)
-            print(outcome.text(), terminator: "")
-            if let junit { try AtomicFile.write(text: outcome.junitXML(), to: junit) }
+            let outcome = try gate.compare(
+                baseline, runFile, maxDropMiou ?? defaults.maxDropMIoU, maxDropClass ?? defaults.maxDropClass, exact)
+            print(outcome.text, terminator: "")
+            if let junit { try AtomicFile.write(text: outcome.junitXML, to: junit) }
             if updateBaseline && outcome.passed {
-                try SceneResultsFile.write(current, to: baseline)
+                try outcome.rewrite()
                 print("updated baseline \(baseline)")
             }
             passed = outcome.passed
