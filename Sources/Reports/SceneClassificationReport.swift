@@ -20,11 +20,7 @@ public struct SceneClassificationReport: Sendable {
         self.runs = built
     }
 
-    struct Table {
-        var caption: String
-        var header: [String]
-        var rows: [[String]]
-    }
+    typealias Table = TableDocument.Table
 
     /// "45.00 [41.20, 48.75]" with an interval, "45.00" without, "—" when undefined.
     static func cell(_ value: Double?, _ interval: ConfidenceInterval?) -> String {
@@ -85,38 +81,7 @@ public struct SceneClassificationReport: Sendable {
         return sections
     }
 
-    public var markdown: String {
-        var out = "# \(MarkdownText.escape(title))\n"
-        for section in sections {
-            out += "\n## \(MarkdownText.escape(section.heading))\n"
-            for paragraph in section.paragraphs { out += "\n\(MarkdownText.escape(paragraph))\n" }
-            for table in section.tables {
-                out += "\n\(MarkdownText.escape(table.caption))\n\n"
-                out += "| " + table.header.map(MarkdownText.escape).joined(separator: " | ") + " |\n"
-                out += "|" + table.header.map { _ in "---|" }.joined() + "\n"
-                for row in table.rows { out += "| " + row.map(MarkdownText.escape).joined(separator: " | ") + " |\n" }
-            }
-        }
-        return out
-    }
+    public var markdown: String { TableDocument(title: title, sections: sections).markdown }
 
-    public var html: String {
-        var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        out += "<title>\(HTMLText.escape(title))</title>\n<style>\(HTMLReport.style)</style>\n</head>\n<body>\n"
-        out += "<h1>\(HTMLText.escape(title))</h1>\n"
-        for section in sections {
-            out += "<h2>\(HTMLText.escape(section.heading))</h2>\n"
-            for paragraph in section.paragraphs { out += "<p>\(HTMLText.escape(paragraph))</p>\n" }
-            for table in section.tables {
-                out += "<table>\n<caption>\(HTMLText.escape(table.caption))</caption>\n<thead><tr>"
-                out += table.header.map { "<th>\(HTMLText.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-                for row in table.rows {
-                    out += "<tr>" + row.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>\n"
-                }
-                out += "</tbody>\n</table>\n"
-            }
-        }
-        out += "</body>\n</html>\n"
-        return out
-    }
+    public var html: String { TableDocument(title: title, sections: sections).html }
 }
